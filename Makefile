@@ -1,0 +1,62 @@
+# plexms: `make run` (demo clinic) and `make test` (everything CI checks) on a fresh machine.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.9.30
+LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cksum $(LOCK) pyproject.toml | cksum | cut -d' ' -f1)
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck unit bench fuzz browser clean lock
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync -q --python $(BIN)/python $(LOCK)
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+lock: | $(BIN)/python  ## re-resolve the pinned dependencies
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 -o $(LOCK)
+	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 -o requirements/run.lock
+
+run: install
+	$(BIN)/python -m plexms.devrun --host $(HOST) --port $(PORT)
+
+browser:  ## Debian's chromium for the browser tests (never a downloaded browser)
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test: install browser lint typecheck
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+	  --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json $(PYTEST_ARGS)
+	$(BIN)/python tests/coverage_gate.py var/coverage.json
+
+bench: install
+	$(BIN)/python -m bench
+
+fuzz: install
+	PLEXMS_FUZZ=long $(BIN)/pytest -q -p no:cacheprovider -m "fuzz or slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""FastAPI JSON routers, pydantic I/O schemas, auth dependencies."""

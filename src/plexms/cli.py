@@ -1,0 +1,125 @@
+"""The ``plexms`` command line. Calls services only.
+
+``plexms calc NAME`` is the machine contract: one JSON object (or a JSON array of objects) on
+standard input, one JSON value on standard output. Exit status: 0 every request answered;
+2 bad input (the request, or the whole batch, could not be read); 3 a batch in which at least
+one element got an ``{"error": ...}`` in its place (the others are still answered).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from plexms import __version__
+from plexms.services import calc as calc_service
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_PARTIAL = 3
+
+app = typer.Typer(
+    name="plexms",
+    help="plexms: therapeutic plasma exchange (TPE) programme software for multiple sclerosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+calc_app = typer.Typer(
+    help="Clinical calculations speaking JSON on stdin/stdout (the machine contract).",
+    no_args_is_help=True,
+)
+app.add_typer(calc_app, name="calc")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"plexms {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    """plexms command line."""
+
+
+def _json_default(value: Any) -> Any:
+    # NumPy scalars and arrays, dates: everything else is a bug and fails loudly.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def emit_json(body: Any, *, compact: bool = False) -> None:
+    """Write one JSON value to stdout."""
+    if compact:
+        text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    else:
+        text = json.dumps(body, default=_json_default, ensure_ascii=False, indent=2)
+    sys.stdout.write(text + "\n")
+
+
+def _fail_input(field: str, message: str) -> NoReturn:
+    emit_json({"error": {"field": field, "message": message}})
+    raise typer.Exit(EXIT_INPUT)
+
+
+def read_json_stdin() -> Any:
+    """The JSON value on stdin, or exit 2 with an error body naming the problem."""
+    text = sys.stdin.read()
+    if not text.strip():
+        _fail_input("request", "no JSON on standard input")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail_input("request", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+
+
+def run_calc(name: str, payload: Any) -> None:
+    """Answer ``payload`` with calculator ``name`` and exit with the contract's status."""
+    outcome = calc_service.run(name, payload)
+    emit_json(outcome.body, compact=outcome.batch)
+    if not outcome.ok:
+        raise typer.Exit(EXIT_PARTIAL if outcome.batch else EXIT_INPUT)
+
+
+def _register_calc(calc: calc_service.Calculator) -> None:
+    def command(
+        schema: Annotated[
+            bool, typer.Option("--schema", help="Print the request's JSON Schema and exit.")
+        ] = False,
+    ) -> None:
+        if schema:
+            emit_json(calc.request_model.model_json_schema())
+            return
+        run_calc(calc.name, read_json_stdin())
+
+    help_text = (
+        f"{calc.summary}\n\n{calc.help}\n\n"
+        "Input: one JSON object, or a JSON array of them, on stdin. Output: one JSON value on "
+        "stdout. Exit 0 ok; 2 bad input, answered with "
+        '{"error": {"field", "message", "allowed"}}; 3 a batch with some errors.'
+    )
+    calc_app.command(name=calc.name, help=help_text, rich_help_panel=None)(command)
+
+
+for _calc in calc_service.calculators().values():
+    _register_calc(_calc)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

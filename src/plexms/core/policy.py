@@ -1,0 +1,222 @@
+"""Centre settings used by the calculations and the decision rules, each with its source.
+
+A centre's settings are data: stored per centre (as the dict from :func:`policy_to_dict`) and
+passed into core functions as arguments. Every setting names the source of its default in its
+field metadata (``source`` key, see :mod:`plexms.core.sources`); ``LOCAL_POLICY`` marks a
+setting for which the literature gives no number, shown as "local policy" wherever it is used.
+
+>>> policy = CentrePolicy()
+>>> policy.prescription.calcium_gluconate_ml_per_l_return
+10.0
+>>> setting_source(PrescriptionPolicy, "calcium_gluconate_ml_per_l_return")
+'WEINSTEIN_1996'
+>>> policy_from_dict(policy_to_dict(policy)) == policy
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from plexms.core.errors import InputError
+from plexms.core.sources import LOCAL_POLICY, SOURCES
+
+__all__ = [
+    "CentrePolicy",
+    "ClinicHours",
+    "EligibilityPolicy",
+    "PrecheckPolicy",
+    "PrescriptionPolicy",
+    "SchedulePolicy",
+    "policy_from_dict",
+    "policy_to_dict",
+    "setting",
+    "setting_source",
+]
+
+
+def setting(default: Any, source: str, note: str = "") -> Any:
+    """A dataclass field whose default comes from ``source`` (a key of ``SOURCES``)."""
+    if source not in SOURCES:  # pragma: no cover - caught at import time by any test
+        raise KeyError(source)
+    return field(default=default, metadata={"source": source, "note": note})
+
+
+def setting_source(cls: type, name: str) -> str:
+    """The source key of setting ``name`` of policy class ``cls``."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            return str(f.metadata.get("source", LOCAL_POLICY))
+    raise KeyError(name)
+
+
+_SEED_HOURS: tuple[tuple[str, str] | None, ...] = (
+    ("09:00", "17:00"),  # Monday
+    ("09:00", "17:00"),
+    ("09:00", "17:00"),
+    ("09:00", "17:00"),  # Thursday
+    ("09:00", "16:00"),  # Friday
+    None,  # Saturday: closed
+    None,  # Sunday: closed
+)
+
+
+@dataclass(frozen=True)
+class ClinicHours:
+    """Opening hours per weekday (Monday first; ``None`` = closed) and closed dates.
+
+    Times are local wall-clock ``"HH:MM"`` strings in the centre's time zone.
+    ``closed_dates`` holds public holidays and any other closure, resolved by the service
+    layer from the centre's holiday calendar (core has no calendar of its own).
+    """
+
+    weekly: tuple[tuple[str, str] | None, ...] = setting(_SEED_HOURS, "SEED_PROTOCOL")
+    closed_dates: frozenset[dt.date] = setting(frozenset(), LOCAL_POLICY)
+    time_zone: str = setting("America/Los_Angeles", "SEED_PROTOCOL")
+
+    def __post_init__(self) -> None:
+        if len(self.weekly) != 7:
+            raise InputError("opening_hours", "needs one entry per weekday", allowed="7 entries")
+        for day, hours in enumerate(self.weekly):
+            if hours is None:
+                continue
+            opens, closes = (_parse_hhmm(f"opening_hours[{day}]", t) for t in hours)
+            if closes <= opens:
+                raise InputError(f"opening_hours[{day}]", "closing time must be after opening time")
+
+    def hours_on(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
+        """Opening and closing time on ``day``, or ``None`` when the clinic is closed."""
+        if day in self.closed_dates:
+            return None
+        hours = self.weekly[day.weekday()]
+        if hours is None:
+            return None
+        return _parse_hhmm("opening_hours", hours[0]), _parse_hhmm("opening_hours", hours[1])
+
+
+def _parse_hhmm(field_name: str, text: str) -> dt.time:
+    try:
+        return dt.time.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InputError(field_name, f"{text!r} is not a time", allowed="HH:MM") from None
+
+
+@dataclass(frozen=True)
+class PrescriptionPolicy:
+    """How the centre prescribes an exchange."""
+
+    albumin_vial_sizes_ml: tuple[int, ...] = setting(
+        (250, 500), LOCAL_POLICY, "5% albumin bottle sizes stocked"
+    )
+    albumin_g_per_l: float = setting(50.0, "TM_CALCULATOR", "5% albumin = 50 g/L")
+    calcium_gluconate_ml_per_l_return: float = setting(10.0, "WEINSTEIN_1996")
+    inlet_to_ac_ratio: float = setting(10.0, "SPECTRA_OPTIA")
+    inlet_to_ac_ratio_warning_above: float = setting(15.0, "SPECTRA_OPTIA")
+    citrate_limit_mg_kg_min: float = setting(1.08, "OLSON_1977")
+    inlet_flow_ml_min: float = setting(60.0, LOCAL_POLICY, "default inlet flow")
+    setup_minutes: int = setting(30, LOCAL_POLICY, "chair time before and after the run")
+    fibrinogen_plasma_threshold_g_l: float = setting(1.0, "WODAJO_2024")
+
+
+@dataclass(frozen=True)
+class SchedulePolicy:
+    """How a course is laid out in time."""
+
+    interval_days: int = setting(2, "ASFA_MS_FACT_SHEET", "every other day")
+    min_course_days: int = setting(10, "SEED_PROTOCOL")
+    max_course_days: int = setting(14, "SEED_PROTOCOL")
+    default_start: str = setting("09:00", LOCAL_POLICY, "first appointment of the day")
+
+
+@dataclass(frozen=True)
+class PrecheckPolicy:
+    """Thresholds of the pre-session go/no-go check (see :mod:`plexms.core.precheck`)."""
+
+    fibrinogen_hold_g_l: float = setting(1.0, "WODAJO_2024")
+    ace_inhibitor_hold_hours: float = setting(24.0, "OWEN_BRECHER_1994")
+
+
+@dataclass(frozen=True)
+class EligibilityPolicy:
+    """Windows used by the eligibility rules (see :mod:`plexms.core.eligibility`)."""
+
+    early_treatment_days: int = setting(14, "MARRODAN_2025")
+
+
+@dataclass(frozen=True)
+class CentrePolicy:
+    """All of a centre's settings that the core uses."""
+
+    hours: ClinicHours = field(default_factory=ClinicHours)
+    prescription: PrescriptionPolicy = field(default_factory=PrescriptionPolicy)
+    schedule: SchedulePolicy = field(default_factory=SchedulePolicy)
+    precheck: PrecheckPolicy = field(default_factory=PrecheckPolicy)
+    eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
+
+
+def policy_to_dict(policy: Any) -> Any:
+    """JSON-ready form of a policy dataclass (dates ISO, tuples and sets as lists)."""
+    if dataclasses.is_dataclass(policy) and not isinstance(policy, type):
+        return {f.name: policy_to_dict(getattr(policy, f.name)) for f in dataclasses.fields(policy)}
+    if isinstance(policy, frozenset):
+        return sorted(policy_to_dict(v) for v in policy)
+    if isinstance(policy, tuple | list):
+        return [policy_to_dict(v) for v in policy]
+    if isinstance(policy, dt.date):
+        return policy.isoformat()
+    return policy
+
+
+def policy_from_dict(data: dict[str, Any], cls: type[Any] = CentrePolicy, path: str = "") -> Any:
+    """Build policy class ``cls`` from :func:`policy_to_dict` output; missing keys take defaults.
+
+    Unknown keys and wrong types raise :class:`InputError` naming the setting.
+    """
+    if not isinstance(data, dict):
+        raise InputError(path or "policy", "must be an object")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise InputError(f"{path}{unknown[0]}", "unknown setting", allowed=", ".join(sorted(names)))
+    kwargs = {name: _coerce(hints[name], value, f"{path}{name}") for name, value in data.items()}
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, path: str) -> Any:
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return policy_from_dict(value, hint, path + ".")
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, path)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise InputError(path, "must be a list")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, f"{path}[{i}]") for i, v in enumerate(value))
+        return tuple(
+            _coerce(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
+    if origin is frozenset:
+        if not isinstance(value, list | tuple | set | frozenset):
+            raise InputError(path, "must be a list")
+        return frozenset(_coerce(args[0], v, path) for v in value)
+    if hint is dt.date:
+        try:
+            return dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise InputError(path, f"{value!r} is not a date", allowed="YYYY-MM-DD") from None
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, str, bool) and type(value) is hint:
+        return value
+    raise InputError(path, f"{value!r} is not a {getattr(hint, '__name__', hint)}")

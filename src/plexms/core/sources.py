@@ -1,0 +1,295 @@
+"""The literature plexms relies on: one entry per source, cited by key next to each constant.
+
+Every clinical number in plexms names one of these keys. ``verified=False`` marks a figure that
+is widely quoted but not yet checked against the primary text (``shared/reference``): the UI
+shows such numbers as defaults a centre can change. ``LOCAL_POLICY`` marks a setting for which
+the literature gives no number: it is the centre's own choice and is labelled so wherever shown.
+
+>>> SOURCES["NADLER_1962"].cite()
+'Nadler SB et al. Prediction of blood volume in normal human adults. Surgery 1962;51:224-232.'
+>>> cite("LOCAL_POLICY")
+'Local policy (centre setting; no published figure)'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["LOCAL_POLICY", "SOURCES", "Source", "cite", "source_dict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One citable source."""
+
+    key: str
+    citation: str
+    doi: str | None = None
+    url: str | None = None
+    verified: bool = True
+
+    def cite(self) -> str:
+        """Human-readable citation, with DOI when known and a note when unverified."""
+        text = self.citation
+        if self.doi:
+            text += f" doi:{self.doi}"
+        if not self.verified:
+            text += " (unverified: a default the centre can change)"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form used in every response that makes a recommendation."""
+        return {
+            "key": self.key,
+            "citation": self.cite(),
+            "doi": self.doi,
+            "url": self.url,
+            "verified": self.verified,
+        }
+
+
+LOCAL_POLICY = "LOCAL_POLICY"
+
+_ALL = (
+    Source(LOCAL_POLICY, "Local policy (centre setting; no published figure)", verified=True),
+    # --- guidelines ---------------------------------------------------------------------
+    Source(
+        "ASFA_2023",
+        "Connelly-Smith L et al. Guidelines on the use of therapeutic apheresis in clinical "
+        "practice: the ninth special issue. J Clin Apher 2023;38:77-278.",
+        doi="10.1002/jca.22043",
+    ),
+    Source(
+        "ASFA_2019",
+        "Padmanabhan A et al. Guidelines on the use of therapeutic apheresis in clinical "
+        "practice: the eighth special issue. J Clin Apher 2019;34:171-354.",
+        doi="10.1002/jca.21705",
+    ),
+    Source(
+        "ASFA_2016",
+        "Schwartz J et al. Guidelines on the use of therapeutic apheresis in clinical "
+        "practice: the seventh special issue. J Clin Apher 2016;31:149-162.",
+        doi="10.1002/jca.21470",
+    ),
+    Source(
+        "AAN_2011",
+        "Cortese I et al. Evidence-based guideline update: plasmapheresis in neurologic "
+        "disorders. Neurology 2011;76:294-300.",
+    ),
+    Source(
+        "ASFA_MS_FACT_SHEET",
+        "ASFA fact sheet, multiple sclerosis, technical notes: 1-1.5 plasma volumes, 5-7 "
+        "procedures over about 14 days, albumin replacement.",
+        verified=False,
+    ),
+    Source(
+        "SEED_PROTOCOL",
+        "Programme protocol (shared/seed): 5-7 exchanges over 10-14 days, 1-1.5 plasma volumes, "
+        "5% albumin; clinic hours Mon-Thu 09:00-17:00, Fri 09:00-16:00.",
+    ),
+    # --- volumes ------------------------------------------------------------------------
+    Source(
+        "NADLER_1962",
+        "Nadler SB et al. Prediction of blood volume in normal human adults. "
+        "Surgery 1962;51:224-232.",
+    ),
+    Source(
+        "KAPLAN_1990",
+        "Kaplan AA. A simple and accurate method for prescribing plasma exchange. "
+        "ASAIO Trans 1990;36:M597-M599.",
+        verified=False,
+    ),
+    Source(
+        "WEIGHT_RULE",
+        "Weight-based blood volume: 70 mL/kg men, 65 mL/kg women (apheresis practice rule).",
+        verified=False,
+    ),
+    Source(
+        "LEMMENS_2006",
+        "Lemmens HJ et al. Estimating blood volume in obese and morbidly obese patients. "
+        "Obes Surg 2006;16:773-776.",
+        verified=False,
+    ),
+    Source(
+        "NEURO_TPE_COHORT",
+        "Neurology TPE cohort: median plasma volume 3058 mL (IQR 2533-3359), Hct 40.2%; "
+        "low-Hct, high-weight patients under-dosed. PMC5769505.",
+        url="https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5769505/",
+    ),
+    Source(
+        "TM_CALCULATOR",
+        "Open-source therapeutic apheresis calculator (tm-calculator, TPE.vue): albumin 5% "
+        "= 50 g/L, rounded to 12.5 g vials.",
+        verified=False,
+    ),
+    # --- kinetics -----------------------------------------------------------------------
+    Source(
+        "ONE_COMPARTMENT",
+        "One-compartment exchange model: fraction remaining = e^-x after x plasma volumes "
+        "(Kaplan AA, Handbook of Therapeutic Apheresis; Reverberi 2007).",
+    ),
+    Source(
+        "REVERBERI_2007",
+        "Reverberi R, Reverberi L. Removal kinetics of therapeutic apheresis. "
+        "Blood Transfus 2007;5:164-174.",
+    ),
+    Source(
+        "ORLIN_1980",
+        "Orlin JB, Berkman EM. Partial plasma exchange using albumin replacement: removal and "
+        "recovery of normal plasma constituents. Blood 1980;56:1055-1059.",
+    ),
+    Source(
+        "IGG_KINETICS_QUOTED",
+        "IgG re-equilibration ~1-2%/h over ~48 h; IgG half-life ~21 days (widely quoted).",
+        verified=False,
+    ),
+    Source(
+        "WODAJO_2024",
+        "Wodajo et al. Coagulation factor depletion and recovery after therapeutic plasma "
+        "exchange. Transfusion 2024.",
+        doi="10.1111/trf.17865",
+    ),
+    Source(
+        "KHATRI_2009",
+        "Khatri BO et al. Effect of plasma exchange in accelerating natalizumab clearance and "
+        "restoring leukocyte function. Neurology 2009;72:402-409.",
+        doi="10.1212/01.wnl.0000341766.59028.9d",
+    ),
+    Source(
+        "PUISSET_2013",
+        "Puisset F et al. Therapeutic plasma exchange and rituximab clearance. "
+        "Br J Clin Pharmacol 2013;76:734-740.",
+    ),
+    # --- safety -------------------------------------------------------------------------
+    Source(
+        "WAA_2025",
+        "World Apheresis Association registry, 2025 update (>169,000 procedures). "
+        "Transfus Apher Sci 2025.",
+        doi="10.1016/j.transci.2025.104132",
+    ),
+    Source(
+        "WAA_2016",
+        "Mortzell Henriksson M et al. Adverse events in apheresis: an update of the WAA "
+        "registry data. Transfus Apher Sci 2016;54:2-15.",
+    ),
+    Source(
+        "WEINSTEIN_1996",
+        "Weinstein R. Prophylactic administration of calcium gluconate during plasma exchange. "
+        "J Clin Apher 1996;11:204-210.",
+    ),
+    Source(
+        "BOLAN_2001",
+        "Bolan CD et al. Comprehensive analysis of citrate effects during plateletpheresis. "
+        "Transfusion 2001.",
+    ),
+    Source(
+        "OLSON_1977",
+        "Olson PR et al. Symptoms of citrate toxicity during plateletpheresis "
+        "(no significant symptoms below ~1.08 mg/kg/min). 1977.",
+        verified=False,
+    ),
+    Source(
+        "SPECTRA_OPTIA",
+        "Spectra Optia operator's manual, TPE procedure defaults: inlet:AC ratio 10:1 "
+        "(warning above 15:1); plasma removal efficiency ~87%; ~1.15 TBV processed per "
+        "plasma volume removed.",
+        verified=False,
+    ),
+    Source(
+        "OWEN_BRECHER_1994",
+        "Owen HG, Brecher ME. Atypical reactions associated with use of angiotensin-converting "
+        "enzyme inhibitors and apheresis. Transfusion 1994;34:891-894.",
+    ),
+    # --- MS evidence --------------------------------------------------------------------
+    Source(
+        "WEINSHENKER_1999",
+        "Weinshenker BG et al. A randomized trial of plasma exchange in acute central nervous "
+        "system inflammatory demyelinating disease. Ann Neurol 1999;46:878-886.",
+    ),
+    Source(
+        "KEEGAN_2002",
+        "Keegan M et al. Plasma exchange for severe attacks of CNS demyelination: predictors "
+        "of response. Neurology 2002;58:143-146.",
+    ),
+    Source(
+        "KEEGAN_2005",
+        "Keegan M et al. Relation between humoral pathological changes in multiple sclerosis "
+        "and response to therapeutic plasma exchange. Lancet 2005;366:579-582.",
+    ),
+    Source(
+        "LLUFRIU_2009",
+        "Llufriu S et al. Plasma exchange for acute attacks of CNS demyelination: predictors "
+        "of improvement at 6 months. Neurology 2009;73:949-953.",
+    ),
+    Source(
+        "MAGANA_2011",
+        "Magana SM et al. Beneficial plasma exchange response in central nervous system "
+        "inflammatory demyelination. Arch Neurol 2011;68:870-878.",
+    ),
+    Source(
+        "BLECHINGER_2021",
+        "Blechinger S et al. Therapeutic plasma exchange in steroid-unresponsive relapses of "
+        "multiple sclerosis. Ther Adv Neurol Disord 2021;14:1756286420975642.",
+        doi="10.1177/1756286420975642",
+    ),
+    Source(
+        "MARRODAN_2025",
+        "Marrodan M, Ysrraelit MC, Correale J. Therapeutic plasma exchange in "
+        "corticosteroid-refractory multiple sclerosis relapses. Biomedicines 2025;13:2399.",
+        doi="10.3390/biomedicines13102399",
+    ),
+    Source(
+        "SCI_REP_2022",
+        "Therapeutic plasma exchange in multiple sclerosis patients with an inadequate "
+        "response to corticosteroids. Sci Rep 2022.",
+        doi="10.1038/s41598-022-23356-w",
+    ),
+    # --- outcome measures ---------------------------------------------------------------
+    Source(
+        "KURTZKE_1983",
+        "Kurtzke JF. Rating neurologic impairment in multiple sclerosis: an expanded "
+        "disability status scale (EDSS). Neurology 1983;33:1444-1452.",
+        doi="10.1212/WNL.33.11.1444",
+    ),
+    Source(
+        "NEUROSTATUS_2010",
+        "Kappos L. Neurostatus scoring definitions, version 04/10.2. neurostatus.net.",
+        url="https://www.neurostatus.net",
+    ),
+    Source(
+        "GREGORI_2010",
+        "Gregori NZ et al. The Early Treatment Diabetic Retinopathy Study letter score and "
+        "Snellen equivalents. Retina 2010;30:1046-1050.",
+        doi="10.1097/IAE.0b013e3181d87e04",
+    ),
+    Source(
+        "SCHULZE_BONSEL_2006",
+        "Schulze-Bonsel K et al. Visual acuities 'hand motion' and 'counting fingers' can be "
+        "quantified with the Freiburg visual acuity test. IOVS 2006;47:1236-1240.",
+        doi="10.1167/iovs.05-0981",
+    ),
+    Source(
+        "EDSS_CHANGE_2007",
+        "Confirmed EDSS change definitions: >= 1.0 from baseline <= 5.5, >= 0.5 from "
+        "baseline >= 6.0. Mult Scler 2007.",
+        doi="10.1177/1352458506070931",
+    ),
+    Source(
+        "RELAPSE_SEVERITY_2019",
+        "Relapse severity by EDSS increase: mild 0.5, moderate 1.0-1.5, severe >= 2.0. "
+        "Mult Scler 2019.",
+        doi="10.1177/1352458518809903",
+    ),
+)
+
+SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
+
+
+def cite(key: str) -> str:
+    """The citation text for ``key``; ``KeyError`` for an unknown key (a bug, not input)."""
+    return SOURCES[key].cite()
+
+
+def source_dict(key: str) -> dict[str, object]:
+    """The JSON form of source ``key``."""
+    return SOURCES[key].to_dict()

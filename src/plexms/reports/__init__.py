@@ -1,0 +1,1 @@
+"""Reports: plots (matplotlib SVG) and PDFs (WeasyPrint)."""
