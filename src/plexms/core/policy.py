@@ -78,6 +78,8 @@ class ClinicHours:
     weekly: tuple[tuple[str, str] | None, ...] = setting(_SEED_HOURS, "SEED_PROTOCOL")
     closed_dates: frozenset[dt.date] = setting(frozenset(), LOCAL_POLICY)
     time_zone: str = setting("America/Los_Angeles", "SEED_PROTOCOL")
+    holiday_country: str = setting("US", "SEED_CLINIC", "holiday calendar (ISO 3166 country)")
+    holiday_subdivision: str | None = setting("CA", "SEED_CLINIC", "state: La Jolla, CA")
 
     def __post_init__(self) -> None:
         if len(self.weekly) != 7:
@@ -121,6 +123,10 @@ class PrescriptionPolicy:
     inlet_flow_ml_min: float = setting(60.0, LOCAL_POLICY, "default inlet flow")
     setup_minutes: int = setting(30, LOCAL_POLICY, "chair time before and after the run")
     fibrinogen_plasma_threshold_g_l: float = setting(1.0, "WODAJO_2024")
+    plasma_removal_efficiency: float = setting(0.87, "SPECTRA_OPTIA")
+    saline_share_max: float = setting(
+        0.25, LOCAL_POLICY, "largest share of replacement given as 0.9% saline"
+    )
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ class SchedulePolicy:
     min_course_days: int = setting(10, "SEED_PROTOCOL")
     max_course_days: int = setting(14, "SEED_PROTOCOL")
     default_start: str = setting("09:00", LOCAL_POLICY, "first appointment of the day")
+    default_exchanges: int = setting(5, "SEED_PROTOCOL", "exchanges per course")
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,24 @@ _ALL = (
         "Mult Scler 2019.",
         doi="10.1177/1352458518809903",
     ),
+    # --- plan: anticoagulant, clinic ----------------------------------------------------
+    Source(
+        "ACD_A_LABEL",
+        "Anticoagulant Citrate Dextrose Solution A (ACD-A), USP, product label: per 100 mL "
+        "dextrose monohydrate 2.45 g, sodium citrate dihydrate 2.2 g, citric acid anhydrous "
+        "0.73 g (total citrate ~113 mmol/L).",
+        verified=False,
+    ),
+    Source(
+        "CITRATE_DONOR_2016",
+        "Distribution of citrate and citrate infusion rate during donor plasmaphereses. "
+        "J Clin Apher 2016;31:59-62 (abstract: 84.6% of the citrate left with the collected "
+        "plasma; citrate infusion rate = citrate received / body weight / time).",
+    ),
+    Source(
+        "SEED_CLINIC",
+        "Seed clinic (shared/seed): La Jolla, CA 92037; Mon-Thu 09:00-17:00, Fri 09:00-16:00.",
+    ),
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
