@@ -1,0 +1,61 @@
+"""Runtime settings of the plexms service (environment variables prefixed ``PLEXMS_``).
+
+The database defaults to a SQLite file in the user's data directory; a hospital points
+``PLEXMS_DATABASE_URL`` at PostgreSQL (``postgresql+psycopg://user@host/db``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "default_data_dir", "get_settings"]
+
+
+def default_data_dir() -> Path:
+    """Where the embedded database, backups and demo credentials live by default."""
+    return Path(platformdirs.user_data_dir("plexms", appauthor=False))
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'plexms.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; tests build one directly with cheap argon2 parameters."""
+
+    model_config = SettingsConfigDict(env_prefix="PLEXMS_", extra="ignore")
+
+    database_url: str = Field(default_factory=_default_database_url)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secret_key: str = ""
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 7)
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    demo_password: str | None = None
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    log_level: str = "INFO"
+    log_json: bool = True
+    auto_migrate: bool = True
+    # Login throttling: this many failures within the window lock the account for lock_minutes.
+    login_max_failures: int = Field(default=100, ge=1)
+    login_failure_window_minutes: int = Field(default=60, ge=1)
+    login_lock_minutes: int = Field(default=60, ge=1)
+    password_min_length: int = Field(default=12, ge=12, le=128)
+    # argon2id cost (pwdlib defaults: t=3, m=64 MiB, p=4); tests lower these, never production.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings read from the environment (cached)."""
+    return Settings()
