@@ -1,0 +1,108 @@
+"""HTML error pages for the web routes (the API answers JSON; the browser gets a page).
+
+Service errors map to the same statuses as the API (``services/errors.py``): NotFound 404,
+PermissionDenied 403, Unauthenticated -> the sign-in form, StaleVersion 412 (shown as an
+edit conflict), Gone 410, Conflict 409, InputError 422. An unexpected error is a 500 page that
+says so without any detail (the log has the request id).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from plexms.core.errors import InputError
+from plexms.web.templating import TEMPLATES
+
+__all__ = ["WebRoute", "error_page", "reject_csrf"]
+
+_log = logging.getLogger("plexms.web")
+
+_STATUS = {
+    "NotFound": (404, "Not found", "There is no such record in your centre."),
+    "PermissionDenied": (403, "Not allowed", "Your role does not allow this action."),
+    "Gone": (410, "Deleted", "This record has been deleted."),
+    "Conflict": (409, "Conflict", "This action conflicts with the current state of the record."),
+    "StaleVersion": (
+        412,
+        "Edit conflict",
+        "Someone else changed this record after you opened it. Reload to see their changes.",
+    ),
+}
+
+
+def error_page(
+    request: Request, status: int, heading: str, message: str, *, back: str | None = None
+) -> Response:
+    """A full HTML error page (or just its message for an htmx request)."""
+    ctx = {
+        "request": request,
+        "heading": heading,
+        "message": message,
+        "back": back,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "actor": getattr(request.state, "actor", None),
+        "centre": getattr(request.state, "centre", None),
+        "web": getattr(request.app.state, "web", None),
+    }
+    return TEMPLATES.TemplateResponse(request, "error.html", ctx, status_code=status)
+
+
+async def reject_csrf(scope: Any, reason: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 403 page for a request without a valid CSRF token."""
+    _log.warning("csrf rejected: %s %s (%s)", scope.get("method"), scope.get("path"), reason)
+    body = TEMPLATES.get_template("error.html").render(
+        request=None,
+        heading="Form expired",
+        message=(
+            "This form could not be accepted: it has expired or was not sent from this site "
+            "(missing or invalid CSRF token). Reload the page and submit it again."
+        ),
+        back=None,
+        csrf_token="",
+        actor=None,
+        centre=None,
+        web=None,
+    )
+    headers = [(b"content-type", b"text/html; charset=utf-8")]
+    return 403, headers, body.encode()
+
+
+def _service_error(request: Request, exc: Exception) -> Response | None:
+    name = type(exc).__name__
+    for cls in type(exc).__mro__:
+        if cls.__name__ == "Unauthenticated":
+            target = "/login?expired=1"
+            if request.headers.get("hx-request") == "true":
+                return Response(status_code=401, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+        if cls.__name__ in _STATUS:
+            status, heading, default = _STATUS[cls.__name__]
+            message = str(exc) if name != "StaleVersion" else default
+            return error_page(request, status, heading, message or default)
+    if isinstance(exc, InputError):
+        return error_page(request, 422, "Invalid input", str(exc))
+    return None
+
+
+class WebRoute(APIRoute):
+    """A route whose service errors become HTML pages instead of JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Exception as exc:
+                response = _service_error(request, exc)
+                if response is None:
+                    raise
+                return response
+
+        return handle

@@ -1,0 +1,19 @@
+"""Entry points: ``/`` goes to the Today board when signed in, otherwise to the sign-in form."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from plexms.web.errors import WebRoute
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("/")
+async def index(request: Request) -> Response:
+    """Signed in: the Today board; signed out: the sign-in form."""
+    target = "/today" if getattr(request.state, "actor", None) else "/login"
+    return RedirectResponse(target, status_code=303)

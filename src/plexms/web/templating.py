@@ -1,0 +1,117 @@
+"""Jinja2 (+ jinja2-fragments) environment: one template can render whole or one block of it.
+
+A page template has named blocks; an htmx request asks for one block (``render(...,
+block="result")``) and gets just that fragment, so the same template serves both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response
+
+from plexms.web import svg
+
+__all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render"]
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+TEMPLATES = Jinja2Blocks(env=_ENV)
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether the request came from htmx (and wants a fragment)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def fmt_num(value: Any, places: int = 1, unit: str = "") -> str:
+    """A number with a fixed number of decimals (and its unit); an em dash when missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{float(value):,.{places}f}"
+    return f"{text} {unit}".rstrip()
+
+
+def _zone(tz: str | None) -> ZoneInfo | None:
+    return ZoneInfo(tz) if tz else None
+
+
+def fmt_datetime(value: Any, tz: str | None = None) -> str:
+    """An aware datetime in the centre's time zone, with the zone shown."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    zone = _zone(tz)
+    if zone is not None and value.tzinfo is not None:
+        value = value.astimezone(zone)
+    return str(value.strftime("%a %d %b %Y %H:%M %Z").strip())
+
+
+def fmt_date(value: Any) -> str:
+    """A date written out unambiguously (weekday, day, month name, year)."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return str(value.strftime("%a %d %b %Y"))
+
+
+def _fmt_time(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value[:5]
+    return str(value.strftime("%H:%M"))
+
+
+TEMPLATES.env.filters["num"] = fmt_num
+TEMPLATES.env.filters["datetime"] = fmt_datetime
+TEMPLATES.env.filters["date"] = fmt_date
+TEMPLATES.env.filters["time"] = _fmt_time
+TEMPLATES.env.globals["svg"] = svg
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Render ``template`` (or only ``block`` of it) with the request's common context."""
+    ctx: dict[str, Any] = {
+        "request": request,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "actor": getattr(request.state, "actor", None),
+        "centre": getattr(request.state, "centre", None),
+        "web": getattr(request.app.state, "web", None),
+    }
+    ctx.update(context or {})
+    if block is not None:
+        return TEMPLATES.TemplateResponse(
+            request, template, ctx, block_name=block, status_code=status_code, headers=headers
+        )
+    return TEMPLATES.TemplateResponse(
+        request, template, ctx, status_code=status_code, headers=headers
+    )
+
+
+def markup(text: str) -> Markup:
+    """Mark trusted, already-escaped HTML (our own SVG) safe for the templates."""
+    return Markup(text)  # noqa: S704 - only our own escaped SVG goes through here
