@@ -17,23 +17,32 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
+from plexms.services.errors import (
+    Conflict,
+    Gone,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    StaleVersion,
+    Unauthenticated,
+)
 from plexms.web.templating import TEMPLATES
 
-__all__ = ["WebRoute", "error_page", "reject_csrf"]
+__all__ = ["STALE_MESSAGE", "WebRoute", "error_page", "reject_csrf", "service_error_response"]
 
 _log = logging.getLogger("plexms.web")
 
-_STATUS = {
-    "NotFound": (404, "Not found", "There is no such record in your centre."),
-    "PermissionDenied": (403, "Not allowed", "Your role does not allow this action."),
-    "Gone": (410, "Deleted", "This record has been deleted."),
-    "Conflict": (409, "Conflict", "This action conflicts with the current state of the record."),
-    "StaleVersion": (
-        412,
-        "Edit conflict",
-        "Someone else changed this record after you opened it. Reload to see their changes.",
-    ),
+_HEADINGS: dict[type[ServiceError], str] = {
+    NotFound: "Not found",
+    PermissionDenied: "Not allowed",
+    Gone: "Deleted",
+    Conflict: "Conflict",
+    StaleVersion: "Edit conflict",
 }
+STALE_MESSAGE = (
+    "Someone else changed this record after you opened it, so your changes were not saved. "
+    "Reload the page to see their version, then enter your changes again."
+)
 
 
 def error_page(
@@ -73,18 +82,18 @@ async def reject_csrf(scope: Any, reason: str) -> tuple[int, list[tuple[bytes, b
     return 403, headers, body.encode()
 
 
-def _service_error(request: Request, exc: Exception) -> Response | None:
-    name = type(exc).__name__
-    for cls in type(exc).__mro__:
-        if cls.__name__ == "Unauthenticated":
-            target = "/login?expired=1"
-            if request.headers.get("hx-request") == "true":
-                return Response(status_code=401, headers={"HX-Redirect": target})
-            return RedirectResponse(target, status_code=303)
-        if cls.__name__ in _STATUS:
-            status, heading, default = _STATUS[cls.__name__]
-            message = str(exc) if name != "StaleVersion" else default
-            return error_page(request, status, heading, message or default)
+def service_error_response(request: Request, exc: Exception) -> Response | None:
+    """The page for a service error (``None`` for anything else: a real bug, re-raised)."""
+    if isinstance(exc, Unauthenticated):
+        target = "/login?expired=1"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    if isinstance(exc, StaleVersion):
+        return error_page(request, 412, "Edit conflict", STALE_MESSAGE)
+    if isinstance(exc, ServiceError):
+        heading = next((h for cls, h in _HEADINGS.items() if isinstance(exc, cls)), exc.title)
+        return error_page(request, exc.status, heading, exc.detail)
     if isinstance(exc, InputError):
         return error_page(request, 422, "Invalid input", str(exc))
     return None
@@ -100,7 +109,7 @@ class WebRoute(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:
-                response = _service_error(request, exc)
+                response = service_error_response(request, exc)
                 if response is None:
                     raise
                 return response

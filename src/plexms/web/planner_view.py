@@ -55,8 +55,8 @@ def default_values(request: Request) -> dict[str, str]:
     units = convention(request)
     return {
         "sex": "female",
-        "height": f"{units.show(165.0, 'height'):g}",
-        "weight": f"{units.show(60.0, 'weight'):g}",
+        "height": f"{round(units.show(165.0, 'height') or 0)}",
+        "weight": f"{round(units.show(60.0, 'weight') or 0)}",
         "hematocrit": "40",
         "start_date": start.isoformat(),
         "pv": "1.0",
