@@ -144,8 +144,35 @@ class SchedulePolicy:
 class PrecheckPolicy:
     """Thresholds of the pre-session go/no-go check (see :mod:`plexms.core.precheck`)."""
 
-    fibrinogen_hold_g_l: float = setting(1.0, "WODAJO_2024")
+    fibrinogen_hold_g_l: float = setting(
+        1.0, "WODAJO_2024", "below this, give plasma as part of the replacement fluid"
+    )
     ace_inhibitor_hold_hours: float = setting(24.0, "OWEN_BRECHER_1994")
+    # Bands: (hold below, caution below, caution above, hold above); None = no limit.
+    systolic_bp_mmhg: tuple[float | None, ...] = setting((90.0, 100.0, 160.0, 180.0), LOCAL_POLICY)
+    diastolic_bp_mmhg: tuple[float | None, ...] = setting((None, None, 100.0, 110.0), LOCAL_POLICY)
+    heart_rate_bpm: tuple[float | None, ...] = setting((40.0, 50.0, 100.0, 120.0), LOCAL_POLICY)
+    temperature_c: tuple[float | None, ...] = setting((35.0, None, 37.5, 38.0), LOCAL_POLICY)
+    spo2_percent: tuple[float | None, ...] = setting((92.0, 95.0, None, None), LOCAL_POLICY)
+    ionized_calcium_mmol_l: tuple[float | None, ...] = setting((0.9, 1.1, None, None), LOCAL_POLICY)
+    total_calcium_mmol_l: tuple[float | None, ...] = setting((1.9, 2.1, None, None), LOCAL_POLICY)
+    hemoglobin_g_dl: tuple[float | None, ...] = setting((7.0, 8.0, None, None), LOCAL_POLICY)
+    platelets_10e9_l: tuple[float | None, ...] = setting((50.0, 100.0, None, None), LOCAL_POLICY)
+    potassium_mmol_l: tuple[float | None, ...] = setting((3.0, 3.5, 5.5, 6.0), LOCAL_POLICY)
+    min_hours_between_exchanges: float = setting(24.0, LOCAL_POLICY, "hold when sooner")
+    usual_hours_between_exchanges: float = setting(
+        48.0, "ASFA_MS_FACT_SHEET", "every other day; sooner: check fibrinogen"
+    )
+    required_labs: tuple[str, ...] = setting(
+        ("fibrinogen_g_l", "calcium", "hemoglobin_g_dl", "platelets_10e9_l"),
+        LOCAL_POLICY,
+        "missing one holds the session; 'calcium' = ionised or total",
+    )
+    hold_symptoms: tuple[str, ...] = setting(
+        ("fever", "chest_pain", "dyspnoea", "bleeding", "catheter_site_infection", "syncope"),
+        LOCAL_POLICY,
+        "any other reported symptom means proceed with caution",
+    )
 
 
 @dataclass(frozen=True)
@@ -153,6 +180,32 @@ class EligibilityPolicy:
     """Windows used by the eligibility rules (see :mod:`plexms.core.eligibility`)."""
 
     early_treatment_days: int = setting(14, "MARRODAN_2025")
+    max_days_from_onset: int | None = setting(
+        None, LOCAL_POLICY, "hard exclusion after this many days; None: a predictor only"
+    )
+    steroid_drugs: tuple[str, ...] = setting(("methylprednisolone",), LOCAL_POLICY)
+    steroid_routes: tuple[str, ...] = setting(("iv",), LOCAL_POLICY, "add 'oral' to accept it")
+    steroid_min_mg_per_day: float = setting(500.0, LOCAL_POLICY, "IVMP 500-1000 mg/day")
+    steroid_min_days: int = setting(3, LOCAL_POLICY, "IVMP for 3-5 days")
+    steroid_wait_days: int = setting(
+        5, LOCAL_POLICY, "days after the last steroid dose before calling the response inadequate"
+    )
+    nmosd_requires_steroid_failure: bool = setting(True, LOCAL_POLICY)
+    disabling_edss_rise: float = setting(
+        1.0, "RELAPSE_SEVERITY_2019", "moderate or severe relapse (EDSS rise >= 1.0)"
+    )
+    optic_neuritis_severe_logmar: float = setting(
+        0.7, LOCAL_POLICY, "worse eye; decimal 0.2, Neurostatus visual FS 4"
+    )
+    optic_neuritis_residual_logmar: float = setting(0.2, LOCAL_POLICY, "worse eye")
+    tumefactive_min_lesion_mm: float = setting(20.0, LOCAL_POLICY)
+    poor_outcome_edss: float = setting(7.5, "MARRODAN_2025")
+    adult_min_age: int = setting(18, LOCAL_POLICY, "younger: paediatric precaution")
+    absolute_contraindications: tuple[str, ...] = setting((), LOCAL_POLICY)
+    temporary_contraindications: tuple[str, ...] = setting(
+        ("hemodynamic_instability", "active_infection", "active_bleeding"), LOCAL_POLICY
+    )
+    relative_contraindications: tuple[str, ...] = setting(("albumin_allergy",), LOCAL_POLICY)
 
 
 @dataclass(frozen=True)
