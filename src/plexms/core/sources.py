@@ -298,6 +298,61 @@ _ALL = (
         "SEED_CLINIC",
         "Seed clinic (shared/seed): La Jolla, CA 92037; Mon-Thu 09:00-17:00, Fri 09:00-16:00.",
     ),
+    # --- decisions: eligibility, adverse events, DMT hand-back, TPE vs IVIG --------------
+    Source(
+        "SEED_ARTICLE",
+        "Programme article (shared/seed): Therapeutic Plasma Exchange for Multiple Sclerosis - "
+        "indications, safety list, TPE vs IVIG table, DMTs resumed after TPE.",
+    ),
+    Source(
+        "CTCAE_V5",
+        "National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE) "
+        "version 5.0, 2017: grade 1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death.",
+        verified=False,
+    ),
+    Source(
+        "WILSON_1927",
+        "Wilson EB. Probable inference, the law of succession, and statistical inference. "
+        "J Am Stat Assoc 1927;22:209-212.",
+        verified=False,
+    ),
+    Source(
+        "IBRAHIM_2007",
+        "Ibrahim RB et al. Drug removal by plasmapheresis: an evidence-based review. "
+        "Pharmacotherapy 2007;27:1529-1549 (removal significant for a small volume of "
+        "distribution and high plasma protein binding).",
+        verified=False,
+    ),
+    Source(
+        "DMT_LABELS",
+        "Product information (EU SmPC / US prescribing information) of each multiple "
+        "sclerosis disease-modifying therapy: class, route and dosing interval.",
+        verified=False,
+    ),
+    Source(
+        "TERIFLUNOMIDE_LABEL",
+        "Teriflunomide product information: accelerated elimination procedure with "
+        "cholestyramine or activated charcoal.",
+        verified=False,
+    ),
+    Source(
+        "SORENSEN_2004",
+        "Sorensen PS et al. IV immunoglobulins as add-on treatment to methylprednisolone for "
+        "acute relapses in MS. Neurology 2004;63:2028-2033.",
+        verified=False,
+    ),
+    Source(
+        "ROED_2005",
+        "Roed HG et al. A double-blind, randomized trial of IV immunoglobulin treatment in "
+        "acute optic neuritis. Neurology 2005;64:804-810.",
+        verified=False,
+    ),
+    Source(
+        "EFNS_IVIG_2008",
+        "Elovaara I et al. EFNS guidelines for the use of intravenous immunoglobulin in "
+        "treatment of neurological diseases. Eur J Neurol 2008;15:893-908.",
+        verified=False,
+    ),
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
