@@ -238,7 +238,7 @@ def _db_hash(db: Database) -> dict[str, str]:
     out = {}
     with db.read() as s:
         for table in Base.metadata.sorted_tables:
-            rows = s.execute(text(f'SELECT * FROM "{table.name}" ORDER BY 1')).all()  # noqa: S608
+            rows = s.execute(text(f'SELECT * FROM "{table.name}" ORDER BY 1')).all()
             out[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     return out
 
