@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from plexms.web.routes import pages, planner
+from plexms.web.routes import auth, pages, planner, scores
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: list[APIRouter] = [pages.router, planner.router]
+ROUTERS: list[APIRouter] = [pages.router, auth.router, planner.router, scores.router]

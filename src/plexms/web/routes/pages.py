@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from plexms.web.errors import WebRoute
+from plexms.web.session import PublicUser
 
 __all__ = ["router"]
 
@@ -13,7 +14,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.get("/")
-async def index(request: Request) -> Response:
+async def index(request: Request, user: PublicUser) -> Response:
     """Signed in: the Today board; signed out: the sign-in form."""
-    target = "/today" if getattr(request.state, "actor", None) else "/login"
+    target = "/today" if user is not None else "/login"
     return RedirectResponse(target, status_code=303)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from plexms.web import planner_view
 from plexms.web.errors import WebRoute
 from plexms.web.forms import FormReader
+from plexms.web.session import PublicUser
 from plexms.web.templating import is_htmx, render
 
 __all__ = ["router"]
@@ -20,7 +21,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.get("/planner")
-async def planner_form(request: Request) -> Response:
+async def planner_form(request: Request, _: PublicUser) -> Response:
     """The planner with the demo patient's values filled in."""
     values = planner_view.default_values(request)
     ctx = {
@@ -33,7 +34,7 @@ async def planner_form(request: Request) -> Response:
 
 
 @router.post("/planner")
-async def planner_compare(request: Request) -> Response:
+async def planner_compare(request: Request, _: PublicUser) -> Response:
     """The side-by-side comparison (the whole page, or the result fragment for htmx)."""
     form = await request.form()
     reader = FormReader(form, planner_view.convention(request))
