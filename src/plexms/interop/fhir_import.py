@@ -17,6 +17,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -366,7 +367,7 @@ class _Importer:
         else:
             changed = False
             for name, value in values.items():
-                if getattr(row, name) != value:
+                if not _same(getattr(row, name), value):
                     setattr(row, name, value)
                     changed = True
             if changed:
@@ -422,6 +423,7 @@ class _Importer:
             )
         ).first()
         created = row is None
+        changed: list[str] = []
         if row is None:
             row = Patient(
                 centre_id=self.centre_id,
@@ -432,12 +434,15 @@ class _Importer:
             )
             self.s.add(row)
         else:
-            for name, value in fields.items():
-                setattr(row, name, value)
-            row.updated_at = self.now
+            changed = [n for n, v in fields.items() if not _same(getattr(row, n), v)]
+            for name in changed:
+                setattr(row, name, fields[name])
+            if changed:
+                row.updated_at = self.now
         self.s.flush()
         self.summary = ImportSummary(patient_id=row.id)
-        self._count("patient", created)
+        if created or changed:
+            self._count("patient", created)
         self.rows[self.patient_res.index] = row
         return row
 
@@ -909,6 +914,13 @@ class _Importer:
             self._upsert(Document, {"sha256": digest}, values, "document", res.index)
 
         return step
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal, floats within the 1e-9 relative noise of a JSON round trip."""
+    if isinstance(old, float) and isinstance(new, float):
+        return math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(old == new)
 
 
 def _note_text(body: dict[str, Any]) -> str:
