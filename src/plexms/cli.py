@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -114,6 +115,80 @@ def _register_calc(calc: calc_service.Calculator) -> None:
 
 for _calc in calc_service.calculators().values():
     _register_calc(_calc)
+
+
+# --- fhir (issue 7: interoperability) ---------------------------------------------------------
+fhir_app = typer.Typer(help="FHIR R4 export and import of patient records.", no_args_is_help=True)
+app.add_typer(fhir_app, name="fhir")
+
+
+def _system_context() -> Any:
+    from plexms.services.context import SYSTEM, ServiceContext
+    from plexms.settings import get_settings
+    from plexms.store.database import Database
+
+    settings = get_settings()
+    return ServiceContext(db=Database(settings.database_url), actor=SYSTEM, settings=settings)
+
+
+@fhir_app.command("export")
+def fhir_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory for one <id>.json per patient.")],
+    patient: Annotated[int | None, typer.Option("--patient", help="Export this patient.")] = None,
+    all_patients: Annotated[bool, typer.Option("--all", help="Export every patient.")] = False,
+    transaction: Annotated[
+        bool, typer.Option("--transaction", help="Bundle type transaction (for a FHIR server).")
+    ] = False,
+) -> None:
+    """Write FHIR R4 Bundles, one <patient id>.json per patient."""
+    from plexms.services import interop
+
+    if (patient is None) == (not all_patients):
+        _fail_input("patient", "give exactly one of --patient ID or --all")
+    ctx = _system_context()
+    kind = "transaction" if transaction else "collection"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        pairs = (
+            [(patient, interop.export_fhir(ctx, patient, bundle_type=kind))]
+            if patient is not None
+            else interop.export_fhir_all(ctx, bundle_type=kind)
+        )
+        count = 0
+        for patient_id, bundle in pairs:
+            (out / f"{patient_id}.json").write_text(json.dumps(bundle, indent=2) + "\n")
+            count += 1
+    except LookupError as exc:
+        _fail_input("patient", str(exc))
+    finally:
+        ctx.db.dispose()
+    emit_json({"exported": count, "out": str(out)})
+
+
+@fhir_app.command("import")
+def fhir_import(
+    file: Annotated[Path, typer.Argument(help="A FHIR R4 Bundle (JSON).")],
+    centre: Annotated[
+        str | None, typer.Option("--centre", help="Centre code (needed when several exist).")
+    ] = None,
+) -> None:
+    """Import a FHIR Bundle all or nothing; exit 2 with every problem listed if rejected."""
+    from plexms.services import interop
+
+    ctx = _system_context()
+    try:
+        summary = interop.import_fhir(ctx, file.read_bytes(), centre_code=centre)
+    except interop.BundleRejected as exc:
+        emit_json({"error": exc.to_dict()})
+        raise typer.Exit(EXIT_INPUT) from None
+    except LookupError as exc:
+        _fail_input("centre", str(exc))
+    finally:
+        ctx.db.dispose()
+    emit_json(summary)
+
+
+# --- end fhir ---------------------------------------------------------------------------------
 
 
 def main() -> None:
