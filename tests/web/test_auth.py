@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import time_machine
 
 from tests.web.conftest import PASSWORD, TestClient, csrf_of, sign_in
@@ -61,9 +63,8 @@ def test_sign_out_ends_the_session_on_the_server(clinic: TestClient) -> None:
 def test_idle_timeout_sends_the_user_back_to_sign_in(clinic: TestClient) -> None:
     sign_in(clinic, "coordinator")
     assert clinic.get("/", follow_redirects=False).headers["location"] == "/today"
-    with time_machine.travel(
-        time_machine.datetime.datetime.now() + time_machine.datetime.timedelta(minutes=31)
-    ):
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)
+    with time_machine.travel(later):
         assert clinic.get("/", follow_redirects=False).headers["location"] == "/login"
         page = clinic.get("/login?expired=1").text
         assert "without activity" in page

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from plexms.web.security import CsrfMiddleware, SecurityHeadersMiddleware
+from plexms.web.spam import RateLimiter
 
 __all__ = ["STATIC_DIR", "WebConfig", "install"]
 
@@ -54,6 +55,9 @@ def install(app: FastAPI, settings: Any, config: WebConfig | None = None) -> Non
             cookie_secure=str(getattr(settings, "cookie_secure", "auto")),
         )
     app.state.web = config
+    app.state.web_referral_limiter = RateLimiter(
+        config.referral_max_per_window, config.referral_window_seconds
+    )
     app.state.web_settings = settings
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:

@@ -55,7 +55,8 @@ def service_context(request: Request, actor: Actor | None = None) -> ServiceCont
     """A :class:`ServiceContext` for this request (clock read here, once)."""
     state = request.app.state
     settings = getattr(state, "settings", None) or getattr(state, "web_settings", None)
-    kwargs: dict[str, Any] = {"db": state.db, "actor": actor, "now": utcnow()}
+    clock = getattr(state, "clock", utcnow)
+    kwargs: dict[str, Any] = {"db": state.db, "actor": actor, "now": clock()}
     if isinstance(settings, Settings):
         kwargs["settings"] = settings
     request_id = request.headers.get("x-request-id")

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from plexms.web.routes import auth, pages, planner, scores
+from plexms.web.routes import auth, clinic, pages, planner, referrals, scores
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: list[APIRouter] = [pages.router, auth.router, planner.router, scores.router]
+ROUTERS: list[APIRouter] = [
+    pages.router,
+    auth.router,
+    planner.router,
+    scores.router,
+    referrals.router,
+    clinic.router,
+]

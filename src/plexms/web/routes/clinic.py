@@ -1,0 +1,70 @@
+"""Signed-in clinic pages: the Today board, the patient list and the patient page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from plexms.services import patients, referrals
+from plexms.services.permissions import Permission
+from plexms.web.errors import WebRoute
+from plexms.web.session import WebUser, local_now, requires, service_context
+from plexms.web.templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
+
+
+@router.get("/today")
+async def today(request: Request, user: Reader) -> Response:
+    """Referrals awaiting triage and patients by stage of their course."""
+    ctx = service_context(request, user.actor)
+
+    def load() -> dict[str, object]:
+        return {
+            "pending": referrals.list_referrals(ctx, status="pending", limit=10),
+            "active": patients.list_patients(ctx, stage="course_active", limit=20),
+            "planned": patients.list_patients(ctx, stage="course_planned", limit=20),
+            "completed": patients.list_patients(ctx, stage="course_completed", limit=20),
+        }
+
+    data = await run_in_threadpool(load)
+    return render(request, "today.html", {"nav": "today", "now": local_now(user), **data})
+
+
+@router.get("/patients")
+async def patient_list(request: Request, user: Reader) -> Response:
+    """The centre's patients (search by name or MRN in the form, never in the URL)."""
+    ctx = service_context(request, user.actor)
+    found = await run_in_threadpool(lambda: patients.list_patients(ctx, limit=100))
+    return render(request, "patients.html", {"nav": "patients", "patients": found})
+
+
+@router.get("/patients/{patient_id}")
+async def patient_page(request: Request, patient_id: int, user: Reader) -> Response:
+    """Demographics, referrals and MS history of one patient, with a timeline."""
+    ctx = service_context(request, user.actor)
+
+    def load() -> dict[str, Any]:
+        return {
+            "p": patients.get_patient(ctx, patient_id),
+            "episodes": patients.list_episodes(ctx, patient_id),
+            "referrals": referrals.list_referrals(ctx, patient_id=patient_id).items,
+        }
+
+    data = await run_in_threadpool(load)
+    events = [
+        (r.received_at.date(), f"Referral received ({_words(r.presentation)}), {r.status}")
+        for r in data["referrals"]
+    ] + [(e.onset_date, f"Onset: {_words(e.presentation)}") for e in data["episodes"]]
+    timeline = sorted(events, key=lambda item: item[0])
+    return render(request, "patient.html", {"nav": "patients", "timeline": timeline, **data})
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ")
