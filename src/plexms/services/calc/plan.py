@@ -1,0 +1,366 @@
+"""``plexms calc plan``: volumes, the exchange prescription, the course schedule and what each
+exchange is expected to remove, for one patient, as one JSON object."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from plexms.core.errors import InputError
+from plexms.core.kinetics import ExchangeEvent, predict_course
+from plexms.core.policy import CentrePolicy
+from plexms.core.prescription import Prescription, prescribe
+from plexms.core.schedule import CourseSchedule, plan_course
+from plexms.core.sources import source_dict
+from plexms.core.volumes import estimate_volumes
+from plexms.services.calc import Calculator
+from plexms.services.clinic_calendar import holiday_names, with_holidays
+
+__all__ = ["CALCULATOR", "PlanRequest", "compute_plan"]
+
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Count = Annotated[int, Strict()]
+PREDICTED_SUBSTANCES = ("igg", "fibrinogen")
+
+
+class PlanRequest(BaseModel):
+    """One patient's plan request. Ranges are checked by plexms.core with clear messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sex: Literal["female", "male"] = Field(description="Sex for the sex-specific formulas.")
+    height_cm: Number = Field(gt=0, description="Height in cm (120-230).")
+    weight_kg: Number = Field(gt=0, description="Weight in kg (30-250).")
+    hematocrit: Number = Field(gt=0, description="Hematocrit as a fraction (0.15-0.65), not %.")
+    volume_method: Literal["nadler", "kaplan", "weight", "lemmens"] = Field(
+        "nadler", description="Blood/plasma volume method."
+    )
+    plasma_volumes_per_exchange: Number = Field(
+        1.0, description="Plasma volumes per exchange: 1.0-1.5 protocol, 0.5-2.0 with a warning."
+    )
+    exchanges: Count | None = Field(
+        None, description="Exchanges in the course (default 5; 1-10, warning outside 5-7)."
+    )
+    start_date: dt.date | None = Field(
+        None, description="First day asked for (ISO date; default today at the centre)."
+    )
+    start_time: str | None = Field(
+        None, pattern=r"^\d{2}:\d{2}$", description="Earliest start each day, HH:MM (09:00)."
+    )
+    interval_days: Count | None = Field(
+        None, description="Minimum days between exchanges (default 2: every other day; 1-7)."
+    )
+    course_days: Count | None = Field(
+        None, description="Days the course may span, first to last exchange (default 14; 1-28)."
+    )
+    inlet_flow_ml_min: Number | None = Field(
+        None, description="Inlet flow in mL/min (default the centre's, 60; 10-150)."
+    )
+    inlet_to_ac_ratio: Number | None = Field(
+        None, description="ACD-A inlet:AC ratio (default 10; 6-25; warning above 15)."
+    )
+    saline_share: Number = Field(
+        0.0, description="Share of replacement as 0.9% saline (0 to the centre's limit, 0.25)."
+    )
+    plasma_share: Number = Field(0.0, description="Share of replacement as plasma (0-1).")
+    plasma_reason: str | None = Field(
+        None, max_length=200, description="Required with plasma: e.g. low_fibrinogen."
+    )
+    fibrinogen_g_l: Number | None = Field(
+        None, description="Latest fibrinogen in g/L (needed for low_fibrinogen)."
+    )
+    closed_dates: list[dt.date] = Field(
+        default_factory=list, max_length=400, description="Extra closures besides holidays."
+    )
+
+
+def _r(value: float, digits: int = 1) -> float:
+    return round(float(value), digits)
+
+
+def _today(policy: CentrePolicy) -> dt.date:
+    return dt.datetime.now(ZoneInfo(policy.hours.time_zone)).date()
+
+
+def _parse_time(text: str | None) -> dt.time | None:
+    if text is None:
+        return None
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise InputError("start_time", f"{text!r} is not a time", allowed="HH:MM") from None
+
+
+def _prescription_body(rx: Prescription, exchanges: int) -> dict[str, Any]:
+    rep = rx.replacement
+    ac = rx.anticoagulant
+    bal = rx.fluid_balance
+    return {
+        "exchange_volume_ml": _r(rx.exchange_volume_ml),
+        "replacement": {
+            "albumin_5pct_ml": _r(rep.albumin_5pct_ml),
+            "albumin_g": _r(rep.albumin_g),
+            "albumin_needed_ml": _r(rep.albumin_needed_ml),
+            "albumin_needed_g": _r(rep.albumin_needed_g),
+            "albumin_vials": [{"size_ml": v.size_ml, "count": v.count} for v in rep.albumin_vials],
+            "albumin_waste_ml": _r(rep.albumin_waste_ml),
+            "saline_share": rep.saline_share,
+            "saline_ml": _r(rep.saline_ml),
+            "plasma_share": rep.plasma_share,
+            "plasma_ml": _r(rep.plasma_ml),
+            "plasma_reason": rep.plasma_reason,
+            "total_ml": _r(rep.total_ml),
+            "rounding": rep.rounding,
+        },
+        "calcium_gluconate_10pct_ml": rx.calcium_gluconate_10pct_ml,
+        "anticoagulant": {
+            "solution": ac.solution,
+            "inlet_to_ac_ratio": ac.inlet_to_ac_ratio,
+            "volume_ml": _r(ac.volume_ml),
+            "flow_ml_min": _r(ac.flow_ml_min, 2),
+            "citrate_mmol": _r(ac.citrate_mmol),
+            "citrate_mg": _r(ac.citrate_mg, 0),
+            "citrate_returned_mg": _r(ac.citrate_returned_mg, 0),
+            "citrate_infusion_rate_mg_kg_min": _r(ac.citrate_infusion_rate_mg_kg_min, 3),
+            "circuit_citrate_rate_mg_kg_min": _r(ac.circuit_citrate_rate_mg_kg_min, 3),
+            "citrate_limit_mg_kg_min": ac.citrate_limit_mg_kg_min,
+            "above_limit": ac.above_limit,
+        },
+        "whole_blood_processed_ml": _r(rx.whole_blood_processed_ml),
+        "blood_volumes_processed": _r(rx.blood_volumes_processed, 3),
+        "inlet_volume_ml": _r(rx.inlet_volume_ml),
+        "inlet_flow_ml_min": rx.inlet_flow_ml_min,
+        "run_minutes": rx.run_minutes,
+        "session_minutes": rx.session_minutes,
+        "fluid_balance": {
+            "replacement_in_ml": _r(bal.replacement_in_ml),
+            "anticoagulant_in_ml": _r(bal.anticoagulant_in_ml),
+            "calcium_in_ml": _r(bal.calcium_in_ml),
+            "removed_out_ml": _r(bal.removed_out_ml),
+            "in_ml": _r(bal.in_ml),
+            "out_ml": _r(bal.out_ml),
+            "net_ml": _r(bal.net_ml),
+        },
+        "course_totals": {
+            "exchanges": exchanges,
+            "plasma_exchanged_ml": _r(rx.exchange_volume_ml * exchanges),
+            "albumin_5pct_ml": _r(rep.albumin_5pct_ml * exchanges),
+            "albumin_g": _r(rep.albumin_g * exchanges),
+            "albumin_vials": [
+                {"size_ml": v.size_ml, "count": v.count * exchanges} for v in rep.albumin_vials
+            ],
+            "saline_ml": _r(rep.saline_ml * exchanges),
+            "plasma_ml": _r(rep.plasma_ml * exchanges),
+            "calcium_gluconate_10pct_ml": _r(rx.calcium_gluconate_10pct_ml * exchanges),
+            "acd_a_ml": _r(ac.volume_ml * exchanges),
+        },
+    }
+
+
+def _predicted(rx: Prescription, course: CourseSchedule, setup_minutes: int) -> dict[str, Any]:
+    """Expected level before and after each exchange (fraction of the pre-course level)."""
+    first = course.appointments[0]
+    t0 = dt.datetime.combine(first.date, first.start)
+    # The run sits in the middle of the chair time: half the setup before it.
+    lead = dt.timedelta(minutes=setup_minutes / 2)
+    events = [
+        ExchangeEvent(
+            start_h=(dt.datetime.combine(a.date, a.start) + lead - t0).total_seconds() / 3600,
+            duration_h=rx.run_minutes / 60,
+            volume_ml=rx.exchange_volume_ml,
+        )
+        for a in course.appointments
+    ]
+    body: dict[str, Any] = {
+        "model": "two-compartment (intravascular + extravascular), exact per segment",
+        "time_zero": f"{first.date.isoformat()} {first.start.isoformat('minutes')}",
+        "unit": "fraction of the pre-course level",
+    }
+    sources: list[str] = []
+    for key in PREDICTED_SUBSTANCES:
+        pred = predict_course(key, plasma_volume_ml=rx.plasma_volume_ml, exchanges=events)
+        body[key] = [
+            {
+                "exchange": n,
+                "pre": round(float(pre), 4),
+                "post": round(float(post), 4),
+                "one_compartment_post": round(float(one), 4),
+                "removed": round(float(removed), 4),
+            }
+            for n, (pre, post, one, removed) in enumerate(
+                zip(pred.pre, pred.post, pred.one_compartment_post, pred.removed, strict=True),
+                start=1,
+            )
+        ]
+        sources.extend(pred.sources)
+    body["sources"] = list(dict.fromkeys(sources))
+    return body
+
+
+def compute_plan(request: PlanRequest, policy: CentrePolicy) -> dict[str, Any]:
+    """Answer one plan request (see ``plexms calc plan --help``)."""
+    vol = estimate_volumes(
+        request.sex,
+        height_cm=request.height_cm,
+        weight_kg=request.weight_kg,
+        hematocrit=request.hematocrit,
+        method=request.volume_method,
+    )
+    rx = prescribe(
+        vol,
+        policy.prescription,
+        plasma_volumes_per_exchange=request.plasma_volumes_per_exchange,
+        inlet_flow_ml_min=request.inlet_flow_ml_min,
+        inlet_to_ac_ratio=request.inlet_to_ac_ratio,
+        saline_share=request.saline_share,
+        plasma_share=request.plasma_share,
+        plasma_reason=request.plasma_reason,
+        fibrinogen_g_l=request.fibrinogen_g_l,
+    )
+    exchanges = (
+        policy.schedule.default_exchanges if request.exchanges is None else request.exchanges
+    )
+    start = request.start_date or _today(policy)
+    horizon = start + dt.timedelta(days=2 * 366)
+    base_hours = policy.hours
+    if request.closed_dates:
+        base_hours = dataclasses.replace(
+            base_hours, closed_dates=base_hours.closed_dates | frozenset(request.closed_dates)
+        )
+    hours = with_holidays(base_hours, start, horizon)
+    course = plan_course(
+        start,
+        exchanges=exchanges,
+        session_minutes=rx.session_minutes,
+        hours=hours,
+        policy=policy.schedule,
+        interval_days=request.interval_days,
+        course_days=request.course_days,
+        start_time=_parse_time(request.start_time),
+    )
+    appts = course.appointments
+    holidays_in_course = holiday_names(base_hours, start, appts[-1].date)
+    notes = [*rx.notes, *course.notes]
+    for day, name in holidays_in_course.items():
+        closed = f"{day.isoformat()} ({day:%A}) is a closed date"
+        notes = [n.replace(closed, f"{closed} ({name})") for n in notes]
+    predicted = _predicted(rx, course, policy.prescription.setup_minutes)
+    derivations = {
+        d.quantity: {"formula": d.formula, "sources": list(d.sources)} for d in rx.derivations
+    }
+    derivations["schedule"] = {
+        "formula": "every interval_days from the first open day, moved to the next open day "
+        "when closed (never closer than interval_days); inside opening hours; within course_days",
+        "sources": list(course.sources),
+    }
+    derivations["predicted"] = {
+        "formula": "two-compartment kinetic model (plexms.core.kinetics); one_compartment_post "
+        "= e^-x per exchange",
+        "sources": list(predicted["sources"]),
+    }
+    keys = [*vol.sources, *rx.sources, *course.sources, *predicted["sources"]]
+    return {
+        "volume_method": vol.method,
+        "volume_method_label": vol.label,
+        "volume_formula": vol.formula,
+        "total_blood_volume_ml": _r(vol.total_blood_volume_ml),
+        "plasma_volume_ml": _r(vol.plasma_volume_ml),
+        "plasma_volumes_per_exchange": rx.plasma_volumes_per_exchange,
+        **_prescription_body(rx, exchanges),
+        "schedule": [
+            {
+                "exchange": a.exchange,
+                "date": a.date.isoformat(),
+                "start": a.start.isoformat("minutes"),
+                "end": a.end.isoformat("minutes"),
+            }
+            for a in appts
+        ],
+        "course": {
+            "first_date": appts[0].date.isoformat(),
+            "last_date": appts[-1].date.isoformat(),
+            "course_days": course.course_days,
+            "interval_days": course.interval_days,
+            "session_minutes": course.session_minutes,
+            "time_zone": hours.time_zone,
+            "holidays": [
+                {"date": day.isoformat(), "name": name} for day, name in holidays_in_course.items()
+            ],
+        },
+        "predicted": predicted,
+        "warnings": [*rx.warnings, *course.warnings],
+        "notes": notes,
+        "derivations": derivations,
+        "sources": [source_dict(key) for key in dict.fromkeys(keys)],
+    }
+
+
+_HELP = """\
+Request (JSON object; unknown fields are refused):
+  sex           "female" | "male" (required)
+  height_cm     120-230 (required; 1.75 is refused as metres)
+  weight_kg     30-250 (required)
+  hematocrit    fraction 0.15-0.65 (required; 40 is refused as a percentage)
+  volume_method "nadler" (default) | "kaplan" | "weight" | "lemmens"
+  plasma_volumes_per_exchange
+                default 1.0; MS protocol 1.0-1.5; 0.5-2.0 with a warning
+  exchanges     default 5; 1-10, a warning outside 5-7
+  start_date    ISO date (default: today at the centre); a closed day
+                moves to the next open day, with a note
+  start_time    "HH:MM": earliest start each day (default 09:00)
+  interval_days minimum days between exchanges (default 2, every other day)
+  course_days   days from first to last exchange, at most (default 14; 1-28)
+  inlet_flow_ml_min  default 60 (10-150)
+  inlet_to_ac_ratio  ACD-A inlet:AC, default 10 (6-25), warning above 15
+  saline_share  0 to 0.25 of the replacement as 0.9% saline (default 0)
+  plasma_share  0-1 of the replacement as plasma, only with plasma_reason
+  plasma_reason why plasma; "low_fibrinogen" needs fibrinogen_g_l < 1.0
+  fibrinogen_g_l  latest fibrinogen in g/L (250 is refused as mg/dL)
+  closed_dates  extra closed ISO dates besides the centre's holidays
+
+Response (JSON object):
+  volume_method, volume_method_label, volume_formula,
+  total_blood_volume_ml, plasma_volume_ml, plasma_volumes_per_exchange,
+  exchange_volume_ml,
+  replacement: albumin_5pct_ml (whole vials), albumin_g, albumin_needed_ml,
+    albumin_needed_g, albumin_vials (size_ml, count), albumin_waste_ml,
+    saline_share, saline_ml, plasma_share, plasma_ml, plasma_reason,
+    total_ml, rounding,
+  calcium_gluconate_10pct_ml (10 mL per litre of replacement),
+  anticoagulant: solution, inlet_to_ac_ratio, volume_ml, flow_ml_min,
+    citrate_mmol, citrate_mg, citrate_returned_mg,
+    citrate_infusion_rate_mg_kg_min (to the patient),
+    circuit_citrate_rate_mg_kg_min, citrate_limit_mg_kg_min, above_limit,
+  whole_blood_processed_ml, blood_volumes_processed, inlet_volume_ml,
+  inlet_flow_ml_min, run_minutes, session_minutes (run + setup),
+  fluid_balance: replacement_in_ml, anticoagulant_in_ml, calcium_in_ml,
+    removed_out_ml, in_ml, out_ml, net_ml,
+  course_totals: exchanges, plasma_exchanged_ml, albumin_5pct_ml,
+    albumin_g, albumin_vials, saline_ml, plasma_ml,
+    calcium_gluconate_10pct_ml, acd_a_ml,
+  schedule: list of {exchange, date YYYY-MM-DD, start HH:MM, end HH:MM},
+  course: first_date, last_date, course_days, interval_days,
+    session_minutes, time_zone, holidays (date, name),
+  predicted: model, time_zero, unit, igg and fibrinogen: lists of
+    {exchange, pre, post, one_compartment_post, removed}: levels as
+    fractions of the pre-course level; removed = share of the body amount
+    (plasma + extravascular) that exchange takes out; sources,
+  warnings, notes: lists of text,
+  derivations: {quantity: {formula, sources}} for every number,
+  sources: list of {key, citation, doi, url, verified}.
+
+A course that cannot fit is refused (exit 2) with
+{"error": {"field", "message", "allowed", "alternatives"}}."""
+
+CALCULATOR = Calculator(
+    name="plan",
+    summary="Blood and plasma volume, exchange prescription, course schedule and the expected "
+    "IgG and fibrinogen levels for one patient.",
+    request_model=PlanRequest,
+    compute=compute_plan,
+    help=_HELP,
+)
