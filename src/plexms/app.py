@@ -1,1 +1,75 @@
-"""ASGI application factory: composes the API and the web app (no engine at import time)."""
+"""ASGI application factory: composes the API and the web app (no engine at import time).
+
+``uvicorn --factory plexms.app:create_app`` serves it; ``plexms serve`` does the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from plexms import __version__
+from plexms.api import install as install_api
+from plexms.api.logs import configure_logging
+from plexms.services.context import utcnow
+from plexms.settings import Settings, get_settings
+from plexms.store.database import Database
+from plexms.store.migrate import upgrade
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> FastAPI:
+    """The plexms service: API under ``/api``, the web app (when installed) at ``/``.
+
+    The database opens when the app starts serving (lifespan) or, for in-process tests, on
+    first use of ``app.state.db``; ``auto_migrate`` applies migrations at start-up.
+    """
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.db.dispose()
+
+    app = FastAPI(
+        title="plexms",
+        version=__version__,
+        summary="Therapeutic plasma exchange (TPE) programme for multiple sclerosis",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    if settings.auto_migrate:
+        upgrade(settings.database_url)
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.db = Database(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+    install_api(app)
+    _install_web(app, settings)
+    return app
+
+
+def _install_web(app: FastAPI, settings: Settings) -> None:
+    try:
+        web = importlib.import_module("plexms.web")
+    except ImportError:  # pragma: no cover - the web package ships with plexms
+        return
+    install = getattr(web, "install", None)
+    if callable(install):
+        install(app, settings)

@@ -1,1 +1,29 @@
-"""FastAPI JSON routers, pydantic I/O schemas, auth dependencies."""
+"""FastAPI JSON routers, problem+json errors, request ids, metrics; ``install(app)``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from plexms.api.middleware import Metrics, RequestMiddleware
+from plexms.api.problems import install_problem_handlers
+from plexms.api.routes import admin, auth, calc, patients, system
+
+__all__ = ["install"]
+
+
+def install(app: FastAPI) -> None:
+    """Add the API's routes, error handlers and middleware to ``app``."""
+    install_problem_handlers(app)
+    for router in (system.router, auth.router, patients.router, admin.router):
+        app.include_router(router)
+    app.include_router(calc.build_router())
+    for module in _optional_routers():
+        app.include_router(module.router)
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
+
+
+def _optional_routers() -> list:  # type: ignore[type-arg]
+    from plexms.api.routes import clinical, referrals
+
+    return [referrals, clinical]

@@ -1,0 +1,149 @@
+"""RFC 9457 problem+json for every error: the field and the reason, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from plexms.core.errors import InfeasibleError, InputError
+from plexms.services.errors import ServiceError, StaleVersion
+
+__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem"]
+
+PROBLEM_JSON = "application/problem+json"
+_log = structlog.get_logger("plexms.api")
+
+
+def problem(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": getattr(request.state, "request_id", ""),
+    }
+    if field is not None:
+        body["field"] = field
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors():
+        item: dict[str, Any] = {"field": _loc(err.get("loc", ())), "message": err.get("msg", "")}
+        ctx = err.get("ctx") or {}
+        bounds = [
+            f"{sym} {ctx[k]}"
+            for k, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+            if k in ctx
+        ]
+        if bounds:
+            item["allowed"] = ", ".join(bounds)
+        elif "expected" in ctx:
+            item["allowed"] = str(ctx["expected"])
+        elif "pattern" in ctx:
+            item["allowed"] = f"matching {ctx['pattern']}"
+        elif "max_length" in ctx:
+            item["allowed"] = f"at most {ctx['max_length']} characters"
+        out.append(item)
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Map every error to problem+json."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return problem(
+            request,
+            422,
+            "Invalid input",
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            errors=errors,
+        )
+
+    @app.exception_handler(InputError)
+    async def _input(request: Request, exc: InputError) -> JSONResponse:
+        item = exc.to_dict()
+        extra: dict[str, Any] = {}
+        if isinstance(exc, InfeasibleError):
+            extra["alternatives"] = exc.alternatives
+        return problem(
+            request, 422, "Invalid input", str(exc), field=exc.field, errors=[item], **extra
+        )
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        extra: dict[str, Any] = {}
+        if isinstance(exc, StaleVersion) and exc.current_version is not None:
+            extra["current_version"] = exc.current_version
+        return problem(
+            request, exc.status, exc.title, exc.detail, field=exc.field, headers=headers, **extra
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "error"
+        return problem(
+            request, exc.status_code, detail, detail, headers=getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        _log.warning("data_error", error=type(exc.orig).__name__)
+        return problem(
+            request,
+            422,
+            "Invalid input",
+            "a value is out of the range the database can store",
+            field="body",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+        _log.error("database_unavailable", error=type(exc.orig).__name__)
+        return problem(
+            request,
+            503,
+            "Service unavailable",
+            "the database cannot take this request now; nothing was saved; retry",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        _log.error("unhandled_error", error=type(exc).__name__)
+        return problem(
+            request, 500, "Internal error", "something went wrong on our side; quote the request id"
+        )

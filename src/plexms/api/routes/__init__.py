@@ -1,0 +1,1 @@
+"""The API's routers, each a small module by concept."""

@@ -1,0 +1,46 @@
+"""Health and metrics (no sign-in; neither carries patient data)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from plexms import __version__
+from plexms.api.deps import requires
+from plexms.services import ops
+from plexms.services.context import ServiceContext
+from plexms.services.permissions import Permission
+
+router = APIRouter(tags=["system"])
+Public = Annotated[ServiceContext, requires(Permission.PUBLIC)]
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    version: str
+    migration: str | None = None
+
+
+@router.get("/api/health", response_model=Health)
+def health(ctx: Public, response: Response) -> Health:
+    """Whether the service and its database answer (503 when the database does not)."""
+    report = ops.health(ctx)
+    if not report["ok"]:
+        response.status_code = 503
+    return Health(
+        status="ok" if report["ok"] else "unavailable",
+        database=report["database"],
+        version=__version__,
+        migration=report.get("migration"),
+    )
+
+
+@router.get("/metrics", response_class=Response, include_in_schema=False)
+def metrics(ctx: Public, request: Request) -> Response:
+    """Prometheus text exposition of request counts and latencies."""
+    body = generate_latest(request.app.state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,109 @@
+"""Helpers every use case shares: centre-scoped loading, stamping, versions, soft delete."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from plexms.services.context import ServiceContext
+from plexms.services.errors import Gone, NotFound, StaleVersion
+from plexms.store.base import ClinicalMixin
+
+__all__ = ["apply", "changes", "check_version", "load", "new", "page", "scoped", "soft_delete"]
+
+M = TypeVar("M", bound=ClinicalMixin)
+
+
+def _label(model: type[Any]) -> str:
+    return str(model.__tablename__).replace("_", " ")
+
+
+def scoped(ctx: ServiceContext, model: type[M]) -> Select[Any]:
+    """``SELECT model`` limited to the actor's centre (the system actor sees every centre)."""
+    query = select(model)
+    if ctx.actor is not None and not ctx.actor.is_system:
+        query = query.where(model.centre_id == ctx.actor.centre_id)
+    return query
+
+
+def load(
+    session: Session,
+    ctx: ServiceContext,
+    model: type[M],
+    row_id: int,
+    *,
+    include_deleted: bool = False,
+    for_update: bool = False,
+) -> M:
+    """The row with ``row_id`` in the actor's centre; NotFound (any other centre too), Gone."""
+    query = scoped(ctx, model).where(model.id == row_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    row: M | None = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {_label(model)} {row_id}", field="id")
+    if row.deleted_at is not None and not include_deleted:
+        raise Gone(f"{_label(model)} {row_id} was deleted", field="id")
+    return row
+
+
+def check_version(row: ClinicalMixin, expected: int | None) -> None:
+    """412 unless the client's version is the stored one."""
+    if expected is not None and expected != row.version:
+        raise StaleVersion(
+            f"version {expected} is out of date (now {row.version}): reload and retry",
+            current_version=row.version,
+        )
+
+
+def new(ctx: ServiceContext, model: type[M], centre_id: int | None = None, **values: Any) -> M:
+    """A new row stamped with the actor's centre, the time and the author."""
+    centre = centre_id if centre_id is not None else ctx.centre_id
+    if centre is None:  # pragma: no cover - the system actor always passes centre_id
+        raise ValueError("centre_id is required")
+    return model(  # type: ignore[call-arg]
+        centre_id=centre,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        created_by=ctx.username,
+        **values,
+    )
+
+
+def changes(data: BaseModel, nullable: tuple[str, ...] = ()) -> dict[str, Any]:
+    """PATCH semantics: fields sent; ``null`` only counts for fields the record may leave empty."""
+    return {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None or k in nullable
+    }
+
+
+def apply(ctx: ServiceContext, row: ClinicalMixin, values: dict[str, Any]) -> list[str]:
+    """Set ``values`` on ``row``; returns the changed field names (never the values)."""
+    changed = []
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    if changed:
+        row.updated_at = ctx.now
+    return sorted(changed)
+
+
+def soft_delete(ctx: ServiceContext, row: ClinicalMixin) -> None:
+    row.deleted_at = ctx.now
+    row.deleted_by = ctx.username
+    row.updated_at = ctx.now
+
+
+def page(
+    session: Session, query: Select[Any], limit: int, offset: int, order: Any
+) -> tuple[list[Any], int]:
+    """One page of ``query`` and the total count."""
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars().all()
+    return list(rows), int(total)

@@ -1,0 +1,30 @@
+"""A patient record in one centre with one of everything, for the route tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from plexms.services import patients, referrals
+from plexms.services.schemas import EpisodeIn, ReferralIn
+
+
+def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Ids of one record of each kind, by path parameter name."""
+    ctx = world.ctx("physician", centre)
+    patient = world.patient(centre)
+    episode = patients.add_episode(
+        ctx, patient.id, EpisodeIn(onset_date=dt.date(2026, 11, 1), presentation="relapse")
+    )
+    referral = referrals.submit_referral(ctx, ReferralIn(patient_id=patient.id, reason="x"))
+    ids = {
+        "patient_id": patient.id,
+        "episode_id": episode.id,
+        "referral_id": referral.id,
+        "user_id": world.users[(centre, "viewer")],
+    }
+    ids.update(_clinical(world, ctx, patient.id))
+    return ids
+
+
+def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {}
