@@ -29,6 +29,8 @@ _FIELDS = {
     "start_date": "start_date",
     "exchanges": "exchanges",
     "plasma_volumes_per_exchange": "pv",
+    "course_days": "course_days",
+    "interval_days": "interval_days",
 }
 
 
@@ -62,6 +64,8 @@ def default_values(request: Request) -> dict[str, str]:
         "start_date": start.isoformat(),
         "pv": "1.0",
         "exchanges": "5",
+        "course_days": "16",
+        "interval_days": str(policy(request).schedule.interval_days),
     }
 
 
@@ -167,12 +171,19 @@ def _base_request(reader: FormReader) -> dict[str, Any] | None:
     weight = reader.quantity("weight", "weight", required=True)
     hct = reader.quantity("hematocrit", "hematocrit", required=True)
     start = reader.date("start_date", required=True)
+    course_days = reader.number("course_days", lo=1, hi=28, integer=True)
+    interval_days = reader.number("interval_days", lo=1, hi=7, integer=True)
     if not reader.ok or start is None:
         return None
-    return {
+    body: dict[str, Any] = {
         "sex": sex,
         "height_cm": height,
         "weight_kg": weight,
         "hematocrit": hct,
         "start_date": start.isoformat(),
     }
+    if course_days is not None:
+        body["course_days"] = int(course_days)
+    if interval_days is not None:
+        body["interval_days"] = int(interval_days)
+    return body
