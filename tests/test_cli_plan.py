@@ -179,6 +179,9 @@ def test_plan_bad_input_exits_2_with_a_readable_message():
     assert infeasible.exit_code == 2
     assert "- exchanges=" in infeasible.stderr
     assert infeasible.stdout == ""
+    bad_date = runner.invoke(app, ["plan", *PLAN_ARGS, "--start-date", "30/11/2026"])
+    assert bad_date.exit_code == 2
+    assert "Cannot plan: start_date" in bad_date.stderr
 
 
 def test_plan_help_lists_the_options():

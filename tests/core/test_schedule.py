@@ -222,6 +222,12 @@ def test_bad_inputs_name_the_field(kwargs: dict, field: str):
     assert not isinstance(info.value, InfeasibleError)
 
 
+def test_start_date_at_the_end_of_the_calendar():
+    with pytest.raises(InputError) as info:
+        plan_course(dt.date(9999, 6, 1), exchanges=5, session_minutes=60, hours=SEED, policy=POLICY)
+    assert info.value.field == "start_date"
+
+
 def test_bad_default_start_in_the_policy():
     with pytest.raises(InputError) as info:
         plan_course(

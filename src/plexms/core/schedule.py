@@ -233,6 +233,9 @@ def plan_course(
     _check_int("interval_days", interval, _INTERVAL_RANGE)
     _check_int("course_days", window, _COURSE_DAYS_RANGE)
     _check_int("session_minutes", session_minutes, _SESSION_RANGE)
+    latest = dt.date.max - dt.timedelta(days=2 * (_HORIZON_DAYS + _START_SEARCH_DAYS))
+    if start_date > latest:
+        raise InputError("start_date", "is too far in the future", allowed=f"<= {latest}")
     if start_time is None:
         try:
             start_time = dt.time.fromisoformat(policy.default_start)

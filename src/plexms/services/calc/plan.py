@@ -33,9 +33,9 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sex: Literal["female", "male"] = Field(description="Sex for the sex-specific formulas.")
-    height_cm: Number = Field(gt=0, description="Height in cm (120-230).")
-    weight_kg: Number = Field(gt=0, description="Weight in kg (30-250).")
-    hematocrit: Number = Field(gt=0, description="Hematocrit as a fraction (0.15-0.65), not %.")
+    height_cm: Number = Field(description="Height in cm (120-230).")
+    weight_kg: Number = Field(description="Weight in kg (30-250).")
+    hematocrit: Number = Field(description="Hematocrit as a fraction (0.15-0.65), not %.")
     volume_method: Literal["nadler", "kaplan", "weight", "lemmens"] = Field(
         "nadler", description="Blood/plasma volume method."
     )
@@ -46,7 +46,10 @@ class PlanRequest(BaseModel):
         None, description="Exchanges in the course (default 5; 1-10, warning outside 5-7)."
     )
     start_date: dt.date | None = Field(
-        None, description="First day asked for (ISO date; default today at the centre)."
+        None,
+        ge=dt.date(2000, 1, 1),
+        le=dt.date(2100, 12, 31),
+        description="First day asked for (ISO date; default today at the centre).",
     )
     start_time: str | None = Field(
         None, pattern=r"^\d{2}:\d{2}$", description="Earliest start each day, HH:MM (09:00)."
