@@ -353,6 +353,26 @@ _ALL = (
         "treatment of neurological diseases. Eur J Neurol 2008;15:893-908.",
         verified=False,
     ),
+    # --- kinetic model parameters (plexms.core.kinetics.substances) ---------------------
+    Source(
+        "FIBRINOGEN_QUOTED",
+        "Fibrinogen about 80% intravascular (widely quoted in apheresis texts).",
+        verified=False,
+    ),
+    Source(
+        "TYSABRI_LABEL",
+        "TYSABRI (natalizumab) US prescribing information, section 12.3 Pharmacokinetics: "
+        "in MS patients mean half-life 11 +/- 4 days, volume of distribution 5.7 +/- 1.9 L.",
+        verified=False,
+    ),
+    Source(
+        "OCREVUS_LABEL",
+        "OCREVUS (ocrelizumab) US prescribing information, section 12.3 Pharmacokinetics: "
+        "two-compartment model, central volume 2.78 L, peripheral volume 2.68 L, "
+        "inter-compartment clearance 0.29 L/day, constant clearance 0.17 L/day, terminal "
+        "half-life 26 days.",
+        verified=False,
+    ),
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
