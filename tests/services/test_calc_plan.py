@@ -85,6 +85,11 @@ def test_response_contract_of_the_issue():
         for lv in levels:
             assert 0 < lv["post"] < lv["pre"] <= 1.0 + 1e-6
             assert lv["one_compartment_post"] == pytest.approx(math.exp(-1), abs=1e-4)
+            assert 0 < lv["removed"] < 1
+    # One plasma volume takes ~63% (1 - e^-1) of the intravascular IgG, ~45% of the body's
+    # (Reverberi 2007): about 28% of the body amount.
+    igg_removed = body["predicted"]["igg"][0]["removed"]
+    assert igg_removed == pytest.approx(0.45 * (1 - math.exp(-1)), abs=0.02)
 
 
 def test_useful_extras_are_consistent():
