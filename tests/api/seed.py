@@ -27,4 +27,23 @@ def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-
 
 
 def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
-    return {}
+    import base64
+
+    from plexms.services import courses, outcomes
+    from plexms.services.schemas.clinical import CoursePlanIn, DocumentIn
+
+    course = courses.plan_course(
+        ctx, patient_id, CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"})
+    )
+    first = courses.list_course_sessions(ctx, course.id)[0]
+    doc = outcomes.add_document(
+        ctx,
+        patient_id,
+        DocumentIn(
+            kind="letter",
+            title="Letter",
+            media_type="text/plain",
+            content_base64=base64.b64encode(b"Dear colleague").decode(),
+        ),
+    )
+    return {"course_id": course.id, "session_id": first.id, "document_id": doc.id}

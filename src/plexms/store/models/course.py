@@ -106,7 +106,7 @@ class ExchangeSession(ClinicalMixin, Base):
     precheck_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     precheck_result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     precheck_rule_version: Mapped[str | None] = mapped_column(String(64))
-    go_decision: Mapped[str | None] = mapped_column(String(8))
+    go_decision: Mapped[str | None] = mapped_column(String(24))
     operator: Mapped[str | None] = mapped_column(String(64))
     signed_off_at: Mapped[dt.datetime | None]
     notes: Mapped[str] = mapped_column(Text, default="")
@@ -124,7 +124,7 @@ class LabResult(ClinicalMixin, Base):
     taken_at: Mapped[dt.datetime]
     analyte: Mapped[str] = mapped_column(String(32))
     value: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(24))
     timing: Mapped[str] = mapped_column(String(8), default="")
 
 

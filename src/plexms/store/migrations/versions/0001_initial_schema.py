@@ -555,7 +555,7 @@ def upgrade() -> None:
         sa.Column("precheck_inputs", sa.JSON(), nullable=True),
         sa.Column("precheck_result", sa.JSON(), nullable=True),
         sa.Column("precheck_rule_version", sa.String(length=64), nullable=True),
-        sa.Column("go_decision", sa.String(length=8), nullable=True),
+        sa.Column("go_decision", sa.String(length=24), nullable=True),
         sa.Column("operator", sa.String(length=64), nullable=True),
         sa.Column("signed_off_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=False),

@@ -1,0 +1,362 @@
+"""Eligibility assessments and TPE courses: plan (prescription + schedule from the core via
+``calc plan``), start, complete or stop; the course's sessions are created from the schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plexms.core.errors import InputError
+from plexms.services import audit
+from plexms.services import calc as calc_service
+from plexms.services._compute import available, compute, rule_version
+from plexms.services._records import check_version, load, new, page, scoped
+from plexms.services._usecase import use_case
+from plexms.services.centres import load_policy
+from plexms.services.context import ServiceContext
+from plexms.services.errors import Conflict
+from plexms.services.patients import latest_measurement, load_patient
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import (
+    AssessmentIn,
+    AssessmentOut,
+    CourseOut,
+    CoursePlanIn,
+    CourseStatusIn,
+    SessionOut,
+)
+from plexms.services.schemas.common import Page
+from plexms.store.models import Assessment, Centre, Course, Episode, ExchangeSession, Patient
+
+__all__ = [
+    "ASSESS_CALCULATORS",
+    "assess_eligibility",
+    "get_course",
+    "list_assessments",
+    "list_course_sessions",
+    "list_courses",
+    "plan_course",
+    "preview_course",
+    "set_course_status",
+]
+
+ASSESS_CALCULATORS = ("assess", "eligibility")
+_STAGE_ORDER = (
+    "referred",
+    "assessed",
+    "course_planned",
+    "course_active",
+    "course_completed",
+    "handed_back",
+)
+
+
+def advance_stage(patient: Patient, stage: str) -> None:
+    """Move the patient's stage forward (never backwards: a new course restarts at planned)."""
+    if stage == "course_planned" or _STAGE_ORDER.index(stage) > _STAGE_ORDER.index(patient.stage):
+        patient.stage = stage
+
+
+def _fill(calc_name: str, payload: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` plus ``defaults`` for fields the calculator has and the client left out."""
+    fields = calc_service.calculators()[calc_name].request_model.model_fields
+    filled = dict(payload)
+    for name, value in defaults.items():
+        if name in fields and name not in filled and value is not None:
+            filled[name] = value
+    return filled
+
+
+def _local_today(ctx: ServiceContext, centre: Centre) -> dt.date:
+    return ctx.now.astimezone(ZoneInfo(centre.time_zone)).date()
+
+
+def _age(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+@use_case(Permission.ASSESSMENT_WRITE)
+def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn) -> AssessmentOut:
+    """Run the eligibility rules (core, via the calculator) and store inputs, result, version."""
+    name = available(*ASSESS_CALCULATORS) or ASSESS_CALCULATORS[0]
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        centre = session.get_one(Centre, patient.centre_id)
+        episode = load(session, ctx, Episode, data.episode_id) if data.episode_id else None
+        if episode is not None and episode.patient_id != patient.id:
+            raise InputError("episode_id", "belongs to another patient")
+        today = _local_today(ctx, centre)
+        defaults: dict[str, Any] = {
+            "sex": patient.sex if patient.sex in ("female", "male") else None,
+            "age": _age(patient.birth_date, today),
+            "assessment_date": today.isoformat(),
+        }
+        if episode is not None:
+            defaults |= {
+                "onset_date": episode.onset_date.isoformat(),
+                "presentation": episode.presentation,
+            }
+        payload = _fill(name, data.request, defaults) if available(name) else data.request
+        result = compute(name, payload, load_policy(centre), "request")
+        row = new(
+            ctx,
+            Assessment,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            episode_id=episode.id if episode else None,
+            assessed_at=ctx.now,
+            assessed_by=ctx.username,
+            inputs=payload,
+            result=result,
+            recommendation=str(result.get("recommendation", ""))[:32],
+            rule_version=rule_version(name, result),
+            notes=data.notes,
+        )
+        session.add(row)
+        advance_stage(patient, "assessed")
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "create",
+            entity="assessment",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"rule_version": row.rule_version},
+        )
+        return AssessmentOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_assessments(ctx: ServiceContext, patient_id: int) -> list[AssessmentOut]:
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        rows = session.execute(
+            scoped(ctx, Assessment)
+            .where(Assessment.patient_id == patient.id, Assessment.deleted_at.is_(None))
+            .order_by(Assessment.assessed_at, Assessment.id)
+        ).scalars()
+        out = [AssessmentOut.model_validate(r) for r in rows]
+        audit.record(
+            session,
+            ctx,
+            "read",
+            entity="assessment",
+            patient_id=patient.id,
+            detail={"returned": len(out)},
+        )
+        return out
+
+
+def _plan_payload(
+    ctx: ServiceContext, session: Session, patient: Patient, centre: Centre, plan: dict[str, Any]
+) -> dict[str, Any]:
+    measured = latest_measurement(session, patient.id)
+    defaults = {
+        "sex": patient.sex if patient.sex in ("female", "male") else None,
+        **measured,
+        "start_date": _local_today(ctx, centre).isoformat(),
+    }
+    return _fill("plan", plan, defaults)
+
+
+@use_case(Permission.PATIENT_READ)
+def preview_course(ctx: ServiceContext, patient_id: int, plan: dict[str, Any]) -> dict[str, Any]:
+    """What ``plan_course`` would store, without storing it (the planner's comparisons)."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        centre = session.get_one(Centre, patient.centre_id)
+        payload = _plan_payload(ctx, session, patient, centre, plan)
+        result = compute("plan", payload, load_policy(centre), "plan")
+        audit.record(session, ctx, "read", entity="course_preview", patient_id=patient.id)
+        return {"inputs": payload, "result": result}
+
+
+@use_case(Permission.COURSE_PLAN)
+def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> CourseOut:
+    """Store a planned course (prescription + schedule from the core) and its sessions."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        centre = session.get_one(Centre, patient.centre_id)
+        for field, model in (("episode_id", Episode), ("assessment_id", Assessment)):
+            ref = getattr(data, field)
+            owner = getattr(load(session, ctx, model, ref), "patient_id", None) if ref else None
+            if ref is not None and owner != patient.id:
+                raise InputError(field, "belongs to another patient")
+        open_course = session.execute(
+            select(Course.id).where(
+                Course.patient_id == patient.id,
+                Course.status.in_(("planned", "active")),
+                Course.deleted_at.is_(None),
+            )
+        ).first()
+        if open_course is not None:
+            raise Conflict("the patient already has a planned or active course", field="patient_id")
+        payload = _plan_payload(ctx, session, patient, centre, data.plan)
+        result = compute("plan", payload, load_policy(centre), "plan")
+        schedule = result["schedule"]
+        course = new(
+            ctx,
+            Course,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            episode_id=data.episode_id,
+            assessment_id=data.assessment_id,
+            indication=data.indication,
+            status="planned",
+            planned_exchanges=len(schedule),
+            plasma_volumes_per_exchange=float(result["plasma_volumes_per_exchange"]),
+            replacement_fluid="albumin_5",
+            start_date=dt.date.fromisoformat(schedule[0]["date"]),
+            inputs=payload,
+            prescription=result,
+            rule_version=rule_version("plan", result),
+            notes=data.notes,
+        )
+        session.add(course)
+        session.flush()
+        zone = ZoneInfo(result["course"]["time_zone"])
+        for appt in schedule:
+            day = dt.date.fromisoformat(appt["date"])
+            start = dt.datetime.combine(day, dt.time.fromisoformat(appt["start"]), zone)
+            end = dt.datetime.combine(day, dt.time.fromisoformat(appt["end"]), zone)
+            session.add(
+                new(
+                    ctx,
+                    ExchangeSession,
+                    centre_id=patient.centre_id,
+                    patient_id=patient.id,
+                    course_id=course.id,
+                    sequence=int(appt["exchange"]),
+                    status="planned",
+                    planned_start=start,
+                    planned_end=end,
+                    planned_plasma_volume_ml=float(result["exchange_volume_ml"]),
+                    replacement_fluids=[],
+                    vitals=[],
+                )
+            )
+        advance_stage(patient, "course_planned")
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "create",
+            entity="course",
+            entity_id=course.id,
+            patient_id=patient.id,
+            detail={"sessions": len(schedule)},
+        )
+        return CourseOut.model_validate(course)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_courses(
+    ctx: ServiceContext,
+    *,
+    patient_id: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[CourseOut]:
+    """Courses of the centre (the registry list), newest first; filter by patient and status."""
+    query = scoped(ctx, Course).where(Course.deleted_at.is_(None))
+    if patient_id is not None:
+        query = query.where(Course.patient_id == patient_id)
+    if status is not None:
+        query = query.where(Course.status == status)
+    with ctx.db.write() as session:
+        rows, total = page(session, query, limit, offset, (Course.start_date.desc(), Course.id))
+        audit.record(
+            session,
+            ctx,
+            "search",
+            entity="course",
+            patient_id=patient_id,
+            detail={"returned": len(rows), "total": total},
+        )
+        return Page[CourseOut](
+            items=[CourseOut.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@use_case(Permission.PATIENT_READ)
+def get_course(ctx: ServiceContext, course_id: int) -> CourseOut:
+    with ctx.db.write() as session:
+        course = load(session, ctx, Course, course_id)
+        audit.record(
+            session, ctx, "read", entity="course", entity_id=course.id, patient_id=course.patient_id
+        )
+        return CourseOut.model_validate(course)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_course_sessions(ctx: ServiceContext, course_id: int) -> list[SessionOut]:
+    with ctx.db.write() as session:
+        course = load(session, ctx, Course, course_id)
+        rows = session.execute(
+            select(ExchangeSession)
+            .where(ExchangeSession.course_id == course.id, ExchangeSession.deleted_at.is_(None))
+            .order_by(ExchangeSession.sequence)
+        ).scalars()
+        out = [SessionOut.model_validate(r) for r in rows]
+        audit.record(
+            session,
+            ctx,
+            "read",
+            entity="session",
+            patient_id=course.patient_id,
+            detail={"course_id": course.id, "returned": len(out)},
+        )
+        return out
+
+
+@use_case(Permission.COURSE_MANAGE)
+def set_course_status(
+    ctx: ServiceContext, course_id: int, data: CourseStatusIn, expected_version: int
+) -> CourseOut:
+    """Start, complete or stop a course (stopping needs a reason)."""
+    allowed = {"planned": {"active", "stopped"}, "active": {"completed", "stopped"}}
+    with ctx.db.write() as session:
+        course = load(session, ctx, Course, course_id, for_update=True)
+        check_version(course, expected_version)
+        if data.status not in allowed.get(course.status, set()):
+            raise Conflict(f"a {course.status} course cannot become {data.status}", field="status")
+        if data.status == "stopped" and len(data.reason.strip()) < 3:
+            raise InputError("reason", "say why the course stopped", allowed=">= 3 characters")
+        patient = session.get_one(Patient, course.patient_id)
+        today = ctx.now.date()
+        course.status = data.status
+        course.updated_at = ctx.now
+        if data.status == "active":
+            course.started_on = course.started_on or today
+            advance_stage(patient, "course_active")
+        else:
+            course.completed_on = today
+            course.stop_reason = data.reason if data.status == "stopped" else ""
+            advance_stage(patient, "course_completed")
+            for s in session.execute(
+                select(ExchangeSession).where(
+                    ExchangeSession.course_id == course.id, ExchangeSession.status == "planned"
+                )
+            ).scalars():
+                s.status = "cancelled"
+                s.updated_at = ctx.now
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "update",
+            entity="course",
+            entity_id=course.id,
+            patient_id=course.patient_id,
+            detail={"status": data.status},
+        )
+        return CourseOut.model_validate(course)

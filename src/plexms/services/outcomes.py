@@ -1,0 +1,298 @@
+"""Outcome visits (EDSS, visual acuity, targeted deficit, response), the hand-back to the
+referring neurologist, documents, and the whole record (read or export)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from plexms.core.errors import InputError
+from plexms.services import audit
+from plexms.services._compute import available, compute, rule_version
+from plexms.services._records import load, new, scoped
+from plexms.services._usecase import use_case
+from plexms.services.centres import load_policy
+from plexms.services.context import ServiceContext
+from plexms.services.courses import advance_stage
+from plexms.services.patients import load_patient
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import (
+    AdverseEventOut,
+    AssessmentOut,
+    CourseOut,
+    DocumentIn,
+    DocumentOut,
+    HandBackIn,
+    HandBackOut,
+    LabOut,
+    OutcomeIn,
+    OutcomeOut,
+    PatientRecord,
+    SessionOut,
+)
+from plexms.services.schemas.patient import (
+    DmtOut,
+    EpisodeOut,
+    MeasurementOut,
+    MriOut,
+    PatientOut,
+    ReferralOut,
+    SteroidOut,
+)
+from plexms.store.models import (
+    AdverseEvent,
+    Assessment,
+    Centre,
+    Course,
+    DmtHistory,
+    Document,
+    Episode,
+    ExchangeSession,
+    HandBack,
+    LabResult,
+    Measurement,
+    MriStudy,
+    OutcomeAssessment,
+    Referral,
+    SteroidCourse,
+)
+
+__all__ = [
+    "add_document",
+    "export_record",
+    "get_document_content",
+    "get_record",
+    "list_outcomes",
+    "record_handback",
+    "record_outcome",
+]
+
+
+def _check_course(
+    session: Session, ctx: ServiceContext, course_id: int | None, patient_id: int
+) -> None:
+    if course_id is not None and load(session, ctx, Course, course_id).patient_id != patient_id:
+        raise InputError("course_id", "belongs to another patient")
+
+
+@use_case(Permission.OUTCOME_RECORD)
+def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> OutcomeOut:
+    """Store an outcome visit: EDSS computed by the core from the FS scores (calc ``edss``),
+    acuity per eye (calc ``acuity`` when given), and the response when that calculator exists.
+    """
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        _check_course(session, ctx, data.course_id, patient.id)
+        policy = load_policy(session.get_one(Centre, patient.centre_id))
+        result: dict[str, Any] = {}
+        versions = []
+        edss = None
+        if data.edss is not None:
+            result["edss"] = compute("edss", data.edss, policy, "edss")
+            edss = float(result["edss"]["edss"])
+            versions.append(rule_version("edss", result["edss"]))
+        va_right, va_left = data.va_right_logmar, data.va_left_logmar
+        if data.acuity is not None:
+            result["acuity"] = compute("acuity", data.acuity, policy, "acuity")
+            versions.append(rule_version("acuity", result["acuity"]))
+            eyes = result["acuity"]
+            va_right = eyes.get("right_logmar", va_right)
+            va_left = eyes.get("left_logmar", va_left)
+        row = new(
+            ctx,
+            OutcomeAssessment,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            course_id=data.course_id,
+            timepoint=data.timepoint,
+            assessed_on=data.assessed_on,
+            assessed_by=ctx.username,
+            edss=edss,
+            va_right_logmar=va_right,
+            va_left_logmar=va_left,
+            targeted_deficit=data.targeted_deficit,
+            inputs=data.model_dump(mode="json", exclude={"notes"}),
+            result=result,
+            rule_version=";".join(versions) or "entered",
+            notes=data.notes,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "create",
+            entity="outcome",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"timepoint": data.timepoint},
+        )
+        return OutcomeOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_outcomes(ctx: ServiceContext, patient_id: int) -> list[OutcomeOut]:
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        rows = _rows(session, OutcomeAssessment, patient.id, OutcomeAssessment.assessed_on)
+        out = [OutcomeOut.model_validate(r) for r in rows]
+        audit.record(
+            session,
+            ctx,
+            "read",
+            entity="outcome",
+            patient_id=patient.id,
+            detail={"returned": len(out)},
+        )
+        return out
+
+
+@use_case(Permission.HANDBACK_WRITE)
+def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> HandBackOut:
+    """The hand-back plan (DMT and timing; the DMT calculator when it exists)."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        _check_course(session, ctx, data.course_id, patient.id)
+        result: dict[str, Any] = {}
+        version = "entered"
+        earliest = data.earliest_dose_date
+        if data.request is not None:
+            name = available("dmt", "handback") or "dmt"
+            policy = load_policy(session.get_one(Centre, patient.centre_id))
+            result = compute(name, data.request, policy, "request")
+            version = rule_version(name, result)
+        row = new(
+            ctx,
+            HandBack,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            course_id=data.course_id,
+            planned_dmt=data.planned_dmt,
+            earliest_dose_date=earliest,
+            plan=data.plan,
+            inputs=data.request or {},
+            result=result,
+            rule_version=version,
+        )
+        session.add(row)
+        advance_stage(patient, "handed_back")
+        session.flush()
+        audit.record(
+            session, ctx, "create", entity="handback", entity_id=row.id, patient_id=patient.id
+        )
+        return HandBackOut.model_validate(row)
+
+
+@use_case(Permission.DOCUMENT_WRITE)
+def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> DocumentOut:
+    """Keep a letter, report or handout with the record."""
+    try:
+        content = base64.b64decode(data.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("content_base64", "is not base64") from None
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        _check_course(session, ctx, data.course_id, patient.id)
+        row = new(
+            ctx,
+            Document,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            course_id=data.course_id,
+            kind=data.kind,
+            title=data.title,
+            media_type=data.media_type,
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "create",
+            entity="document",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"kind": data.kind},
+        )
+        return DocumentOut.model_validate(row)
+
+
+@use_case(Permission.EXPORT)
+def get_document_content(ctx: ServiceContext, document_id: int) -> tuple[DocumentOut, bytes]:
+    """A document's bytes (audited as an export)."""
+    with ctx.db.write() as session:
+        row = load(session, ctx, Document, document_id)
+        audit.record(
+            session, ctx, "export", entity="document", entity_id=row.id, patient_id=row.patient_id
+        )
+        return DocumentOut.model_validate(row), bytes(row.content)
+
+
+def _rows(session: Session, model: Any, patient_id: int, order: Any) -> list[Any]:
+    return list(
+        session.execute(
+            select(model)
+            .where(model.patient_id == patient_id, model.deleted_at.is_(None))
+            .order_by(order, model.id)
+        ).scalars()
+    )
+
+
+def _record(session: Session, ctx: ServiceContext, patient_id: int) -> PatientRecord:
+    patient = load_patient(session, ctx, patient_id)
+
+    def rows(model: Any, out: Any, order: Any) -> list[Any]:
+        return [out.model_validate(r) for r in _rows(session, model, patient.id, order)]
+
+    return PatientRecord(
+        patient=PatientOut.model_validate(patient),
+        measurements=rows(Measurement, MeasurementOut, Measurement.measured_at),
+        referrals=rows(Referral, ReferralOut, Referral.received_at),
+        episodes=rows(Episode, EpisodeOut, Episode.onset_date),
+        steroid_courses=rows(SteroidCourse, SteroidOut, SteroidCourse.start_date),
+        mri=rows(MriStudy, MriOut, MriStudy.study_date),
+        dmts=rows(DmtHistory, DmtOut, DmtHistory.started_on),
+        assessments=rows(Assessment, AssessmentOut, Assessment.assessed_at),
+        courses=rows(Course, CourseOut, Course.start_date),
+        sessions=rows(ExchangeSession, SessionOut, ExchangeSession.planned_start),
+        labs=rows(LabResult, LabOut, LabResult.taken_at),
+        adverse_events=rows(AdverseEvent, AdverseEventOut, AdverseEvent.onset_at),
+        outcomes=rows(OutcomeAssessment, OutcomeOut, OutcomeAssessment.assessed_on),
+        handbacks=rows(HandBack, HandBackOut, HandBack.created_at),
+        documents=rows(Document, DocumentOut, Document.created_at),
+    )
+
+
+@use_case(Permission.PATIENT_READ)
+def get_record(ctx: ServiceContext, patient_id: int) -> PatientRecord:
+    """The whole record for the patient page (audited as a read)."""
+    with ctx.db.write() as session:
+        record = _record(session, ctx, patient_id)
+        audit.record(session, ctx, "read", entity="record", patient_id=patient_id)
+        return record
+
+
+@use_case(Permission.EXPORT)
+def export_record(ctx: ServiceContext, patient_id: int, purpose: str = "export") -> PatientRecord:
+    """The whole record for export (FHIR, reports); audited as an export with its purpose."""
+    with ctx.db.write() as session:
+        record = _record(session, ctx, patient_id)
+        audit.record(
+            session,
+            ctx,
+            "export",
+            entity="record",
+            patient_id=patient_id,
+            detail={"purpose": purpose[:64]},
+        )
+        return record
+
+
+_ = scoped

@@ -1,0 +1,166 @@
+"""PDF reports of a patient: the course summary (for the referring neurologist) and the
+patient handout. Each is rendered from a read of the record, then kept as a ``Document`` and
+audited as an export of patient data in one short write transaction (rendering takes about a
+second, and no write lock is held meanwhile)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from plexms.core.errors import InputError
+from plexms.interop import units
+from plexms.interop.record import PatientRecord, load_record
+from plexms.reports.course_summary import course_summary_pdf as _render_course_summary
+from plexms.reports.handout import handout_pdf as _render_handout
+from plexms.reports.inputs import LabDisplay, pick_course
+from plexms.services import audit
+from plexms.services._records import load, new
+from plexms.services._usecase import use_case
+from plexms.services.centres import load_policy
+from plexms.services.context import ServiceContext
+from plexms.services.errors import NotFound
+from plexms.services.permissions import Permission
+from plexms.store.models import Assessment, Course, Document, Patient
+
+__all__ = ["PDF", "course_summary_pdf", "lab_display", "patient_handout_pdf"]
+
+PDF = "application/pdf"
+
+
+def lab_display(unit_system: str) -> LabDisplay:
+    """Lab values in the centre's convention (as stored when the unit is not a known one)."""
+
+    def text(analyte: str, value: float, unit: str) -> str:
+        if analyte in units.QUANTITIES and unit == units.canonical_unit(analyte):
+            return units.format_quantity(value, analyte, unit_system)
+        return f"{value:g} {unit}"
+
+    def scale(analyte: str) -> tuple[str, float]:
+        shown = units.display_unit(analyte, unit_system)
+        return units.unit_label(shown), units.from_canonical(1.0, analyte, shown)
+
+    return LabDisplay(text=text, scale=scale)
+
+
+def _render(
+    ctx: ServiceContext,
+    patient_id: int,
+    course_id: int | None,
+    draw: Callable[[Session, PatientRecord, Course | None], bytes],
+    *,
+    course_required: bool,
+) -> tuple[bytes, int, int | None]:
+    with ctx.db.read() as session:
+        patient = load(session, ctx, Patient, patient_id)
+        try:
+            record = load_record(session, patient.id, patient.centre_id)
+        except InputError:  # pragma: no cover - load() found the patient a moment ago
+            raise NotFound(f"no patient {patient_id}") from None
+        course = pick_course(record, course_id)
+        if course is None and (course_required or course_id is not None):
+            what = f"course {course_id} of patient" if course_id else "course for patient"
+            raise NotFound(f"no {what} {patient_id}", field="course_id")
+        return draw(session, record, course), patient.centre_id, course.id if course else None
+
+
+def _keep(
+    ctx: ServiceContext,
+    *,
+    pdf: bytes,
+    patient_id: int,
+    centre_id: int,
+    course_id: int | None,
+    kind: str,
+    title: str,
+    store: bool,
+) -> None:
+    with ctx.db.write() as session:
+        document_id = None
+        if store:
+            document = new(
+                ctx,
+                Document,
+                centre_id=centre_id,
+                patient_id=patient_id,
+                course_id=course_id,
+                kind=kind,
+                title=title,
+                media_type=PDF,
+                content=pdf,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+            )
+            session.add(document)
+            session.flush()
+            document_id = document.id
+        detail: dict[str, Any] = {"format": "pdf", "report": kind, "bytes": len(pdf)}
+        if course_id is not None:
+            detail["course_id"] = course_id
+        audit.record(
+            session,
+            ctx,
+            "export",
+            entity="document",
+            entity_id=document_id,
+            patient_id=patient_id,
+            centre_id=centre_id,
+            detail=detail,
+        )
+
+
+@use_case(Permission.EXPORT)
+def course_summary_pdf(
+    ctx: ServiceContext, patient_id: int, *, course_id: int | None = None, store: bool = True
+) -> bytes:
+    """The course summary PDF of the patient's course (``course_id``, default the latest)."""
+
+    def draw(session: Session, record: PatientRecord, course: Course | None) -> bytes:
+        assert course is not None  # noqa: S101 - _render refuses a missing course
+        assessment = session.get(Assessment, course.assessment_id) if course.assessment_id else None
+        return _render_course_summary(
+            record,
+            course,
+            assessment=assessment,
+            display=lab_display(record.centre.units),
+            now=ctx.now,
+        )
+
+    pdf, centre_id, cid = _render(ctx, patient_id, course_id, draw, course_required=True)
+    _keep(
+        ctx,
+        pdf=pdf,
+        patient_id=patient_id,
+        centre_id=centre_id,
+        course_id=cid,
+        kind="report",
+        title=f"TPE course summary (course {cid})",
+        store=store,
+    )
+    return pdf
+
+
+@use_case(Permission.EXPORT)
+def patient_handout_pdf(
+    ctx: ServiceContext, patient_id: int, *, course_id: int | None = None, store: bool = True
+) -> bytes:
+    """The patient handout PDF (appointments of ``course_id``, default the latest course)."""
+
+    def draw(session: Session, record: PatientRecord, course: Course | None) -> bytes:
+        policy = load_policy(record.centre)
+        return _render_handout(record, course, policy=policy, now=ctx.now)
+
+    pdf, centre_id, cid = _render(ctx, patient_id, course_id, draw, course_required=False)
+    _keep(
+        ctx,
+        pdf=pdf,
+        patient_id=patient_id,
+        centre_id=centre_id,
+        course_id=cid,
+        kind="handout",
+        title="Your plasma exchange treatment (patient handout)",
+        store=store,
+    )
+    return pdf

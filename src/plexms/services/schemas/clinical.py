@@ -1,0 +1,305 @@
+"""Assessments, courses, sessions, labs, adverse events, outcomes, hand-back, documents.
+
+Computed parts go through the ``plexms calc`` calculators: a request object in the calculator's
+own JSON contract (``request``/``plan``/``edss``...), stored as ``inputs`` next to the
+``result`` and its ``rule_version``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from plexms.services.schemas.common import Id, In, Out, ShortText, Stamped, Text, aware
+
+__all__ = [
+    "AdverseEventIn",
+    "AdverseEventOut",
+    "AssessmentIn",
+    "AssessmentOut",
+    "CourseOut",
+    "CoursePlanIn",
+    "CourseStatusIn",
+    "DocumentIn",
+    "DocumentOut",
+    "FluidIn",
+    "HandBackIn",
+    "HandBackOut",
+    "LabIn",
+    "LabOut",
+    "OutcomeIn",
+    "OutcomeOut",
+    "PatientRecord",
+    "PrecheckIn",
+    "SessionOut",
+    "SessionRecordIn",
+    "VitalsIn",
+]
+
+Json = dict[str, Any]
+Indication = Literal["relapse", "optic_neuritis", "cis", "tumefactive", "other"]
+Analyte = Literal[
+    "igg",
+    "fibrinogen",
+    "calcium",
+    "ionized_calcium",
+    "hemoglobin",
+    "hematocrit",
+    "platelets",
+    "albumin",
+    "potassium",
+    "magnesium",
+]
+
+
+class AssessmentIn(In):
+    episode_id: Id | None = None
+    request: Json = Field(default_factory=dict, description="the eligibility calculator request")
+    notes: Text = ""
+
+
+class AssessmentOut(Stamped):
+    patient_id: int
+    episode_id: int | None
+    assessed_at: dt.datetime
+    assessed_by: str
+    inputs: Json
+    result: Json
+    recommendation: str
+    rule_version: str
+    notes: str
+
+
+class CoursePlanIn(In):
+    """Plan a course; ``plan`` is a ``plexms calc plan`` request (sex, height, weight and
+    haematocrit default to the patient's record)."""
+
+    episode_id: Id | None = None
+    assessment_id: Id | None = None
+    indication: Indication = "relapse"
+    plan: Json = Field(default_factory=dict)
+    notes: Text = ""
+
+
+class CourseStatusIn(In):
+    status: Literal["active", "completed", "stopped"]
+    reason: Text = ""
+
+
+class CourseOut(Stamped):
+    patient_id: int
+    episode_id: int | None
+    assessment_id: int | None
+    indication: str
+    status: str
+    stop_reason: str
+    planned_exchanges: int
+    plasma_volumes_per_exchange: float
+    replacement_fluid: str
+    start_date: dt.date
+    started_on: dt.date | None
+    completed_on: dt.date | None
+    inputs: Json
+    prescription: Json
+    rule_version: str
+    notes: str
+
+
+class PrecheckIn(In):
+    request: Json = Field(description="the pre-session check calculator request")
+
+
+class FluidIn(In):
+    fluid: Literal["albumin_5", "albumin_25", "saline_0_9", "plasma", "other"]
+    volume_ml: float = Field(ge=0, le=10_000)
+
+
+class VitalsIn(In):
+    at: aware
+    phase: Literal["pre", "intra", "post"]
+    systolic_mmhg: int | None = Field(default=None, ge=40, le=300)
+    diastolic_mmhg: int | None = Field(default=None, ge=20, le=200)
+    heart_rate_bpm: int | None = Field(default=None, ge=20, le=250)
+    temperature_c: float | None = Field(default=None, ge=30, le=45)
+    spo2_pct: int | None = Field(default=None, ge=50, le=100)
+
+
+class SessionRecordIn(In):
+    status: Literal["done", "held", "cancelled"]
+    actual_start: aware | None = None
+    actual_end: aware | None = None
+    plasma_removed_ml: float | None = Field(default=None, ge=0, le=10_000)
+    whole_blood_processed_ml: float | None = Field(default=None, ge=0, le=40_000)
+    replacement_fluids: list[FluidIn] = Field(default_factory=list, max_length=10)
+    anticoagulant: Annotated[str, StringConstraints(max_length=32)] = ""
+    anticoagulant_ml: float | None = Field(default=None, ge=0, le=5_000)
+    calcium_gluconate_ml: float | None = Field(default=None, ge=0, le=500)
+    vascular_access: Literal["", "peripheral", "cvc", "port", "other"] = ""
+    vitals: list[VitalsIn] = Field(default_factory=list, max_length=100)
+    notes: Text = ""
+    sign_off: bool = False
+
+
+class SessionOut(Stamped):
+    patient_id: int
+    course_id: int
+    sequence: int
+    status: str
+    planned_start: dt.datetime
+    planned_end: dt.datetime
+    actual_start: dt.datetime | None
+    actual_end: dt.datetime | None
+    planned_plasma_volume_ml: float | None
+    plasma_removed_ml: float | None
+    whole_blood_processed_ml: float | None
+    replacement_fluids: list[Any]
+    anticoagulant: str
+    anticoagulant_ml: float | None
+    calcium_gluconate_ml: float | None
+    vascular_access: str
+    vitals: list[Any]
+    precheck_inputs: Json | None
+    precheck_result: Json | None
+    precheck_rule_version: str | None
+    go_decision: str | None
+    operator: str | None
+    signed_off_at: dt.datetime | None
+    notes: str
+
+
+class LabIn(In):
+    """A lab value in any unit interop.units knows for the analyte; stored canonically."""
+
+    taken_at: aware
+    analyte: Analyte
+    value: float = Field(ge=0, le=1_000_000)
+    unit: Annotated[str, StringConstraints(max_length=16)]
+    session_id: Id | None = None
+    timing: Literal["", "pre", "post"] = ""
+
+
+class LabOut(Stamped):
+    patient_id: int
+    session_id: int | None
+    taken_at: dt.datetime
+    analyte: str
+    value: float
+    unit: str
+    timing: str
+
+
+class AdverseEventIn(In):
+    session_id: Id | None = None
+    course_id: Id | None = None
+    event_type: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]
+    severity: Literal["mild", "moderate", "severe", "death"]
+    onset_at: aware
+    procedure_interrupted: bool = False
+    action: Text = ""
+    outcome: Text = ""
+    notes: Text = ""
+
+
+class AdverseEventOut(Stamped):
+    patient_id: int
+    course_id: int | None
+    session_id: int | None
+    event_type: str
+    severity: str
+    onset_at: dt.datetime
+    procedure_interrupted: bool
+    action: str
+    outcome: str
+    notes: str
+
+
+class OutcomeIn(In):
+    """An outcome visit. ``edss`` is a ``plexms calc edss`` request (FS scores, walking);
+    visual acuity as logMAR per eye (``acuity`` the acuity calculator request when present)."""
+
+    course_id: Id | None = None
+    timepoint: Literal[
+        "baseline", "during_course", "end_of_course", "1_month", "3_months", "6_months", "other"
+    ]
+    assessed_on: dt.date
+    edss: Json | None = None
+    va_right_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
+    va_left_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
+    acuity: Json | None = None
+    targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
+    notes: Text = ""
+
+
+class OutcomeOut(Stamped):
+    patient_id: int
+    course_id: int | None
+    timepoint: str
+    assessed_on: dt.date
+    assessed_by: str
+    edss: float | None
+    va_right_logmar: float | None
+    va_left_logmar: float | None
+    targeted_deficit: str | None
+    inputs: Json
+    result: Json
+    rule_version: str
+    notes: str
+
+
+class HandBackIn(In):
+    course_id: Id | None = None
+    planned_dmt: ShortText = ""
+    earliest_dose_date: dt.date | None = None
+    plan: Text = ""
+    request: Json | None = Field(default=None, description="the DMT timing calculator request")
+
+
+class HandBackOut(Stamped):
+    patient_id: int
+    course_id: int | None
+    planned_dmt: str
+    earliest_dose_date: dt.date | None
+    plan: str
+    inputs: Json
+    result: Json
+    rule_version: str
+    sent_at: dt.datetime | None
+
+
+class DocumentIn(In):
+    course_id: Id | None = None
+    kind: Literal["letter", "report", "handout", "other"]
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    media_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]
+    content_base64: Annotated[str, StringConstraints(max_length=14_000_000)]
+
+
+class DocumentOut(Stamped):
+    patient_id: int
+    course_id: int | None
+    kind: str
+    title: str
+    media_type: str
+    sha256: str
+
+
+class PatientRecord(Out):
+    """A patient's whole record (what FHIR export and the patient page read)."""
+
+    patient: Any
+    measurements: list[Any]
+    referrals: list[Any]
+    episodes: list[Any]
+    steroid_courses: list[Any]
+    mri: list[Any]
+    dmts: list[Any]
+    assessments: list[AssessmentOut]
+    courses: list[CourseOut]
+    sessions: list[SessionOut]
+    labs: list[LabOut]
+    adverse_events: list[AdverseEventOut]
+    outcomes: list[OutcomeOut]
+    handbacks: list[HandBackOut]
+    documents: list[DocumentOut]

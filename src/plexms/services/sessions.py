@@ -1,0 +1,279 @@
+"""Exchange sessions (the nurse's sheet): pre-session go/no-go check, recording what was done,
+labs and adverse events."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from plexms.core.errors import InputError
+from plexms.interop import units
+from plexms.services import audit
+from plexms.services._compute import compute, rule_version
+from plexms.services._records import check_version, load, new, page, scoped
+from plexms.services._usecase import use_case
+from plexms.services.centres import load_policy
+from plexms.services.context import ServiceContext
+from plexms.services.courses import advance_stage
+from plexms.services.errors import Conflict
+from plexms.services.patients import load_patient
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import (
+    AdverseEventIn,
+    AdverseEventOut,
+    LabIn,
+    LabOut,
+    PrecheckIn,
+    SessionOut,
+    SessionRecordIn,
+)
+from plexms.services.schemas.common import Page
+from plexms.store.models import (
+    AdverseEvent,
+    Centre,
+    Course,
+    ExchangeSession,
+    LabResult,
+    Patient,
+)
+
+__all__ = [
+    "add_lab",
+    "get_session",
+    "list_adverse_events",
+    "list_labs",
+    "list_sessions",
+    "record_precheck",
+    "record_session",
+    "report_adverse_event",
+]
+
+
+@use_case(Permission.PATIENT_READ)
+def get_session(ctx: ServiceContext, session_id: int) -> SessionOut:
+    with ctx.db.write() as session:
+        row = load(session, ctx, ExchangeSession, session_id)
+        audit.record(
+            session, ctx, "read", entity="session", entity_id=row.id, patient_id=row.patient_id
+        )
+        return SessionOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_sessions(
+    ctx: ServiceContext,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page[SessionOut]:
+    """Sessions of the centre planned in ``[start, end)`` (the today/this-week board)."""
+    query = scoped(ctx, ExchangeSession).where(ExchangeSession.deleted_at.is_(None))
+    if start is not None:
+        query = query.where(ExchangeSession.planned_start >= start)
+    if end is not None:
+        query = query.where(ExchangeSession.planned_start < end)
+    if status is not None:
+        query = query.where(ExchangeSession.status == status)
+    with ctx.db.write() as session:
+        rows, total = page(
+            session, query, limit, offset, (ExchangeSession.planned_start, ExchangeSession.id)
+        )
+        audit.record(
+            session, ctx, "search", entity="session", detail={"returned": len(rows), "total": total}
+        )
+        return Page[SessionOut](
+            items=[SessionOut.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@use_case(Permission.SESSION_RECORD)
+def record_precheck(
+    ctx: ServiceContext, session_id: int, data: PrecheckIn, expected_version: int
+) -> SessionOut:
+    """Run the pre-session go/no-go rules (core, via the calculator) and store the decision."""
+    with ctx.db.write() as session:
+        row = load(session, ctx, ExchangeSession, session_id, for_update=True)
+        check_version(row, expected_version)
+        if row.status != "planned":
+            raise Conflict(f"the session is already {row.status}", field="status")
+        centre = session.get_one(Centre, row.centre_id)
+        result = compute("precheck", data.request, load_policy(centre), "request")
+        row.precheck_inputs = data.request
+        row.precheck_result = result
+        row.precheck_rule_version = rule_version("precheck", result)
+        decision = str(result.get("decision", ""))[:24]
+        row.go_decision = decision or None
+        row.updated_at = ctx.now
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "update",
+            entity="session",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={"precheck": row.go_decision},
+        )
+        return SessionOut.model_validate(row)
+
+
+@use_case(Permission.SESSION_RECORD)
+def record_session(
+    ctx: ServiceContext, session_id: int, data: SessionRecordIn, expected_version: int
+) -> SessionOut:
+    """Record what happened: times, volumes, fluids, anticoagulant, calcium, vitals, sign-off.
+
+    The first session done makes the course active.
+    """
+    if data.actual_start and data.actual_end and data.actual_end <= data.actual_start:
+        raise InputError("actual_end", "must be after actual_start")
+    if data.status == "done" and (data.actual_start is None or data.plasma_removed_ml is None):
+        raise InputError(
+            "actual_start" if data.actual_start is None else "plasma_removed_ml",
+            "is required for a session that was done",
+        )
+    with ctx.db.write() as session:
+        row = load(session, ctx, ExchangeSession, session_id, for_update=True)
+        check_version(row, expected_version)
+        if row.signed_off_at is not None:
+            raise Conflict("the session sheet is signed off", field="sign_off")
+        values = data.model_dump(exclude={"sign_off"}, mode="json")
+        for name in ("actual_start", "actual_end"):
+            values[name] = getattr(data, name)
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.operator = ctx.username
+        if data.sign_off:
+            row.signed_off_at = ctx.now
+        row.updated_at = ctx.now
+        course = session.get_one(Course, row.course_id)
+        if data.status == "done" and course.status == "planned":
+            course.status = "active"
+            course.started_on = (data.actual_start or ctx.now).date()
+            course.updated_at = ctx.now
+            advance_stage(session.get_one(Patient, row.patient_id), "course_active")
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "update",
+            entity="session",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={"status": data.status, "signed_off": data.sign_off},
+        )
+        return SessionOut.model_validate(row)
+
+
+@use_case(Permission.SESSION_RECORD)
+def add_lab(ctx: ServiceContext, patient_id: int, data: LabIn) -> LabOut:
+    """Store a lab value converted to its canonical unit (conversion: interop.units)."""
+    value = units.to_canonical(data.value, data.unit, data.analyte)
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        if data.session_id is not None:
+            if load(session, ctx, ExchangeSession, data.session_id).patient_id != patient.id:
+                raise InputError("session_id", "belongs to another patient")
+        row = new(
+            ctx,
+            LabResult,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            session_id=data.session_id,
+            taken_at=data.taken_at,
+            analyte=data.analyte,
+            value=value,
+            unit=units.canonical_unit(data.analyte),
+            timing=data.timing,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, ctx, "create", entity="lab", entity_id=row.id, patient_id=patient.id)
+        return LabOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_labs(ctx: ServiceContext, patient_id: int) -> list[LabOut]:
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        rows = session.execute(
+            select(LabResult)
+            .where(LabResult.patient_id == patient.id, LabResult.deleted_at.is_(None))
+            .order_by(LabResult.taken_at, LabResult.id)
+        ).scalars()
+        out = [LabOut.model_validate(r) for r in rows]
+        audit.record(
+            session, ctx, "read", entity="lab", patient_id=patient.id, detail={"returned": len(out)}
+        )
+        return out
+
+
+@use_case(Permission.SESSION_RECORD)
+def report_adverse_event(
+    ctx: ServiceContext, patient_id: int, data: AdverseEventIn
+) -> AdverseEventOut:
+    """Record an adverse event (WAA severity), linked to its session and course."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        course_id = data.course_id
+        if data.session_id is not None:
+            ex = load(session, ctx, ExchangeSession, data.session_id)
+            if ex.patient_id != patient.id:
+                raise InputError("session_id", "belongs to another patient")
+            course_id = course_id or ex.course_id
+        if course_id is not None and load(session, ctx, Course, course_id).patient_id != patient.id:
+            raise InputError("course_id", "belongs to another patient")
+        row = new(
+            ctx,
+            AdverseEvent,
+            centre_id=patient.centre_id,
+            patient_id=patient.id,
+            **data.model_dump(exclude={"course_id"}),
+            course_id=course_id,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "create",
+            entity="adverse_event",
+            entity_id=row.id,
+            patient_id=patient.id,
+            detail={"severity": data.severity},
+        )
+        return AdverseEventOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def list_adverse_events(
+    ctx: ServiceContext, *, patient_id: int | None = None, limit: int = 100, offset: int = 0
+) -> Page[AdverseEventOut]:
+    query = scoped(ctx, AdverseEvent).where(AdverseEvent.deleted_at.is_(None))
+    if patient_id is not None:
+        query = query.where(AdverseEvent.patient_id == patient_id)
+    with ctx.db.write() as session:
+        rows, total = page(
+            session, query, limit, offset, (AdverseEvent.onset_at.desc(), AdverseEvent.id)
+        )
+        audit.record(
+            session,
+            ctx,
+            "search",
+            entity="adverse_event",
+            patient_id=patient_id,
+            detail={"returned": len(rows)},
+        )
+        return Page[AdverseEventOut](
+            items=[AdverseEventOut.model_validate(r) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
