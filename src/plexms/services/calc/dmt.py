@@ -1,0 +1,84 @@
+"""``plexms calc dmt``: hand-back to disease-modifying therapy after a TPE course
+(:mod:`plexms.core.dmt`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+from plexms.core.dmt import Course, dmt_advice
+from plexms.core.policy import CentrePolicy
+from plexms.services.calc import Calculator
+
+__all__ = ["CALCULATOR", "DmtRequest", "compute"]
+
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Count = Annotated[int, Strict()]
+Date = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
+DmtKey = Literal[
+    "interferon_beta",
+    "glatiramer_acetate",
+    "natalizumab",
+    "ocrelizumab",
+    "ofatumumab",
+    "ublituximab",
+    "rituximab",
+    "alemtuzumab",
+    "fingolimod",
+    "siponimod",
+    "ozanimod",
+    "ponesimod",
+    "dimethyl_fumarate",
+    "diroximel_fumarate",
+    "teriflunomide",
+    "cladribine",
+]
+
+
+class CourseIn(BaseModel):
+    """The TPE course: exchanges every ``interval_days`` of the centre from ``start_date``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: Date
+    exchanges: Count = Field(ge=1, le=20)
+    plasma_volumes_per_exchange: Number = Field(default=1.0, ge=0.1, le=3.0)
+
+
+class DmtRequest(BaseModel):
+    """One hand-back request (fields as in issue 4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dmt: DmtKey
+    last_dose_date: Date | None = None
+    course: CourseIn | None = None
+
+
+def compute(request: DmtRequest, policy: CentrePolicy) -> dict[str, Any]:
+    """Answer one ``calc dmt`` request."""
+    course = Course(**request.course.model_dump()) if request.course else None
+    return dmt_advice(
+        request.dmt, last_dose_date=request.last_dose_date, course=course, policy=policy
+    ).to_dict()
+
+
+CALCULATOR = Calculator(
+    name="dmt",
+    summary="DMT hand-back: class, removal by TPE, timing; antibody doses modelled.",
+    request_model=DmtRequest,
+    compute=compute,
+    help=(
+        'Request: {"dmt": "natalizumab", "last_dose_date": "2026-03-06", "course": '
+        '{"start_date": "2026-03-10", "exchanges": 5, "plasma_volumes_per_exchange": 1.0}}. '
+        "last_dose_date and course may be left out (general advice only). Answer: dmt, label, "
+        "class, kind, route, removed_by_tpe (yes, no, uncertain), basis, timing, advice "
+        "[{rule, text, source}], last_exchange_date, prediction {modelled, note, "
+        "exchanges_after_dose, dose_fraction_removed, level_at_course_start, "
+        "level_end_with_course, level_end_without_exchange, reduction_vs_no_exchange} "
+        '(antibody drugs with kinetic parameters; otherwise "not modelled"), sources, '
+        "rule_version. Rules: docs/rules.md."
+    ),
+)
