@@ -373,6 +373,14 @@ _ALL = (
         "half-life 26 days.",
         verified=False,
     ),
+    # --- visual acuity letter scoring (outcomes) ---------------------------------------
+    Source(
+        "FERRIS_1982",
+        "Ferris FL 3rd et al. New visual acuity charts for clinical research. "
+        "Am J Ophthalmol 1982;94:91-96. (5 letters a line, 0.1 logMAR a line: 0.02 logMAR "
+        "a letter.)",
+        verified=False,
+    ),
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
