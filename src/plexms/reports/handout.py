@@ -1,0 +1,89 @@
+"""The patient handout: what TPE is, the patient's own appointments, preparing, side effects,
+when to call, TPE vs IVIG and the clinic's contact details and opening hours.
+
+Dates and times are the centre's wall clock with the time zone written out. The TPE vs IVIG
+comparison is :func:`plexms.core.ivig.comparison` in its plain (patient) wording.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from plexms.core.ivig import comparison
+from plexms.core.policy import CentrePolicy, ClinicHours
+from plexms.core.sources import SOURCES
+from plexms.reports.inputs import ReportRecord, session_window
+from plexms.reports.render import html_to_pdf, local_time, render_html
+from plexms.store.models import Course
+
+__all__ = ["handout_html", "handout_pdf", "ivig_comparison"]
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EMERGENCY = {"US": "911", "CA": "911", "GB": "999", "AU": "000", "NZ": "111"}
+
+
+def ivig_comparison() -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]]:
+    """TPE vs IVIG rows ``(topic, tpe, ivig)`` in plain wording, and their source keys."""
+    content = comparison("patient")
+    aspects: list[dict[str, Any]] = content["aspects"]  # type: ignore[assignment]
+    rows = tuple((str(a["label"]), str(a["tpe"]), str(a["ivig"])) for a in aspects)
+    return rows, tuple(str(k) for a in aspects for k in a["sources"])
+
+
+def _hours(hours: ClinicHours) -> list[tuple[str, str]]:
+    return [
+        (day, f"{h[0]}–{h[1]}" if h else "closed")
+        for day, h in zip(_WEEKDAYS, hours.weekly, strict=True)
+    ]
+
+
+def _appointments(record: ReportRecord, course: Course | None, zone: str) -> list[dict[str, Any]]:
+    if course is None:
+        return []
+    rows = []
+    for s in record.sessions:
+        if s.course_id != course.id or s.status == "cancelled":
+            continue
+        start, end = session_window(s)
+        local_start, local_end = local_time(start, zone), local_time(end, zone)
+        rows.append(
+            {
+                "sequence": s.sequence,
+                "date": f"{local_start:%A %d %B %Y}",
+                "time": f"{local_start:%H:%M} to {local_end:%H:%M} ({local_start.tzname()})",
+                "status": {"done": "done", "held": "postponed"}.get(s.status, "booked"),
+            }
+        )
+    return rows
+
+
+def handout_html(
+    record: ReportRecord, course: Course | None, *, policy: CentrePolicy, now: dt.datetime
+) -> str:
+    """The patient handout as HTML (autoescaped)."""
+    zone = record.centre.time_zone
+    appointments = _appointments(record, course, zone)
+    rows, keys = ivig_comparison()
+    sources = [*keys, "ASFA_2023", "SEED_PROTOCOL", "WEINSTEIN_1996", "OWEN_BRECHER_1994"]
+    return render_html(
+        "handout.html",
+        centre=record.centre,
+        patient=record.patient,
+        course=course,
+        appointments=appointments,
+        zone=zone,
+        generated=f"{local_time(now, zone):%d %B %Y}",
+        hours=_hours(policy.hours),
+        ace_hold_hours=f"{policy.precheck.ace_inhibitor_hold_hours:g}",
+        emergency=_EMERGENCY.get(record.centre.country, "your local emergency number"),
+        ivig_rows=rows,
+        sources=[SOURCES[k].cite() for k in dict.fromkeys(sources) if k in SOURCES],
+    )
+
+
+def handout_pdf(
+    record: ReportRecord, course: Course | None, *, policy: CentrePolicy, now: dt.datetime
+) -> bytes:
+    """The patient handout as a PDF (WeasyPrint)."""
+    return html_to_pdf(handout_html(record, course, policy=policy, now=now))

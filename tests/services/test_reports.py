@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+from tests.interop.conftest import NOW, add_centre, seed_patient
+
+from plexms.services import reports
+from plexms.services.context import SYSTEM, Actor, ServiceContext
+from plexms.services.errors import NotFound, PermissionDenied
+from plexms.store.database import Database
+from plexms.store.migrate import upgrade
+from plexms.store.models import AuditEvent, Document
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory):
+    """One database, both PDFs rendered once (rendering takes about a second each)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'r.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    centre_id = add_centre(db)
+    patient_id = seed_patient(db, centre_id)
+    nurse = ServiceContext(db=db, actor=Actor(7, "nurse", "nurse", centre_id), now=NOW)
+    course = reports.course_summary_pdf(nurse, patient_id)
+    handout = reports.patient_handout_pdf(nurse, patient_id)
+    yield db, centre_id, patient_id, course, handout
+    db.dispose()
+
+
+def _text(pdf: bytes) -> tuple[str, int]:
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split()), len(reader.pages)  # line breaks fall where the page wraps
+
+
+def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
+    _, _, _, pdf, _ = rendered
+    assert pdf.startswith(b"%PDF-")
+    text, pages = _text(pdf)
+    assert pages == 3
+    for heading in (
+        "Plasma exchange (TPE) course summary",
+        "1. Indication and basis",
+        "2. Prescription",
+        "3. Sessions",
+        "4. Laboratory results",
+        "Predicted vs measured IgG and fibrinogen",
+        "5. Outcome: EDSS and visual acuity",
+        "6. Disease-modifying therapy: hand-back plan",
+        "Sources",
+    ):
+        assert heading in text, heading
+    assert "ASFA category II, grade 1A" in text
+    assert "2,950 mL" in text  # plasma volume of the prescription
+    assert "2,900 mL" in text and "2,904 mL" in text  # exchanged in sessions 1 and 5
+    assert "2025-03-03" in text and "08:05" in text  # 16:05 UTC on the Los Angeles clock
+    assert "citrate reaction" in text and "mild" in text
+    assert "1020 mg/dL" in text  # IgG in the centre's US convention (10.2 g/L)
+    assert "5.5" in text and "3.5" in text and "change -2.0" in text
+    assert "ocrelizumab" in text and "3 days after the last exchange on 2025-03-11" in text
+    assert "Reverberi" in text  # the kinetic model's source
+
+
+def test_handout_has_the_patients_dates_in_clinic_time(rendered) -> None:
+    _, _, _, _, pdf = rendered
+    text, pages = _text(pdf)
+    assert pages == 3
+    for heading in (
+        "What is plasma exchange?",
+        "Your appointments",
+        "How to prepare",
+        "Common side effects",
+        "When to call us",
+        "Plasma exchange or IVIG?",
+        "Contact us",
+    ):
+        assert heading in text, heading
+    assert "America/Los_Angeles" in text
+    assert "Monday 03 March 2025" in text and "08:05 to 10:05 (PST)" in text
+    assert "09:05 to 11:05 (PDT)" in text  # after the switch to daylight time on 9 March
+    assert "+1 555 0100" in text and "clinic@example.org" in text
+    assert "Call 911" in text
+    assert "Monday: 09:00" in text and "Sunday: closed" in text
+    assert "24 hours" in text  # ACE inhibitor hold from the centre's precheck settings
+
+
+def test_reports_are_kept_and_audited_without_patient_data(rendered) -> None:
+    db, _, patient_id, course_pdf, handout_pdf = rendered
+    with db.read() as s:
+        docs = [
+            (d.kind, d.media_type, d.sha256, d.content)
+            for d in s.scalars(select(Document).order_by(Document.id))
+        ]
+        events = [
+            (e.action, e.entity, e.outcome, e.patient_id, e.detail)
+            for e in s.scalars(select(AuditEvent).order_by(AuditEvent.seq))
+        ]
+    kept = [d for d in docs if d[0] in ("report", "handout") and d[3] != b"%PDF-1.4 synthetic"]
+    assert [(k, m) for k, m, _, _ in kept] == [
+        ("report", "application/pdf"),
+        ("handout", "application/pdf"),
+    ]
+    assert kept[0][3] == course_pdf and kept[0][2] == hashlib.sha256(course_pdf).hexdigest()
+    assert kept[1][3] == handout_pdf
+    assert [(a, e, o, p) for a, e, o, p, _ in events] == [
+        ("export", "document", "ok", patient_id),
+        ("export", "document", "ok", patient_id),
+    ]
+    details = json.dumps([d for *_, d in events])
+    assert "Testperson" not in details and "MRN" not in details
+    assert events[0][4]["report"] == "report" and events[0][4]["format"] == "pdf"
+
+
+def test_denied_other_centre_and_missing_course(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        centre_id = add_centre(db)
+        patient_id = seed_patient(db, centre_id)
+        viewer = ServiceContext(db=db, actor=Actor(8, "viewer", "viewer", centre_id), now=NOW)
+        with pytest.raises(PermissionDenied):
+            reports.course_summary_pdf(viewer, patient_id)
+        other = add_centre(db, code="OTHER")
+        stranger = ServiceContext(db=db, actor=Actor(9, "phys", "physician", other), now=NOW)
+        with pytest.raises(NotFound):
+            reports.patient_handout_pdf(stranger, patient_id)
+        system = ServiceContext(db=db, actor=SYSTEM, now=NOW)
+        with pytest.raises(NotFound):
+            reports.course_summary_pdf(system, patient_id, course_id=999)
+        with db.read() as s:
+            assert s.scalars(select(Document).where(Document.kind == "handout")).first() is None
+    finally:
+        db.dispose()
