@@ -1,0 +1,207 @@
+"""``plexms calc edss``: the EDSS from the seven functional systems and the ambulation."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any, Literal, NotRequired, cast
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
+
+from plexms.core.edss import (
+    EDSS_SOURCES,
+    FS_MAX,
+    KURTZKE_LITERAL,
+    NEUROSTATUS,
+    EdssOptions,
+    EdssResult,
+    Walk,
+    WalkingAid,
+    score_edss,
+)
+from plexms.core.policy import CentrePolicy
+from plexms.core.sources import source_dict
+from plexms.services.calc import Calculator
+
+__all__ = ["CALCULATOR", "EdssRequest", "FunctionalSystems", "WalkingInput", "compute"]
+
+FsName = Literal[
+    "visual", "brainstem", "pyramidal", "cerebellar", "sensory", "bowel_bladder", "cerebral"
+]
+
+
+def _grade(top: int) -> Any:
+    """A raw FS grade 0-``top``; ``null`` or ``"X"`` = not assessable (not counted, reported)."""
+    expected = f'0-{top}, or null or "X" when not assessable'
+
+    def check(value: Any) -> int | None:
+        if value is None or value == "X" or value == "x":
+            return None
+        if type(value) is not int:
+            raise PydanticCustomError(
+                "fs_grade", "must be a whole-number grade", {"expected": expected}
+            )
+        if not 0 <= value <= top:
+            raise PydanticCustomError(
+                "fs_grade", "{value} is out of range", {"value": value, "expected": expected}
+            )
+        return value
+
+    schema = {
+        "anyOf": [
+            {"type": "integer", "minimum": 0, "maximum": top},
+            {"type": "null"},
+            {"const": "X"},
+        ],
+        "description": f"Raw grade 0-{top}; null or 'X' when not assessable.",
+    }
+    return Annotated[int | None, BeforeValidator(check), WithJsonSchema(schema)]
+
+
+class FunctionalSystems(TypedDict):
+    """The seven raw FS scores (visual and bowel/bladder are converted inside).
+
+    A TypedDict rather than a model: validated as strictly, but a batch of 100,000 requests
+    does not build 100,000 model objects.
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    visual: _grade(FS_MAX["visual"])  # type: ignore[valid-type]
+    brainstem: _grade(FS_MAX["brainstem"])  # type: ignore[valid-type]
+    pyramidal: _grade(FS_MAX["pyramidal"])  # type: ignore[valid-type]
+    cerebellar: _grade(FS_MAX["cerebellar"])  # type: ignore[valid-type]
+    sensory: _grade(FS_MAX["sensory"])  # type: ignore[valid-type]
+    bowel_bladder: _grade(FS_MAX["bowel_bladder"])  # type: ignore[valid-type]
+    cerebral: _grade(FS_MAX["cerebral"])  # type: ignore[valid-type]
+
+
+class WalkingInput(TypedDict):
+    """One observed walk; several walks are scored by the best performance.
+
+    ``aid`` defaults to ``none``; ``distance_m`` is needed for none, unilateral and bilateral;
+    ``restricted`` (default false) marks 500 m or more without aid but not unrestricted (AS 1).
+    """
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    aid: NotRequired[WalkingAid]
+    distance_m: NotRequired[Annotated[float | None, Field(ge=0, le=100_000)]]
+    restricted: NotRequired[bool]
+
+
+class EdssRequest(BaseModel):
+    """One EDSS assessment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fs: FunctionalSystems
+    ambulation_score: int | None = Field(default=None, ge=0, le=16)
+    walking: WalkingInput | list[WalkingInput] | None = None
+    not_due_to_ms: list[FsName] = Field(
+        default_factory=list, description="FS scored but not due to MS: reported, not counted."
+    )
+    variant: Literal["neurostatus", "kurtzke_1983"] = "neurostatus"
+    cerebral_grade_1_counts: bool | None = Field(
+        default=None, description="Overrides the variant: true (Neurostatus), false (Kurtzke)."
+    )
+    ambulation_score_1_minimum: float | None = Field(
+        default=None, description="Overrides the variant: 2.0 (Neurostatus) or 4.0."
+    )
+
+
+_SOURCES = [source_dict(key) for key in EDSS_SOURCES]
+_OPTIONS: dict[tuple[str, bool | None, float | None], EdssOptions] = {}
+
+
+def _options(request: EdssRequest) -> EdssOptions:
+    key = (request.variant, request.cerebral_grade_1_counts, request.ambulation_score_1_minimum)
+    options = _OPTIONS.get(key)
+    if options is None:
+        base = NEUROSTATUS if request.variant == "neurostatus" else KURTZKE_LITERAL
+        options = _OPTIONS[key] = EdssOptions(
+            cerebral_grade_1_counts=(
+                base.cerebral_grade_1_counts
+                if request.cerebral_grade_1_counts is None
+                else request.cerebral_grade_1_counts
+            ),
+            ambulation_score_1_minimum=(
+                base.ambulation_score_1_minimum
+                if request.ambulation_score_1_minimum is None
+                else request.ambulation_score_1_minimum
+            ),
+        )
+    return options
+
+
+def compute(request: EdssRequest, policy: CentrePolicy) -> dict[str, Any]:
+    """Score one request (``policy`` is not used: the EDSS rules are published, not local)."""
+    walking = request.walking
+    if walking is None:
+        walks: list[Walk] = []
+    elif isinstance(walking, list):
+        walks = [_walk(w) for w in walking]
+    else:
+        walks = [_walk(walking)]
+    result = score_edss(
+        cast(dict[str, int | None], request.fs),
+        ambulation_score=request.ambulation_score,
+        walks=walks,
+        not_due_to_ms=request.not_due_to_ms,
+        options=_options(request),
+    )
+    return result_dict(result)
+
+
+def _walk(walk: WalkingInput) -> Walk:
+    return Walk(walk.get("aid", "none"), walk.get("distance_m"), walk.get("restricted", False))
+
+
+def result_dict(result: EdssResult) -> dict[str, Any]:
+    """The JSON form of an :class:`EdssResult`."""
+    low, high = result.edss_range
+    return {
+        "edss": result.edss,
+        "fs_step": result.fs_step,
+        "fs_rule": result.fs_rule,
+        "ambulation_score": result.ambulation_score,
+        "ambulation_minimum": result.ambulation_minimum,
+        "decided_by": result.decided_by,
+        "converted_fs": result.converted_fs,
+        "not_counted": [{"fs": e.fs, "reason": e.reason} for e in result.not_counted],
+        "uncertain": low != high,
+        "edss_range": {"min": low, "max": high},
+        "variant": _variant_dict(result.options),
+        "explanation": result.explanation,
+        "sources": _SOURCES,
+    }
+
+
+@cache
+def _variant_dict(options: EdssOptions) -> dict[str, Any]:
+    return {
+        "name": options.name,
+        "cerebral_grade_1_counts": options.cerebral_grade_1_counts,
+        "ambulation_score_1_minimum": options.ambulation_score_1_minimum,
+    }
+
+
+CALCULATOR = Calculator(
+    name="edss",
+    summary="EDSS from the seven functional systems and the ambulation (Neurostatus).",
+    request_model=EdssRequest,
+    compute=compute,
+    help=(
+        'Request: {"fs": {"visual": 3, "brainstem": 1, "pyramidal": 2, "cerebellar": 0, '
+        '"sensory": 1, "bowel_bladder": 0, "cerebral": 1}, "ambulation_score": 2} or, instead '
+        'of the score, "walking": {"distance_m": 250, "aid": "none"} (aids: none, unilateral, '
+        "bilateral, wheelchair_without_help, wheelchair_with_help, bed_chair; a list of walks "
+        'is scored by the best performance). Raw FS grades; null or "X" = not assessable, '
+        '"not_due_to_ms": [names] = scored but not due to MS; both are reported and not '
+        'counted. "variant": "neurostatus" (default) or "kurtzke_1983"; '
+        '"cerebral_grade_1_counts" and "ambulation_score_1_minimum" override it. Response: '
+        "edss, fs_step, ambulation_score, ambulation_minimum, decided_by, converted_fs, "
+        "not_counted, uncertain, edss_range, variant, explanation, sources."
+    ),
+)

@@ -1,0 +1,119 @@
+"""``plexms calc response``: response to TPE under every published definition at once."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from plexms.core.policy import CentrePolicy
+from plexms.core.response import (
+    Assessment,
+    Criterion,
+    Indication,
+    TndGrade,
+    classify_response,
+)
+from plexms.core.sources import source_dict
+from plexms.services.calc import Calculator
+
+__all__ = ["CALCULATOR", "AssessmentInput", "ResponseRequest", "compute", "criterion_dict"]
+
+_LOGMAR_MIN = -0.302  # 20/10 = decimal 2.0 = logMAR -0.301
+_RESPONSE_DEFINITIONS = ("edss_standard", "llufriu_2009", "tnd")
+
+
+class EyesLogmar(BaseModel):
+    """Corrected logMAR of each eye (convert other notations with ``plexms calc acuity``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    right: float | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
+    left: float | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
+
+
+class AssessmentInput(BaseModel):
+    """An assessment: EDSS (0, 1.0, 1.5, ... 10) and logMAR of each eye, each optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edss: float | None = Field(default=None, ge=0, le=10)
+    logmar: EyesLogmar | None = None
+
+
+class PreRelapse(BaseModel):
+    """The EDSS before the relapse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    edss: float = Field(ge=0, le=10)
+
+
+class ResponseRequest(BaseModel):
+    """Baseline and follow-up assessments and what else each definition needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    baseline: AssessmentInput = Field(default_factory=AssessmentInput)
+    followup: AssessmentInput = Field(default_factory=AssessmentInput)
+    pre_relapse: PreRelapse | None = None
+    tnd: TndGrade | None = Field(
+        default=None, description="Targeted neurological deficit: marked ... worse."
+    )
+    indication: Indication = "relapse"
+    affected_eye: Literal["right", "left"] | None = Field(
+        default=None, description="Optic neuritis: the affected eye (default: worse at baseline)."
+    )
+
+
+def _assessment(given: AssessmentInput) -> Assessment:
+    logmar = given.logmar or EyesLogmar()
+    return Assessment(edss=given.edss, logmar_right=logmar.right, logmar_left=logmar.left)
+
+
+def criterion_dict(name: str, criterion: Criterion) -> dict[str, Any]:
+    """The JSON form of one criterion."""
+    body: dict[str, Any] = {"result": criterion.result}
+    if name in _RESPONSE_DEFINITIONS:
+        body["responder"] = criterion.responder
+    if criterion.missing:
+        body["missing"] = list(criterion.missing)
+    body.update(criterion.details)
+    body["rule"] = criterion.rule
+    body["source"] = source_dict(criterion.source)
+    return body
+
+
+def compute(request: ResponseRequest, policy: CentrePolicy) -> dict[str, Any]:
+    """Classify one baseline/follow-up pair (``policy`` is not used: definitions are published)."""
+    report = classify_response(
+        _assessment(request.baseline),
+        _assessment(request.followup),
+        pre_relapse_edss=request.pre_relapse.edss if request.pre_relapse else None,
+        tnd=request.tnd,
+        indication=request.indication,
+        affected_eye=request.affected_eye,
+    )
+    return {"criteria": {name: criterion_dict(name, c) for name, c in report.items()}}
+
+
+CALCULATOR = Calculator(
+    name="response",
+    summary="Response to treatment under every published definition, each with its source.",
+    request_model=ResponseRequest,
+    compute=compute,
+    help=(
+        'Request: {"baseline": {"edss": 6.0, "logmar": {"right": 1.0, "left": 0.1}}, '
+        '"followup": {"edss": 5.5, "logmar": {...}}, "pre_relapse": {"edss": 3.0}, '
+        '"tnd": "moderate", "indication": "relapse" | "optic_neuritis" | '
+        '"clinically_isolated_syndrome" | "tumefactive" | "other", "affected_eye": "right"}. '
+        'Response: {"criteria": {"edss_standard", "llufriu_2009", "tnd", "recovery", '
+        '"relapse_severity"}}, each with result, rule and source; a criterion whose inputs are '
+        'missing says "result": "not_assessable" and lists them in "missing". '
+        "edss_standard: >= 1.0 from baseline <= 5.5, >= 0.5 from >= 6.0 (both ways). "
+        "llufriu_2009: fall >= 1.0 from <= 7.5, >= 1.5 from >= 8.0; optic neuritis: affected "
+        "eye (given, else worse at baseline) gains more than 0.2 logMAR. tnd: responder = "
+        "moderate or marked. recovery: complete / partial / none against the pre-relapse EDSS. "
+        "relapse_severity: EDSS rise mild 0.5, moderate 1.0-1.5, severe >= 2.0."
+    ),
+)
