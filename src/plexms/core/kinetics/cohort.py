@@ -297,8 +297,9 @@ def _patient_count(arrays: dict[str, F64], exchange: tuple[F64, ...]) -> int:
             sizes[name] = arr.shape[0]
     counts = set(sizes.values())
     if len(counts) > 1:
+        first = next(iter(sizes.values()))
         raise InputError(
-            next(iter(sizes)),
+            next(name for name, size in sizes.items() if size != first),
             "per-patient arrays differ in length: "
             + ", ".join(f"{k}={v}" for k, v in sorted(sizes.items())),
             allowed="the same number of patients in every per-patient array",
@@ -391,8 +392,7 @@ def _in(arr: F64, lo: float, hi: float, *, closed_hi: bool = False) -> NDArray[n
 
 
 def _all(arr: F64, lo: float, hi: float, *, closed_hi: bool = False) -> bool:
-    if arr.size == 0:
-        return True
+    """Whether every value lies in (lo, hi) or (lo, hi]; chunks are never empty."""
     a, b = float(arr.min()), float(arr.max())
     return a > lo and (b <= hi if closed_hi else b < hi)
 
