@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -306,3 +308,24 @@ def test_dmt_without_course_or_dose() -> None:
 )
 def test_dmt_bad_input_names_the_field(payload: dict[str, Any], field: str) -> None:
     assert _error("dmt", payload)["field"] == field
+
+
+# --- docs/rules.md lists every rule ----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+DECISION_MODULES = ["eligibility", "asfa", "predictors", "precheck", "dmt", "rules"]
+
+
+def test_every_rule_id_is_documented() -> None:
+    code = "".join(
+        (ROOT / "src/plexms/core" / f"{name}.py").read_text() for name in DECISION_MODULES
+    )
+    ids = set(re.findall(r'"((?:ELIG|PRE|DMT)-[A-Z0-9-]*[A-Z0-9])"', code))
+    everything = {**dict.fromkeys(REQUIRED_CONDITIONS, True), "anticoagulated": True}
+    everything["hypocalcaemia"] = True
+    body = _ok("assess", {**ASSESS, "age": 10, "conditions": everything})
+    ids |= {p["rule"] for p in body["precautions"]}
+    assert len(ids) > 50
+    docs = (ROOT / "docs/rules.md").read_text()
+    assert sorted(i for i in ids if i not in docs) == []
+    assert f"**{RULE_VERSION}**" in docs

@@ -6,7 +6,7 @@ reasons, each naming the rule that fired, a plain-language text and the source o
 labelled "local policy" wherever it is shown. The rules are versioned together
 (:data:`RULE_VERSION`): change the version whenever a rule's logic or default changes.
 
->>> reason = Reason("ELIG-EARLY", "Assessed 5 days after onset.", "MARRODAN_2025")
+>>> reason = Reason("ELIG-TIMING", "Assessed 5 days after onset.", "MARRODAN_2025")
 >>> reason.to_dict()["source"]
 'MARRODAN_2025'
 >>> Reason("PRE-SBP", "Systolic 120 mmHg.", "LOCAL_POLICY").to_dict()["local_policy"]
