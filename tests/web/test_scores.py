@@ -64,3 +64,34 @@ def test_walking_distance_needed_without_a_score() -> None:
         walking_distance_m="250",
     )
     assert status == 200 and re.search(r'id="edss-value">5.0<', html)
+
+
+def test_acuity_per_eye_in_every_notation(bare_client: TestClient) -> None:
+    token = csrf_of(bare_client.get("/scores").text)
+    response = bare_client.post(
+        "/scores/acuity",
+        data={
+            "csrf_token": token,
+            "va_notation": "snellen",
+            "va_right": "20/40-2",
+            "va_left": "6/12",
+        },
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert "20/40-2" in page and "6/12-2" in page  # right eye in feet and metres
+    assert ">0.34<" in page and ">0.30<" in page  # logMAR of each eye
+
+
+def test_acuity_decimal_and_bad_value_beside_its_field(bare_client: TestClient) -> None:
+    token = csrf_of(bare_client.get("/scores").text)
+    ok = bare_client.post(
+        "/scores/acuity",
+        data={"csrf_token": token, "va_notation": "decimal", "va_right": "0.5"},
+    )
+    assert ok.status_code == 200 and "20/40" in ok.text and "not entered" in ok.text
+    bad = bare_client.post(
+        "/scores/acuity",
+        data={"csrf_token": token, "va_notation": "snellen", "va_left": "20/x"},
+    )
+    assert bad.status_code == 422 and 'id="e-va_left"' in bad.text and "Snellen" in bad.text

@@ -1,0 +1,101 @@
+"""Visual acuity per eye in the clinic's notation, through ``plexms calc acuity``.
+
+A Snellen chart value (``20/40``, ``20/40-2``, ``6/12``) or a low-vision category (CF, HM, LP,
+NLP) is sent as a string; decimal, logMAR and ETDRS letters as a number with its notation. The
+answer carries every notation; the page shows the clinic's (Snellen in feet for a US centre,
+in metres otherwise) beside logMAR. When this build has no ``acuity`` calculator the core's
+parser gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plexms.core import acuity as core_acuity
+from plexms.core.errors import InputError
+from plexms.services import calc
+from plexms.web.forms import FormReader
+
+__all__ = ["EYES", "NOTATIONS", "acuity_of", "default_notation", "read_eyes", "show"]
+
+EYES: tuple[tuple[str, str], ...] = (("right", "Right eye (OD)"), ("left", "Left eye (OS)"))
+NOTATIONS: tuple[tuple[str, str], ...] = (
+    ("snellen", "Snellen (20/x or 6/x; CF, HM, LP, NLP)"),
+    ("decimal", "Decimal"),
+    ("logmar", "logMAR"),
+    ("etdrs", "ETDRS letters"),
+)
+_NUMERIC = {"decimal", "logmar", "etdrs"}
+
+
+def default_notation(units_system: str) -> str:
+    """The notation a clinic types by default (both conventions use Snellen charts)."""
+    return "snellen" if units_system in ("us", "si") else "logmar"
+
+
+def _request(text: str, notation: str) -> dict[str, Any]:
+    if notation in _NUMERIC:
+        number = float(text.replace(",", "."))
+        if notation == "etdrs":
+            if number != int(number):
+                raise InputError("value", "ETDRS letters are a whole number", allowed="0-100")
+            return {"value": int(number), "notation": notation}
+        return {"value": number, "notation": notation}
+    return {"value": text}
+
+
+def _from_core(request: dict[str, Any]) -> dict[str, Any]:
+    found = core_acuity.parse_acuity(request["value"], request.get("notation"))
+    return {
+        "logmar": round(found.logmar, 2),
+        "decimal": round(found.decimal, 2),
+        "snellen_20": found.snellen_20,
+        "snellen_6": found.snellen_6,
+        "etdrs_letters": found.etdrs_letters,
+        "category": found.category,
+    }
+
+
+def acuity_of(text: str, notation: str) -> dict[str, Any]:
+    """Every notation of one eye's acuity typed as ``text`` in ``notation`` (InputError if bad)."""
+    try:
+        request = _request(text, notation)
+    except ValueError:
+        raise InputError("value", f"“{text}” is not a number", allowed=notation) from None
+    if "acuity" not in calc.calculators():
+        return _from_core(request)
+    outcome = calc.run("acuity", request)
+    if not outcome.ok:
+        error = outcome.body["error"]
+        raise InputError("value", str(error.get("message")), allowed=error.get("allowed"))
+    return dict(outcome.body)
+
+
+def read_eyes(reader: FormReader, prefix: str = "va") -> dict[str, dict[str, Any] | None]:
+    """Both eyes from fields ``{prefix}_right``/``{prefix}_left`` and ``{prefix}_notation``.
+
+    An empty field is ``None`` (not measured); a bad one leaves its message beside the field.
+    """
+    notation = reader.choice(f"{prefix}_notation", [n for n, _ in NOTATIONS]) or "snellen"
+    eyes: dict[str, dict[str, Any] | None] = {}
+    for eye, _ in EYES:
+        name = f"{prefix}_{eye}"
+        text = reader.raw(name)
+        eyes[eye] = None
+        if not text:
+            continue
+        try:
+            eyes[eye] = acuity_of(text, notation)
+        except InputError as exc:
+            allowed = f" (allowed: {exc.allowed})" if exc.allowed else ""
+            reader.fail(name, f"{exc.message}{allowed}")
+    return eyes
+
+
+def show(logmar: float | None, units_system: str) -> str:
+    """A stored logMAR in the clinic's Snellen notation with logMAR beside it."""
+    if logmar is None:
+        return "—"
+    found = core_acuity.acuity_from_logmar(logmar)
+    snellen = found.snellen_20 if units_system == "us" else found.snellen_6
+    return f"{snellen} (logMAR {logmar:.2f})"
