@@ -313,7 +313,15 @@ def test_dmt_bad_input_names_the_field(payload: dict[str, Any], field: str) -> N
 # --- docs/rules.md lists every rule ----------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[2]
-DECISION_MODULES = ["eligibility", "asfa", "predictors", "precheck", "dmt", "rules"]
+DECISION_MODULES = [
+    "eligibility",
+    "asfa",
+    "contraindications",
+    "predictors",
+    "precheck",
+    "dmt",
+    "rules",
+]
 
 
 def test_every_rule_id_is_documented() -> None:

@@ -29,6 +29,13 @@ from plexms.core.asfa import (
     AsfaEntry,
     asfa_entry,
 )
+from plexms.core.contraindications import (
+    EXTRA_CONDITIONS,
+    REQUIRED_CONDITIONS,
+    Conditions,
+    condition_precautions,
+    contraindications,
+)
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy, EligibilityPolicy
 from plexms.core.predictors import Predictor, response_predictors
@@ -55,16 +62,6 @@ RECOMMENDATIONS = ("indicated", "consider", "not_indicated", "defer", "incomplet
 SEXES = ("female", "male", "other")
 ROUTES = ("iv", "oral")
 RESPONSES = ("none", "partial", "full")
-REQUIRED_CONDITIONS = (
-    "hemodynamic_instability",
-    "active_infection",
-    "active_bleeding",
-    "albumin_allergy",
-    "ace_inhibitor",
-    "pregnant",
-    "poor_venous_access",
-)
-EXTRA_CONDITIONS = ("anticoagulated", "hypocalcaemia", "steroid_contraindication")
 _EDSS_STEPS = frozenset([0.0, *(x / 2 for x in range(2, 21))])
 
 
@@ -102,22 +99,6 @@ class Mri:
     ring_enhancement: bool | None = None
     mass_effect: bool | None = None
     largest_lesion_mm: float | None = None
-
-
-@dataclass(frozen=True)
-class Conditions:
-    """Conditions bearing on TPE safety; ``None`` = not stated (required ones are listed)."""
-
-    hemodynamic_instability: bool | None = None
-    active_infection: bool | None = None
-    active_bleeding: bool | None = None
-    albumin_allergy: bool | None = None
-    ace_inhibitor: bool | None = None
-    pregnant: bool | None = None
-    poor_venous_access: bool | None = None
-    anticoagulated: bool = False
-    hypocalcaemia: bool = False
-    steroid_contraindication: bool = False
 
 
 @dataclass(frozen=True)
@@ -302,7 +283,7 @@ def assess(req: EligibilityRequest, policy: CentrePolicy | None = None) -> Asses
     if req.diagnosis is not None and req.presentation is not None:
         entry, why = asfa_entry(req.guideline_edition, req.diagnosis, req.presentation)
         reasons.append(why)
-    precautions = _precautions(req, policy)
+    precautions = condition_precautions(req.conditions, req.age, policy)
     predictors = _predictors(req, policy.eligibility)
     reassess_on: dt.date | None = None
     if missing:
@@ -348,7 +329,7 @@ _Decision = tuple[str, list[Reason], dt.date | None]
 
 def _decide(req: EligibilityRequest, entry: AsfaEntry | None, policy: CentrePolicy) -> _Decision:
     pol = policy.eligibility
-    absolute, temporary, relative = _contraindications(req.conditions, pol)
+    absolute, temporary, relative = contraindications(req.conditions, pol)
     reasons = [*absolute, *temporary, *relative]
     if entry is None:
         return "not_indicated", reasons, None
@@ -533,77 +514,6 @@ def _steroid_finding(req: EligibilityRequest, pol: EligibilityPolicy) -> _Decisi
         return "refractory", [*reasons, Reason("ELIG-STEROID-REFRACTORY", text, "AAN_2011")], None
     text = "Partial response with a persisting deficit: inadequate response to steroids."
     return "refractory", [*reasons, Reason("ELIG-STEROID-PARTIAL", text, "SCI_REP_2022")], None
-
-
-def _contraindications(
-    conditions: Conditions, pol: EligibilityPolicy
-) -> tuple[list[Reason], list[Reason], list[Reason]]:
-    present = [f.name for f in dataclasses.fields(conditions) if getattr(conditions, f.name)]
-    kinds = (
-        ("ELIG-CONTRA-ABSOLUTE", pol.absolute_contraindications, "absolute: not indicated"),
-        ("ELIG-CONTRA-TEMPORARY", pol.temporary_contraindications, "temporary: defer"),
-        ("ELIG-CONTRA-RELATIVE", pol.relative_contraindications, "relative: at most consider"),
-    )
-    return tuple(  # type: ignore[return-value]
-        [
-            Reason(rule, f"{name.replace('_', ' ')}: contraindication, {effect}.", LOCAL_POLICY)
-            for name in present
-            if name in names
-        ]
-        for rule, names, effect in kinds
-    )
-
-
-_PRECAUTIONS = {
-    "albumin_allergy": (
-        "Albumin allergy: plan a replacement fluid other than albumin (e.g. plasma) and an "
-        "allergy plan before the first exchange.",
-        LOCAL_POLICY,
-    ),
-    "pregnant": (
-        "Pregnancy: not an exclusion in these rules; plan the course with obstetrics (fluid "
-        "balance, blood pressure, fetal monitoring as locally agreed).",
-        LOCAL_POLICY,
-    ),
-    "poor_venous_access": (
-        "Poor venous access: a central venous catheter is likely needed; catheter infection "
-        "is a known risk of central access.",
-        "SEED_ARTICLE",
-    ),
-    "anticoagulated": (
-        "Anticoagulated: each 1.0 plasma-volume exchange depletes coagulation factors by about "
-        "65%; review anticoagulation and check fibrinogen before each session.",
-        "WODAJO_2024",
-    ),
-    "hypocalcaemia": (
-        "Hypocalcaemia: correct before the first exchange; citrate lowers ionised calcium, so "
-        "give calcium gluconate with the return fluid.",
-        "WEINSTEIN_1996",
-    ),
-}
-
-
-def _precautions(req: EligibilityRequest, policy: CentrePolicy) -> tuple[Reason, ...]:
-    found: list[Reason] = []
-    conditions = req.conditions
-    if conditions.ace_inhibitor:
-        hours = policy.precheck.ace_inhibitor_hold_hours
-        text = (
-            f"ACE inhibitor: hold it >= {hours:g} h before each albumin exchange (atypical "
-            "reactions in 14/14 patients on ACE inhibitors)."
-        )
-        found.append(Reason("ELIG-PRECAUTION-ACE", text, "OWEN_BRECHER_1994"))
-    for name, (text, source) in _PRECAUTIONS.items():
-        if getattr(conditions, name):
-            rule = "ELIG-PRECAUTION-" + name.upper().replace("_", "-")
-            found.append(Reason(rule, text, source))
-    if req.age is not None and req.age < policy.eligibility.adult_min_age:
-        text = (
-            f"Age {req.age}: below {policy.eligibility.adult_min_age}; these rules and the "
-            "volume formulas are for adults: involve the paediatric apheresis team."
-        )
-        found.append(Reason("ELIG-PRECAUTION-PAEDIATRIC", text, LOCAL_POLICY))
-    return tuple(found)
 
 
 def _predictors(req: EligibilityRequest, pol: EligibilityPolicy) -> tuple[Predictor, ...]:
