@@ -1,0 +1,93 @@
+"""Registry export use case: de-identified CSV/Parquet of the actor's centre (every centre for
+the command line), streamed in batches of patients, audited once as an export.
+
+The pseudonym key is derived from ``PLEXMS_SECRET_KEY`` when set; otherwise it is the
+installation's own random key, created once in the data directory (``registry-secret.key``,
+mode 0600), so ids stay the same from one export to the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from plexms.core.errors import InputError
+from plexms.interop.registry import FORMATS, Pseudonymiser, RegistryWriter, load_batch, rows_of
+from plexms.services import audit
+from plexms.services._usecase import use_case
+from plexms.services.context import ServiceContext
+from plexms.services.permissions import Permission
+from plexms.settings import Settings
+from plexms.store.models import Patient
+
+__all__ = ["FORMATS", "SECRET_FILE", "export_registry", "registry_secret"]
+
+SECRET_FILE = "registry-secret.key"  # noqa: S105 - a file name, not a secret
+Progress = Callable[[int, int], None]
+
+
+def registry_secret(settings: Settings) -> bytes:
+    """The installation's pseudonym key (derived from the secret key, else a key file)."""
+    raw: Any = settings.secret_key
+    if hasattr(raw, "get_secret_value"):
+        raw = raw.get_secret_value()
+    if raw:
+        return hmac.new(str(raw).encode(), b"plexms registry pseudonyms", hashlib.sha256).digest()
+    path = Path(settings.data_dir) / SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _patient_ids(ctx: ServiceContext) -> list[int]:
+    query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
+    if ctx.actor is not None and not ctx.actor.is_system:
+        query = query.where(Patient.centre_id == ctx.actor.centre_id)
+    with ctx.db.read() as session:
+        return list(session.scalars(query))
+
+
+@use_case(Permission.EXPORT)
+def export_registry(
+    ctx: ServiceContext,
+    out_dir: Path,
+    *,
+    formats: Sequence[str] = FORMATS,
+    batch_size: int = 1000,
+    secret: bytes | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Write ``courses``, ``sessions``, ``adverse_events`` and ``outcomes`` to ``out_dir``."""
+    if not formats or set(formats) - set(FORMATS):
+        raise InputError("format", f"unknown format in {list(formats)}", allowed="csv, parquet")
+    if not 1 <= batch_size <= 100_000:
+        raise InputError("batch_size", f"{batch_size} patients", allowed="1 to 100000")
+    pseudo = Pseudonymiser(secret if secret is not None else registry_secret(ctx.settings))
+    ids = _patient_ids(ctx)
+    with RegistryWriter(Path(out_dir), formats) as writer:
+        for first in range(0, len(ids), batch_size):
+            chunk = ids[first : first + batch_size]
+            with ctx.db.read() as session:
+                tables = rows_of(load_batch(session, chunk), pseudo)
+            for table, rows in tables.items():
+                writer.write(table, rows)
+            if progress is not None:
+                progress(first + len(chunk), len(ids))
+        counts, paths = dict(writer.counts), [p.name for p in writer.paths]
+    audit.record_alone(
+        ctx,
+        "export",
+        entity="registry",
+        detail={"format": "registry", "formats": list(formats), "patients": len(ids), **counts},
+    )
+    return {"patients": len(ids), "rows": counts, "files": paths, "out": str(out_dir)}

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.interop.conftest import add_centre, seed_patient
+from typer.testing import CliRunner
+
+from plexms.cli import app
+from plexms.interop.registry import MAX_SHIFT_DAYS, Pseudonymiser, _age, _fluids
+from plexms.interop.registry_columns import TABLES, registry_columns_markdown
+from plexms.settings import get_settings
+from plexms.store.database import Database
+from plexms.store.migrate import upgrade
+
+DOC = Path(__file__).parents[2] / "docs" / "registry-columns.md"
+
+
+def test_column_reference_matches_the_code() -> None:
+    assert DOC.read_text(encoding="utf-8") == registry_columns_markdown()
+    for columns in TABLES.values():
+        assert len({c.name for c in columns}) == len(columns)
+
+
+@given(st.integers(min_value=1, max_value=2**31 - 1))
+def test_shift_is_never_zero_and_bounded(patient_id: int) -> None:
+    shift = Pseudonymiser(b"0123456789abcdef").shift_days(patient_id)
+    assert 1 <= abs(shift) <= MAX_SHIFT_DAYS
+
+
+def test_shifts_go_both_ways_and_pseudonyms_differ_by_kind() -> None:
+    pseudo = Pseudonymiser(b"0123456789abcdef")
+    shifts = [pseudo.shift_days(i) for i in range(1, 200)]
+    assert min(shifts) < 0 < max(shifts)
+    assert pseudo.pid("patient", 1) != pseudo.pid("course", 1)
+    assert len(pseudo.pid("patient", 1) or "") == 16 and pseudo.pid("patient", None) is None
+
+
+def test_age_is_capped_and_fluids_are_summed() -> None:
+    import datetime as dt
+
+    assert _age(dt.date(1930, 6, 1), dt.date(2025, 5, 31)) == 90
+    assert _age(dt.date(1990, 6, 1), dt.date(2025, 5, 31)) == 34
+    fluids = [
+        {"fluid": "albumin_5", "volume_ml": 2000},
+        {"fluid": "saline", "volume_ml": 500},
+        {"fluid": "albumin_5", "volume_ml": 500},
+        {"fluid": "unknown", "volume_ml": 1},
+        "junk",
+        {"fluid": "plasma", "volume_ml": None},
+    ]
+    assert _fluids(fluids) == {"albumin_ml": 2500.0, "saline_ml": 500.0, "plasma_ml": None}
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    seed_patient(db, add_centre(db))
+    db.dispose()
+    monkeypatch.setenv("PLEXMS_DATABASE_URL", url)
+    monkeypatch.setenv("PLEXMS_SECRET_KEY", "cli-test-secret-key-0123")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_cli_registry_export(cli_database: None, tmp_path: Path) -> None:
+    out = tmp_path / "registry"
+    result = CliRunner().invoke(app, ["registry", "export", "--out", str(out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["rows"]["sessions"] == 5 and sorted(body["files"])[0] == "adverse_events.csv"
+    with (out / "courses.csv").open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 1
+    bad = CliRunner().invoke(app, ["registry", "export", "--out", str(out), "--format", "xls"])
+    assert bad.exit_code == 2 and json.loads(bad.stdout)["error"]["field"] == "format"
