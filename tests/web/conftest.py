@@ -115,3 +115,60 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def clinic_ctx(client: TestClient, role: str = "physician") -> Any:
+    """A service context acting as ``role`` of the seed clinic (for setting up records)."""
+    from sqlalchemy import select
+
+    from plexms.services.context import Actor, ServiceContext
+    from plexms.store.models import User
+
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.read() as session:
+        user = session.execute(select(User).where(User.username == role)).scalar_one()
+        actor = Actor(user.id, user.username, user.role, user.centre_id)
+    return ServiceContext(db=db, actor=actor, settings=client.app.state.settings)  # type: ignore[attr-defined]
+
+
+def new_patient(client: TestClient, mrn: str = "MRN-0100") -> int:
+    """A patient with a relapse episode, steroid course and measurements (US values)."""
+    import datetime as dt
+
+    from plexms.services import patients
+    from plexms.services.schemas import EpisodeIn, MeasurementIn, PatientIn, SteroidIn
+
+    ctx = clinic_ctx(client)
+    p = patients.create_patient(
+        ctx,
+        PatientIn(
+            mrn=mrn,
+            family_name="Synthetic",
+            given_name="Test",
+            birth_date=dt.date(1984, 5, 17),
+            sex="female",
+        ),
+    )
+    patients.add_measurement(
+        ctx,
+        p.id,
+        MeasurementIn(measured_at=ctx.now, height_cm=165.1, weight_kg=63.5, hematocrit=0.40),
+    )
+    today = ctx.now.date()
+    episode = patients.add_episode(
+        ctx,
+        p.id,
+        EpisodeIn(onset_date=today - dt.timedelta(days=12), presentation="relapse"),
+    )
+    patients.add_steroid_course(
+        ctx,
+        p.id,
+        SteroidIn(
+            episode_id=episode.id,
+            dose_mg_per_day=1000,
+            start_date=today - dt.timedelta(days=10),
+            end_date=today - dt.timedelta(days=6),
+            response="none",
+        ),
+    )
+    return p.id

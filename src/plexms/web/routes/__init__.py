@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from plexms.web.routes import auth, clinic, pages, planner, referrals, scores
+from plexms.web.routes import assessment, auth, clinic, pages, planner, referrals, scores
 
 __all__ = ["ROUTERS"]
 
@@ -15,4 +15,5 @@ ROUTERS: list[APIRouter] = [
     scores.router,
     referrals.router,
     clinic.router,
+    assessment.router,
 ]

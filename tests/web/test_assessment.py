@@ -1,0 +1,88 @@
+"""Eligibility assessment in the browser's forms: recommendation, ASFA basis, reasons with
+sources, inputs shown, missing inputs flagged, and the clinician's override."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import TestClient, csrf_of, new_patient, sign_in
+
+SAFE = {
+    f"c_{n}": "no"
+    for n in (
+        "hemodynamic_instability",
+        "active_infection",
+        "active_bleeding",
+        "albumin_allergy",
+        "ace_inhibitor",
+        "pregnant",
+        "poor_venous_access",
+    )
+}
+
+
+def _assess(client: TestClient, patient_id: int, **fields: str) -> str:
+    form = client.get(f"/patients/{patient_id}/assessment").text
+    data = {"csrf_token": csrf_of(form), "diagnosis": "relapsing_ms", "presentation": "relapse"}
+    for name in ("onset_date", "assessment_date", "steroid_start", "steroid_days"):
+        found = re.search(rf'name="{name}" type="\w+" value="([^"]*)"', form)
+        data[name] = found.group(1) if found else ""
+    data |= {
+        "steroids_given": "yes",
+        "steroid_drug": "methylprednisolone",
+        "steroid_route": "iv",
+        "steroid_dose": "1000",
+        "steroid_response": "none",
+        "edss_pre_relapse": "2.0",
+        "edss_now": "4.5",
+        **fields,
+    }
+    response = client.post(f"/patients/{patient_id}/assessment", data=data)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_complete_assessment_is_indicated_with_asfa_basis(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = _assess(clinic, patient_id, **SAFE)
+    assert 'id="recommendation">Indicated<' in page
+    assert "category II, grade 1A" in page
+    assert "American Society for Apheresis" in page or "ASFA" in page
+    assert "edss_now" in page and "4.5" in page  # the inputs used are shown
+
+
+def test_missing_inputs_are_flagged(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = _assess(clinic, patient_id, **{**SAFE, "c_poor_venous_access": ""})
+    assert ">Incomplete<" in page and "conditions.poor_venous_access" in page
+    assert 'class="missing"' in page
+
+
+def test_override_needs_a_reason_and_a_stale_page_is_a_conflict(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = _assess(clinic, patient_id, **SAFE)
+    aid = re.search(r'action="/assessments/(\d+)/override"', page)
+    assert aid
+    url = f"/assessments/{aid.group(1)}/override"
+    token = csrf_of(page)
+    empty = clinic.post(url, data={"csrf_token": token, "version": "1", "final": "defer"})
+    assert empty.status_code == 422 and 'id="e-reason"' in empty.text
+    done = clinic.post(
+        url,
+        data={"csrf_token": token, "version": "1", "final": "defer", "reason": "infection"},
+    )
+    assert done.status_code == 200 and "Clinician decided: Defer" in done.text
+    stale = clinic.post(
+        url,
+        data={"csrf_token": token, "version": "1", "final": "consider", "reason": "again"},
+    )
+    assert stale.status_code == 412 and "Someone else changed this record" in stale.text
+
+
+def test_nurse_may_not_assess(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    assert clinic.get(f"/patients/{patient_id}/assessment").status_code == 403
