@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from plexms.web.routes import assessment, auth, clinic, pages, planner, referrals, scores
+from plexms.web.routes import (
+    assessment,
+    auth,
+    clinic,
+    course,
+    pages,
+    planner,
+    referrals,
+    scores,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -16,4 +25,5 @@ ROUTERS: list[APIRouter] = [
     referrals.router,
     clinic.router,
     assessment.router,
+    course.router,
 ]

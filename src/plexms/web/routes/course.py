@@ -1,0 +1,154 @@
+"""A patient's course: the planner prefilled from their latest measurements, committing the
+chosen plan through the course service, and the course page with its session sheets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from plexms.core.errors import InputError
+from plexms.services import courses, patients
+from plexms.services.errors import Conflict
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import CoursePlanIn
+from plexms.web import planner_view
+from plexms.web.errors import WebRoute
+from plexms.web.forms import FormReader, UnitConvention
+from plexms.web.session import WebUser, requires, service_context
+from plexms.web.templating import is_htmx, render
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
+Planner = Annotated[WebUser, requires(Permission.COURSE_PLAN)]
+INDICATIONS = (
+    ("relapse", "Relapse"),
+    ("optic_neuritis", "Optic neuritis"),
+    ("cis", "Clinically isolated syndrome"),
+    ("tumefactive", "Tumefactive lesion"),
+    ("other", "Other"),
+)
+
+
+def _prefill(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:
+    ctx = service_context(request, user.actor)
+    patient = patients.get_patient(ctx, patient_id)
+    measured = patients.list_measurements(ctx, patient_id)
+    values = planner_view.default_values(request)
+    units: UnitConvention = user.units
+    notes = []
+    if patient.sex in ("female", "male"):
+        values["sex"] = patient.sex
+    latest: dict[str, Any] = {}
+    for m in sorted(measured, key=lambda m: m.measured_at):
+        for name in ("height_cm", "weight_kg", "hematocrit"):
+            if getattr(m, name) is not None:
+                latest[name] = (getattr(m, name), m.measured_at)
+    for name, quantity in (("height_cm", "height"), ("weight_kg", "weight")):
+        if name in latest:
+            values[quantity] = units.text(latest[name][0], quantity)
+    if "hematocrit" in latest:
+        values["hematocrit"] = f"{100 * latest['hematocrit'][0]:.0f}"
+    if latest:
+        when = max(at for _, at in latest.values())
+        notes.append(f"Height, weight and haematocrit from the record (latest {when:%d %b %Y}).")
+    else:
+        notes.append("No measurements on record: the demo values are filled in; check them.")
+    assessments = courses.list_assessments(ctx, patient_id)
+    indication = "relapse"
+    if assessments:
+        presentation = str(assessments[-1].inputs.get("presentation", ""))
+        indication = presentation if presentation in dict(INDICATIONS) else "relapse"
+    values["indication"] = indication
+    return {
+        "p": patient,
+        "values": values,
+        "prefill_note": " ".join(notes),
+        "assessment_id": assessments[-1].id if assessments else None,
+    }
+
+
+def _ctx(user: WebUser, patient_id: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "nav": "patients",
+        "errors": {},
+        "units": user.units,
+        "form_action": f"/patients/{patient_id}/plan",
+        "commit_url": f"/patients/{patient_id}/plan/commit",
+        "indications": INDICATIONS,
+        **extra,
+    }
+
+
+@router.get("/patients/{patient_id}/plan")
+async def patient_plan_form(request: Request, patient_id: int, user: Planner) -> Response:
+    """The planner for this patient, prefilled from the record and compared at once."""
+    data = await run_in_threadpool(_prefill, request, user, patient_id)
+    reader = FormReader(data["values"], user.units)
+    view = await run_in_threadpool(planner_view.compare, request, reader)
+    page = _ctx(user, patient_id, view=view, errors=reader.errors, **data)
+    return render(request, "planner.html", page)
+
+
+@router.post("/patients/{patient_id}/plan")
+async def patient_plan_compare(request: Request, patient_id: int, user: Planner) -> Response:
+    """The comparison for the edited values."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    view = await run_in_threadpool(planner_view.compare, request, reader)
+    ctx = service_context(request, user.actor)
+    patient = await run_in_threadpool(patients.get_patient, ctx, patient_id)
+    page = _ctx(user, patient_id, view=view, errors=reader.errors, values=dict(form), p=patient)
+    status = 200 if view is not None and not reader.errors else 422
+    if is_htmx(request):
+        return render(request, "planner.html", page, block="planner", status_code=status)
+    return render(request, "planner.html", page, status_code=status)
+
+
+@router.post("/patients/{patient_id}/plan/commit")
+async def patient_plan_commit(request: Request, patient_id: int, user: Planner) -> Response:
+    """Store the chosen plan as a course (the course service recomputes it from these inputs)."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    view = await run_in_threadpool(planner_view.compare, request, reader)
+    indication = reader.choice("indication", [i for i, _ in INDICATIONS]) or "relapse"
+    ctx = service_context(request, user.actor)
+    if view is not None and reader.ok:
+        assessments = await run_in_threadpool(courses.list_assessments, ctx, patient_id)
+        data = CoursePlanIn(
+            assessment_id=assessments[-1].id if assessments else None,
+            episode_id=assessments[-1].episode_id if assessments else None,
+            indication=indication,  # type: ignore[arg-type]
+            plan=view["payload"],
+            notes=reader.text("plan_notes", max_length=4000) or "",
+        )
+        try:
+            course = await run_in_threadpool(courses.plan_course, ctx, patient_id, data)
+        except (InputError, Conflict) as exc:
+            reader.fail("form", str(getattr(exc, "detail", None) or exc))
+        else:
+            return RedirectResponse(f"/courses/{course.id}", status_code=303)
+    patient = await run_in_threadpool(patients.get_patient, ctx, patient_id)
+    page = _ctx(user, patient_id, view=view, errors=reader.errors, values=dict(form), p=patient)
+    return render(request, "planner.html", page, status_code=409 if view else 422)
+
+
+@router.get("/courses/{course_id}")
+async def course_page(request: Request, course_id: int, user: Reader) -> Response:
+    """The committed prescription, schedule and the session sheets."""
+    ctx = service_context(request, user.actor)
+
+    def load() -> dict[str, Any]:
+        course = courses.get_course(ctx, course_id)
+        return {
+            "c": course,
+            "p": patients.get_patient(ctx, course.patient_id),
+            "sessions": courses.list_course_sessions(ctx, course_id),
+        }
+
+    data = await run_in_threadpool(load)
+    return render(request, "course.html", {"nav": "patients", **data})
