@@ -24,6 +24,7 @@ def install(app: FastAPI) -> None:
 
 
 def _optional_routers() -> list:  # type: ignore[type-arg]
+    from plexms.api import routes_interop
     from plexms.api.routes import clinical, referrals
 
-    return [referrals, clinical]
+    return [referrals, clinical, routes_interop]
