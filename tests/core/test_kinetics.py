@@ -261,6 +261,8 @@ def _event(**kw: float) -> ExchangeEvent:
         ({"exchanges": [_event(duration_h=0.0)]}, "exchanges[0].duration_h"),
         ({"exchanges": [_event(volume_ml=-1.0)]}, "exchanges[0].volume_ml"),
         ({"exchanges": [_event(volume_ml=math.nan)]}, "exchanges[0].volume_ml"),
+        ({"exchanges": [_event(volume_ml=11 * PV)]}, "exchanges[0].volume_ml"),
+        ({"exchanges": [_event(duration_h=25.0)]}, "exchanges[0].duration_h"),
         ({"exchanges": [_event(), _event(start_h=1.0)]}, "exchanges[1].start_h"),
         ({"sample_every_h": 0.0}, "sample_every_h"),
         ({"sample_every_h": 0.001, "until_h": 1000.0}, "sample_every_h"),
@@ -286,6 +288,8 @@ def test_bad_input_names_the_field_and_the_range(kwargs: dict[str, object], fiel
     ("change", "field"),
     [
         ({"intravascular_fraction": 0.0}, "intravascular_fraction"),
+        ({"intravascular_fraction": 0.001}, "intravascular_fraction"),
+        ({"redistribution_half_time_h": 1e6}, "redistribution_half_time_h"),
         ({"intravascular_fraction": 1.2}, "intravascular_fraction"),
         ({"intravascular_fraction": math.nan}, "intravascular_fraction"),
         ({"redistribution_half_time_h": 0.0}, "redistribution_half_time_h"),

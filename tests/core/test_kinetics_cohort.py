@@ -219,6 +219,7 @@ def test_more_volume_removes_more(case: Case, factor: float) -> None:
     assert np.all(b.post <= a.post * (1 + 1e-12))
     assert np.all(b.pre <= a.pre * (1 + 1e-12))
     assert b.removed.sum() >= a.removed.sum() * (1 - 1e-12)
+    assert np.all(a.removed >= 0)
 
 
 @pytest.mark.parametrize("key", ["igg", "fibrinogen"])
@@ -376,6 +377,9 @@ def test_rate_constants_match_the_cohort_derivation() -> None:
         ({"exchange_volume_ml": [3000.0, -1.0, 3000.0]}, "exchange_volume_ml"),
         ({"exchange_volume_ml": [[3000.0, 1.0, math.inf]]}, "exchange_volume_ml"),
         ({"exchange_duration_h": 0.0}, "exchange_duration_h"),
+        ({"exchange_duration_h": 30.0}, "exchange_duration_h"),
+        ({"exchange_volume_ml": [3000.0, 40000.0, 0.0]}, "exchange_volume_ml"),
+        ({"intravascular_fraction": 0.001}, "intravascular_fraction"),
         ({"exchange_duration_h": [[2.0, 2.0, math.nan]]}, "exchange_duration_h"),
         ({"exchange_start_h": [-1.0, 49.0, 97.0]}, "exchange_start_h"),
         ({"exchange_start_h": [1.0, 2.0, 97.0]}, "exchange_start_h"),
@@ -416,6 +420,8 @@ def test_errors_point_at_the_patient_and_exchange() -> None:
     vol[9, 1] = -5.0
     with pytest.raises(InputError, match=r"exchange_volume_ml\[9, 1\] = -5.0"):
         _cohort(exchange_volume_ml=vol, chunk_size=4)
+    with pytest.raises(InputError, match=r"exchange_volume_ml\[8, 2\] is more than 10"):
+        _cohort(exchange_volume_ml=np.where(np.arange(30).reshape(10, 3) == 26, 4e4, 3e3))
     with pytest.raises(InputError, match=r"exchange_start_h\[0\] is before time 0"):
         _cohort(exchange_start_h=[-1.0, 49.0, 97.0])
 
@@ -423,3 +429,8 @@ def test_errors_point_at_the_patient_and_exchange() -> None:
 def test_an_empty_cohort_gives_empty_arrays() -> None:
     res = _cohort(plasma_volume_ml=np.empty(0), sample_times_h=[1.0], amounts=True)
     assert res.pre.shape == (0, 3) and res.curve.shape == (0, 1)
+
+
+def test_exchanges_may_touch_within_rounding() -> None:
+    res = _cohort(exchange_start_h=[1.0, 3.0 - 1e-12, 5.0])
+    assert res.pre[0, 1] == pytest.approx(res.post[0, 0], rel=1e-12)

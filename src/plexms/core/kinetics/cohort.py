@@ -20,7 +20,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from plexms.core.errors import InputError
 from plexms.core.kinetics.exact import TINY, ChunkModel, ChunkOut, propagator, solve_chunk
-from plexms.core.kinetics.substances import Substance, resolve_substance
+from plexms.core.kinetics.substances import (
+    FRACTION_MIN,
+    REDISTRIBUTION_MAX_H,
+    REDISTRIBUTION_MIN_H,
+    Substance,
+    resolve_substance,
+)
 
 __all__ = ["CohortResult", "simulate_cohort"]
 
@@ -28,6 +34,9 @@ F64 = NDArray[np.float64]
 Initial = Literal["steady_state", "after_infusion"]
 _LN2 = math.log(2.0)
 _CURVE_BLOCK = 1 << 18  # (patients x samples) evaluated at once when sampling curves
+DURATION_MIN_H = 1 / 60  # one minute
+DURATION_MAX_H = 24.0
+MAX_VOLUMES_PER_EXCHANGE = 10.0  # plasma volumes; keeps exchange rates finite
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,7 @@ def simulate_cohort(
         model, pv, scale = _chunk_model(arrays, lo, hi, initial)
         # exchange-major (k, c) contiguous rows: each segment reads contiguous memory
         x_ex = _rows(v, pv, hi - lo)
+        _check_volumes(x_ex, lo)
         d, s = _rows(d, None, hi - lo), _rows(s, None, hi - lo)
         out = ChunkOut(
             pre=pre[lo:hi],
@@ -253,8 +263,29 @@ def _check_exchange_array(name: str, arr: F64, offset: int) -> None:
         ok = lo >= 0.0 and hi < math.inf
         _require(name, arr, ok, lambda: ~((arr >= 0) & (arr < math.inf)), ">= 0 mL, finite", offset)
     else:
-        ok = lo > 0.0 and hi < math.inf
-        _require(name, arr, ok, lambda: ~((arr > 0) & (arr < math.inf)), "> 0 h, finite", offset)
+        ok = lo >= DURATION_MIN_H and hi <= DURATION_MAX_H
+        _require(
+            name,
+            arr,
+            ok,
+            lambda: ~((arr >= DURATION_MIN_H) & (arr <= DURATION_MAX_H)),
+            f"{DURATION_MIN_H:.4g}-{DURATION_MAX_H:g} h",
+            offset,
+        )
+
+
+def _check_volumes(x_ex: F64, offset: int) -> None:
+    """At most MAX_VOLUMES_PER_EXCHANGE plasma volumes per exchange (x_ex is exchange-major)."""
+    if x_ex.size == 0 or float(x_ex.max()) <= MAX_VOLUMES_PER_EXCHANGE:
+        return
+    bad = np.asarray(x_ex > MAX_VOLUMES_PER_EXCHANGE)
+    i, *p = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    where = f"[{offset + int(p[0])}, {int(i)}]" if p else f"[{int(i)}]"
+    raise InputError(
+        "exchange_volume_ml",
+        f"exchange_volume_ml{where} is more than {MAX_VOLUMES_PER_EXCHANGE:g} plasma volumes",
+        allowed=f"0 to {MAX_VOLUMES_PER_EXCHANGE:g} x plasma_volume_ml per exchange",
+    )
 
 
 def _parameters(
@@ -338,17 +369,17 @@ def _chunk_model(
     _require(
         "intravascular_fraction",
         frac,
-        _all(frac, 0.0, 1.0, closed_hi=True),
-        lambda: ~_in(frac, 0.0, 1.0, closed_hi=True),
-        "0 < f <= 1",
+        _all(frac, FRACTION_MIN, 1.0, closed=True),
+        lambda: ~_in(frac, FRACTION_MIN, 1.0, closed=True),
+        f"{FRACTION_MIN} <= f <= 1",
         lo,
     )
     _require(
         "redistribution_half_time_h",
         t_r,
-        _all(t_r, 0.0, math.inf),
-        lambda: ~_in(t_r, 0.0, math.inf),
-        "> 0 h, finite",
+        _all(t_r, REDISTRIBUTION_MIN_H, REDISTRIBUTION_MAX_H, closed=True),
+        lambda: ~_in(t_r, REDISTRIBUTION_MIN_H, REDISTRIBUTION_MAX_H, closed=True),
+        f"{REDISTRIBUTION_MIN_H}-{REDISTRIBUTION_MAX_H:g} h",
         lo,
     )
     slow = np.asarray(t_e * frac > t_r)
@@ -386,15 +417,17 @@ def _chunk_model(
     return model, pv, base
 
 
-def _in(arr: F64, lo: float, hi: float, *, closed_hi: bool = False) -> NDArray[np.bool_]:
-    upper = arr <= hi if closed_hi else arr < hi
-    return np.asarray((arr > lo) & upper)
+def _in(arr: F64, lo: float, hi: float, *, closed: bool = False) -> NDArray[np.bool_]:
+    """Elementwise lo < arr < hi, or lo <= arr <= hi when ``closed`` (NaN is outside)."""
+    if closed:
+        return np.asarray((arr >= lo) & (arr <= hi))
+    return np.asarray((arr > lo) & (arr < hi))
 
 
-def _all(arr: F64, lo: float, hi: float, *, closed_hi: bool = False) -> bool:
-    """Whether every value lies in (lo, hi) or (lo, hi]; chunks are never empty."""
+def _all(arr: F64, lo: float, hi: float, *, closed: bool = False) -> bool:
+    """Whether every value lies in the interval (chunks are never empty)."""
     a, b = float(arr.min()), float(arr.max())
-    return a > lo and (b <= hi if closed_hi else b < hi)
+    return (lo <= a and b <= hi) if closed else (lo < a and b < hi)
 
 
 def _sample_times(value: ArrayLike | None) -> F64 | None:

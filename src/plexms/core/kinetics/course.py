@@ -14,7 +14,13 @@ from typing import Literal
 import numpy as np
 
 from plexms.core.errors import InputError
-from plexms.core.kinetics.cohort import simulate_cohort
+from plexms.core.kinetics.cohort import (
+    DURATION_MAX_H,
+    DURATION_MIN_H,
+    MAX_VOLUMES_PER_EXCHANGE,
+    simulate_cohort,
+)
+from plexms.core.kinetics.exact import GAP_TOLERANCE_H
 from plexms.core.kinetics.substances import Substance, resolve_substance
 
 __all__ = ["CoursePrediction", "ExchangeEvent", "predict_course"]
@@ -87,9 +93,21 @@ def predict_course(
                 f"exchanges[{i}]", f"{ev!r} is not an ExchangeEvent", allowed="ExchangeEvent"
             )
         start = _number(f"exchanges[{i}].start_h", ev.start_h, ">= 0 h, finite", lower=0.0)
-        _number(f"exchanges[{i}].duration_h", ev.duration_h, "> 0 h, finite", lower_open=0.0)
-        _number(f"exchanges[{i}].volume_ml", ev.volume_ml, ">= 0 mL, finite", lower=0.0)
-        if start < end:
+        _number(
+            f"exchanges[{i}].duration_h",
+            ev.duration_h,
+            f"{DURATION_MIN_H:.4g}-{DURATION_MAX_H:g} h",
+            lower=DURATION_MIN_H,
+            upper=DURATION_MAX_H,
+        )
+        _number(
+            f"exchanges[{i}].volume_ml",
+            ev.volume_ml,
+            f"0 to {MAX_VOLUMES_PER_EXCHANGE:g} x plasma_volume_ml",
+            lower=0.0,
+            upper=MAX_VOLUMES_PER_EXCHANGE * pv,
+        )
+        if start < end - GAP_TOLERANCE_H:
             raise InputError(
                 f"exchanges[{i}].start_h",
                 f"{start} h is before the end of exchange {i - 1} at {end} h",
@@ -132,14 +150,16 @@ def _number(
     *,
     lower: float | None = None,
     lower_open: float | None = None,
+    upper: float = math.inf,
 ) -> float:
     """``value`` as a float, or InputError naming ``name`` and the allowed range."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     number = float(value) if ok else math.nan  # type: ignore[arg-type]
+    ok = ok and number < math.inf and number <= upper
     if lower is not None:
-        ok = ok and lower <= number < math.inf
+        ok = ok and lower <= number
     if lower_open is not None:
-        ok = ok and lower_open < number < math.inf
+        ok = ok and lower_open < number
     if not ok:
         raise InputError(name, f"{value!r} is out of range", allowed=allowed)
     return number

@@ -64,6 +64,10 @@ from plexms.core.errors import InputError
 __all__ = ["SUBSTANCES", "RateConstants", "Substance", "rate_constants", "resolve_substance"]
 
 _LN2 = math.log(2.0)
+# Bounds that keep every rate finite in float64 (far wider than any protein or antibody).
+FRACTION_MIN = 0.01
+REDISTRIBUTION_MIN_H = 0.01
+REDISTRIBUTION_MAX_H = 1e5
 
 
 @dataclass(frozen=True)
@@ -97,15 +101,17 @@ class RateConstants:
 
 def check_parameters(fraction: float, redistribution_h: float, elimination_h: float) -> None:
     """Raise :class:`InputError` unless the three parameters define a valid model."""
-    if not 0.0 < fraction <= 1.0:
+    if not FRACTION_MIN <= fraction <= 1.0:
         raise InputError(
-            "intravascular_fraction", f"{fraction!r} is not a fraction", allowed="0 < f <= 1"
+            "intravascular_fraction",
+            f"{fraction!r} is not a fraction",
+            allowed=f"{FRACTION_MIN} <= f <= 1",
         )
-    if not 0.0 < redistribution_h < math.inf:
+    if not REDISTRIBUTION_MIN_H <= redistribution_h <= REDISTRIBUTION_MAX_H:
         raise InputError(
             "redistribution_half_time_h",
-            f"{redistribution_h!r} is not a positive number of hours",
-            allowed="> 0 h, finite",
+            f"{redistribution_h!r} is not a number of hours in range",
+            allowed=f"{REDISTRIBUTION_MIN_H}-{REDISTRIBUTION_MAX_H:g} h",
         )
     if not elimination_h * fraction > redistribution_h:
         raise InputError(
