@@ -13,6 +13,7 @@ from plexms.web.routes import (
     planner,
     referrals,
     scores,
+    session_sheet,
 )
 
 __all__ = ["ROUTERS"]
@@ -26,4 +27,5 @@ ROUTERS: list[APIRouter] = [
     clinic.router,
     assessment.router,
     course.router,
+    session_sheet.router,
 ]

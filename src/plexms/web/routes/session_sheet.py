@@ -1,0 +1,207 @@
+"""The nurse's session sheet: pre-session go/no-go (``calc precheck``), what was done, adverse
+events with their WAA severity, sign-off. A sheet changed by someone else since it was opened
+is not overwritten: the nurse sees a conflict message (412) and the current version."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from plexms.core.errors import InputError
+from plexms.services import courses, patients, sessions
+from plexms.services.errors import Conflict, StaleVersion
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import AdverseEventIn, PrecheckIn, SessionRecordIn
+from plexms.web import session_view
+from plexms.web.errors import STALE_MESSAGE, WebRoute
+from plexms.web.forms import FormReader
+from plexms.web.session import WebUser, requires, service_context
+from plexms.web.templating import render
+
+__all__ = ["router"]
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
+Nurse = Annotated[WebUser, requires(Permission.SESSION_RECORD)]
+
+
+def _zone(user: WebUser) -> str:
+    return user.centre.time_zone if user.centre else "America/Los_Angeles"
+
+
+def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
+    ctx = service_context(request, user.actor)
+    s = sessions.get_session(ctx, session_id)
+    course = courses.get_course(ctx, s.course_id)
+    siblings = courses.list_course_sessions(ctx, s.course_id)
+    events = sessions.list_adverse_events(ctx, patient_id=s.patient_id).items
+    previous = [x for x in siblings if x.sequence < s.sequence and x.status == "done"]
+    last_end = None
+    if previous:
+        last = previous[-1]
+        last_end = last.actual_end or last.actual_start or last.planned_end
+    hours = None
+    if last_end is not None:
+        hours = round((ctx.now - last_end).total_seconds() / 3600, 1)
+        hours = max(hours, 0.0)
+    zone = _zone(user)
+    return {
+        "s": s,
+        "c": course,
+        "p": patients.get_patient(ctx, s.patient_id),
+        "events": [e for e in events if e.session_id == s.id],
+        "hours_since_last": hours,
+        "zone": zone,
+        "planned_local": session_view.local_input(s.planned_start, zone),
+        "planned_end_local": session_view.local_input(s.planned_end, zone),
+    }
+
+
+def _page(
+    request: Request,
+    user: WebUser,
+    session_id: int,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    section: str = "",
+    conflict: str = "",
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "session_sheet.html",
+        {
+            "nav": "patients",
+            "units": user.units,
+            "symptoms": session_view.SYMPTOMS,
+            "event_types": session_view.EVENT_TYPES,
+            "values": values or {},
+            "errors": errors or {},
+            "section": section,
+            "conflict": conflict,
+            **_load(request, user, session_id),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/sessions/{session_id}")
+async def session_sheet(request: Request, session_id: int, user: Reader) -> Response:
+    """The sheet as it stands."""
+    return await run_in_threadpool(lambda: _page(request, user, session_id))
+
+
+def _field_of(exc: InputError, form: Any) -> str:
+    name = exc.field.split(".")[-1]
+    return name if name in form else "form"
+
+
+@router.post("/sessions/{session_id}/precheck")
+async def session_precheck(request: Request, session_id: int, user: Nurse) -> Response:
+    """Run the go/no-go rules on the pre-session values and store the decision."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    version = reader.number("version", lo=1, integer=True, required=True)
+    data = await run_in_threadpool(_load, request, user, session_id)
+    body = session_view.precheck_request(reader, data["hours_since_last"])
+    ctx = service_context(request, user.actor)
+    status, conflict = 422, ""
+    if reader.ok:
+        try:
+            await run_in_threadpool(
+                sessions.record_precheck,
+                ctx,
+                session_id,
+                PrecheckIn(request=body),
+                int(version or 0),
+            )
+        except StaleVersion:
+            status, conflict = 412, STALE_MESSAGE
+        except Conflict as exc:
+            status, conflict = 409, exc.detail
+        except InputError as exc:
+            reader.fail(_field_of(exc, form), exc.message)
+        else:
+            return RedirectResponse(f"/sessions/{session_id}#precheck", status_code=303)
+    return await run_in_threadpool(
+        lambda: _page(
+            request,
+            user,
+            session_id,
+            values=dict(form),
+            errors=reader.errors,
+            section="precheck",
+            conflict=conflict,
+            status=status,
+        )
+    )
+
+
+@router.post("/sessions/{session_id}/record")
+async def session_record(request: Request, session_id: int, user: Nurse) -> Response:
+    """Store what was done (and the sign-off); messages beside the fields otherwise."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    version = reader.number("version", lo=1, integer=True, required=True)
+    body = session_view.record_body(reader, _zone(user))
+    ctx = service_context(request, user.actor)
+    status, conflict = 422, ""
+    if reader.ok:
+        try:
+            data = SessionRecordIn.model_validate(body)
+            await run_in_threadpool(
+                sessions.record_session, ctx, session_id, data, int(version or 0)
+            )
+        except ValidationError as exc:
+            for e in exc.errors(include_url=False):
+                reader.fail(str(e["loc"][0]), e["msg"])
+        except StaleVersion:
+            status, conflict = 412, STALE_MESSAGE
+        except Conflict as exc:
+            status, conflict = 409, exc.detail
+        except InputError as exc:
+            reader.fail(_field_of(exc, form), exc.message)
+        else:
+            return RedirectResponse(f"/sessions/{session_id}#record", status_code=303)
+    return await run_in_threadpool(
+        lambda: _page(
+            request,
+            user,
+            session_id,
+            values=dict(form),
+            errors=reader.errors,
+            section="record",
+            conflict=conflict,
+            status=status,
+        )
+    )
+
+
+@router.post("/sessions/{session_id}/adverse-events")
+async def session_adverse_event(request: Request, session_id: int, user: Nurse) -> Response:
+    """Record an adverse event of this session with its WAA severity."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    body = session_view.adverse_event(reader, _zone(user))
+    ctx = service_context(request, user.actor)
+    if reader.ok:
+        s = await run_in_threadpool(sessions.get_session, ctx, session_id)
+        data = AdverseEventIn.model_validate({**body, "session_id": session_id})
+        await run_in_threadpool(sessions.report_adverse_event, ctx, s.patient_id, data)
+        return RedirectResponse(f"/sessions/{session_id}#adverse-events", status_code=303)
+    return await run_in_threadpool(
+        lambda: _page(
+            request,
+            user,
+            session_id,
+            values=dict(form),
+            errors=reader.errors,
+            section="ae",
+            status=422,
+        )
+    )

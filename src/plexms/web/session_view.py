@@ -1,0 +1,185 @@
+"""The nurse's session sheet: form fields -> ``calc precheck`` request and the session record.
+
+Measured values are typed in the centre's units (°F, mg/dL, g/dL for a US centre) or with any
+unit, and reach the calculator and the store canonical; times are the centre's local time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from plexms.core.adverse_events import ADVERSE_EVENTS, ctcae_grade, waa_severity
+from plexms.web.forms import FormReader
+
+__all__ = [
+    "EVENT_TYPES",
+    "SYMPTOMS",
+    "adverse_event",
+    "local_input",
+    "precheck_request",
+    "record_body",
+]
+
+SYMPTOMS = (
+    ("fever", "Fever"),
+    ("chills", "Chills"),
+    ("chest_pain", "Chest pain"),
+    ("dyspnoea", "Breathlessness"),
+    ("palpitations", "Palpitations"),
+    ("dizziness", "Dizziness"),
+    ("paraesthesia", "Tingling (paraesthesia)"),
+    ("muscle_cramps", "Muscle cramps"),
+    ("nausea", "Nausea"),
+    ("headache", "Headache"),
+    ("rash", "Rash"),
+    ("bleeding", "Bleeding"),
+    ("catheter_site_infection", "Catheter site infection"),
+    ("new_neurological_deficit", "New neurological deficit"),
+)
+EVENT_TYPES = tuple((e.key, e.label) for e in ADVERSE_EVENTS.values())
+_VITALS = (
+    ("sbp", "systolic_bp", 40, 300),
+    ("dbp", "diastolic_bp", 20, 200),
+    ("hr", "heart_rate", 20, 250),
+    ("spo2", "spo2", 50, 100),
+)
+
+
+def local_input(value: dt.datetime | None, zone: str) -> str:
+    """An aware datetime as a ``datetime-local`` value in the centre's zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _local_time(
+    reader: FormReader, name: str, zone: str, required: bool = False
+) -> dt.datetime | None:
+    text = reader.raw(name)
+    if not text:
+        if required:
+            reader.fail(name, "Required.")
+        return None
+    try:
+        naive = dt.datetime.fromisoformat(text)
+    except ValueError:
+        reader.fail(name, f"“{text}” is not a date and time.")
+        return None
+    return naive.replace(tzinfo=ZoneInfo(zone))
+
+
+def precheck_request(reader: FormReader, hours_since_last: float | None) -> dict[str, Any]:
+    """The ``calc precheck`` request from the pre-session part of the sheet."""
+    vitals: dict[str, Any] = {}
+    for short, name, lo, hi in _VITALS:
+        value = reader.number(f"pre_{short}", lo=lo, hi=hi)
+        if value is not None:
+            vitals[name] = value
+    temp = reader.quantity("pre_temp", "temperature", lo=30, hi=45)
+    if temp is not None:
+        vitals["temperature_c"] = round(temp, 2)
+    labs: dict[str, Any] = {}
+    for field, quantity, key, scale, lo, hi in (
+        ("fibrinogen", "fibrinogen", "fibrinogen_g_l", 1.0, 0, 15),
+        ("ica", "ionized_calcium", "ionized_calcium_mmol_l", 1.0, 0.3, 3.0),
+        ("ca", "calcium", "total_calcium_mmol_l", 1.0, 0.5, 5.0),
+        ("hb", "hemoglobin", "hemoglobin_g_dl", 0.1, 20, 250),
+        ("plt", "platelets", "platelets_10e9_l", 1.0, 0, 2000),
+    ):
+        value = reader.quantity(f"lab_{field}", quantity, lo=lo, hi=hi)
+        if value is not None:
+            labs[key] = round(value * scale, 3)
+    potassium = reader.number("lab_k", lo=1.5, hi=10)
+    if potassium is not None:
+        labs["potassium_mmol_l"] = potassium
+    ace = reader.number("hours_since_ace_inhibitor", lo=0, hi=100_000)
+    return {
+        "vitals": vitals,
+        "labs": labs,
+        "symptoms": [s for s, _ in SYMPTOMS if reader.flag(f"sym_{s}")],
+        "hours_since_ace_inhibitor": ace,
+        "hours_since_last_exchange": hours_since_last,
+        "access": reader.choice("access", ("peripheral", "central")),
+    }
+
+
+def _vitals_row(reader: FormReader, phase: str, zone: str) -> dict[str, Any] | None:
+    at = _local_time(reader, f"{phase}_at", zone)
+    row: dict[str, Any] = {"phase": phase}
+    for short, name, lo, hi in _VITALS:
+        value = reader.number(f"{phase}_{short}", lo=lo, hi=hi, integer=True)
+        if value is not None:
+            key = {"systolic_bp": "systolic_mmhg", "diastolic_bp": "diastolic_mmhg"}.get(
+                name, "heart_rate_bpm" if name == "heart_rate" else "spo2_pct"
+            )
+            row[key] = int(value)
+    temp = reader.quantity(f"{phase}_temp", "temperature", lo=30, hi=45)
+    if temp is not None:
+        row["temperature_c"] = round(temp, 2)
+    if len(row) == 1:
+        return None
+    if at is None:
+        reader.fail(f"{phase}_at", "When were these vital signs taken?")
+        return None
+    row["at"] = at
+    return row
+
+
+def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
+    """The ``SessionRecordIn`` fields from the procedure part of the sheet."""
+    status = reader.choice("status", ("done", "held", "cancelled"), required=True)
+    start = _local_time(reader, "actual_start", zone, required=status == "done")
+    end = _local_time(reader, "actual_end", zone)
+    if start and end and end <= start:
+        reader.fail("actual_end", "Must be after the start.")
+    removed = reader.quantity(
+        "plasma_removed", "volume", lo=0, hi=10_000, required=status == "done"
+    )
+    fluids = []
+    for fluid in ("albumin_5", "saline_0_9", "plasma"):
+        volume = reader.quantity(f"fluid_{fluid}", "volume", lo=0, hi=10_000)
+        if volume:
+            fluids.append({"fluid": fluid, "volume_ml": volume})
+    vitals = [row for phase in ("intra", "post") if (row := _vitals_row(reader, phase, zone))]
+    return {
+        "status": status,
+        "actual_start": start,
+        "actual_end": end,
+        "plasma_removed_ml": removed,
+        "whole_blood_processed_ml": reader.quantity("blood_processed", "volume", lo=0, hi=40_000),
+        "replacement_fluids": fluids,
+        "anticoagulant": "ACD-A" if reader.raw("acd_ml") else "",
+        "anticoagulant_ml": reader.quantity("acd_ml", "volume", lo=0, hi=5000),
+        "calcium_gluconate_ml": reader.number("calcium_ml", lo=0, hi=500),
+        "vascular_access": reader.choice("vascular_access", ("peripheral", "cvc", "port", "other"))
+        or "",
+        "vitals": vitals,
+        "notes": reader.text("notes", max_length=4000) or "",
+        "sign_off": reader.flag("sign_off"),
+    }
+
+
+def adverse_event(reader: FormReader, zone: str) -> dict[str, Any]:
+    """An adverse event with its WAA severity (from what happened) and CTCAE-style grade."""
+    event = reader.choice("event_type", [k for k, _ in EVENT_TYPES], required=True)
+    onset = _local_time(reader, "ae_onset", zone, required=True)
+    interrupted = reader.flag("ae_interrupted")
+    severity = waa_severity(
+        needed_medication=reader.flag("ae_medication"),
+        interrupted=interrupted,
+        stopped=reader.flag("ae_stopped"),
+        died=reader.flag("ae_died"),
+    )
+    grade = ctcae_grade(severity, life_threatening=reader.flag("ae_life_threatening"))
+    notes = reader.text("ae_notes", max_length=2000) or ""
+    return {
+        "event_type": event,
+        "severity": severity,
+        "onset_at": onset,
+        "procedure_interrupted": interrupted or reader.flag("ae_stopped"),
+        "action": reader.text("ae_action", max_length=2000) or "",
+        "outcome": reader.text("ae_outcome", max_length=2000) or "",
+        "notes": f"CTCAE-style grade {grade}. {notes}".strip(),
+    }
