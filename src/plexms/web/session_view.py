@@ -81,13 +81,14 @@ def precheck_request(reader: FormReader, hours_since_last: float | None) -> dict
     if temp is not None:
         vitals["temperature_c"] = round(temp, 2)
     labs: dict[str, Any] = {}
-    for field, quantity, key, scale, lo, hi in (
+    lab_fields: tuple[tuple[str, str, str, float, float, float], ...] = (
         ("fibrinogen", "fibrinogen", "fibrinogen_g_l", 1.0, 0, 15),
         ("ica", "ionized_calcium", "ionized_calcium_mmol_l", 1.0, 0.3, 3.0),
         ("ca", "calcium", "total_calcium_mmol_l", 1.0, 0.5, 5.0),
         ("hb", "hemoglobin", "hemoglobin_g_dl", 0.1, 20, 250),
         ("plt", "platelets", "platelets_10e9_l", 1.0, 0, 2000),
-    ):
+    )
+    for field, quantity, key, scale, lo, hi in lab_fields:
         value = reader.quantity(f"lab_{field}", quantity, lo=lo, hi=hi)
         if value is not None:
             labs[key] = round(value * scale, 3)
