@@ -88,8 +88,8 @@ def precheck_request(reader: FormReader, hours_since_last: float | None) -> dict
         ("hb", "hemoglobin", "hemoglobin_g_dl", 0.1, 20, 250),
         ("plt", "platelets", "platelets_10e9_l", 1.0, 0, 2000),
     )
-    for field, quantity, key, scale, lo, hi in lab_fields:
-        value = reader.quantity(f"lab_{field}", quantity, lo=lo, hi=hi)
+    for field, quantity, key, scale, low, high in lab_fields:
+        value = reader.quantity(f"lab_{field}", quantity, lo=low, hi=high)
         if value is not None:
             labs[key] = round(value * scale, 3)
     potassium = reader.number("lab_k", lo=1.5, hi=10)
