@@ -9,6 +9,7 @@ from plexms.web.routes import (
     auth,
     clinic,
     course,
+    outcome,
     pages,
     planner,
     referrals,
@@ -28,4 +29,5 @@ ROUTERS: list[APIRouter] = [
     assessment.router,
     course.router,
     session_sheet.router,
+    outcome.router,
 ]
