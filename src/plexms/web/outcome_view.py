@@ -139,7 +139,7 @@ def charts(
             y_label="logMAR",
             lines=marks,
             y_min=-0.3,
-            y_max=max([1.0, *[p[i] or 0 for p in points for i in (2, 3)]]),
+            y_max=max([1.0, *[p[2] or 0.0 for p in points], *[p[3] or 0.0 for p in points]]),
             css_id="chart-acuity",
         ),
     }
