@@ -1,7 +1,7 @@
 """Whole virtual cohorts: per-patient arrays in, pre/post levels per exchange out (issue 8).
 
 The exact per-segment solution (:mod:`plexms.core.kinetics.exact`) is applied to chunks of
-patients (default 16,384, so the working set stays in cache), each chunk one pass of NumPy
+patients (default 8,192, so the working set stays in cache), each chunk one pass of NumPy
 ufuncs per segment with preallocated buffers; chunks can run on several threads (NumPy
 releases the GIL inside ufuncs). Inputs shared by every patient (one exchange timetable, one
 parameter set) are passed as scalars or per-exchange vectors and never expanded.
@@ -73,7 +73,7 @@ def simulate_cohort(
     initial: Initial = "steady_state",
     sample_times_h: ArrayLike | None = None,
     amounts: bool = False,
-    chunk_size: int = 16384,
+    chunk_size: int = 8192,
     threads: int = 1,
 ) -> CohortResult:
     """Pre- and post-exchange levels of every course of a cohort (exact two-compartment model).

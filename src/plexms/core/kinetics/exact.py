@@ -118,8 +118,6 @@ class _Scratch:
     t1: F64
     t2: F64
     t3: F64
-    e1: F64
-    e2: F64
     h: F64
     dl: F64
     w: F64
@@ -127,10 +125,12 @@ class _Scratch:
     r: F64
     bb: F64
     end: F64
+    wr: F64
+    ee: F64  # (2, c): both exponents, then both exponentials, in one exp call
 
     @classmethod
     def of(cls, shape: tuple[int, ...]) -> _Scratch:
-        return cls(*(np.zeros(shape) for _ in fields(cls)))
+        return cls(*(np.zeros((2, *shape) if f.name == "ee" else shape) for f in fields(cls)))
 
 
 @dataclass(slots=True)
@@ -138,12 +138,12 @@ class _GapScratch:
     """Scratch arrays of the gaps: shape (c,), or 0-d when timetable and parameters are shared."""
 
     gap: F64
-    e1: F64
-    e2: F64
+    ee: F64  # (2, ...): exponents, then exponentials
+    lam: F64  # (2, ...): the two eigenvalues (negative rates)
 
     @classmethod
     def of(cls, shape: tuple[int, ...]) -> _GapScratch:
-        return cls(*(np.zeros(shape) for _ in fields(cls)))
+        return cls(np.zeros(shape), np.zeros((2, *shape)), np.zeros((2, *shape)))
 
 
 def solve_chunk(model: ChunkModel, x_ex: F64, dur: F64, start: F64, out: ChunkOut) -> None:
@@ -171,28 +171,30 @@ def solve_chunk(model: ChunkModel, x_ex: F64, dur: F64, start: F64, out: ChunkOu
     per_patient_gap = start.ndim == 2 or dur.ndim == 2
     gshape = np.broadcast_shapes(np.shape(lam1), (c,) if per_patient_gap else ())
     g = _GapScratch.of(gshape)
+    g.lam[0] = lam1
+    g.lam[1] = lam2
+    sigma_one = np.ndim(sigma) == 0 and float(sigma) == 1.0
     for i in range(n_ex):
         s_i, tau, x = start[i], dur[i], x_ex[i]
         # gap before exchange i: y <- e2 y + (e1 - e2) P1 y
         end = b.end if per_patient_gap else float(b.end[0])
         np.subtract(s_i, end, out=g.gap)
         check_gap(g.gap, i, out.offset)
-        np.multiply(lam1, g.gap, out=g.e1)
-        np.exp(g.e1, out=g.e1)
-        np.multiply(lam2, g.gap, out=g.e2)
-        np.exp(g.e2, out=g.e2)
-        g.e1 -= g.e2  # e1 - e2
+        np.multiply(g.lam, g.gap, out=g.ee)
+        np.exp(g.ee, out=g.ee)
+        ge1, ge2 = g.ee
+        ge1 -= ge2  # e1 - e2
         np.multiply(p11, y1, out=b.t1)
         np.multiply(p12, y2, out=b.t2)
         b.t1 += b.t2  # (P1 y)_1
         np.multiply(p21, y1, out=b.t2)
         np.multiply(p22, y2, out=b.t3)
         b.t2 += b.t3  # (P1 y)_2
-        y1 *= g.e2
-        b.t1 *= g.e1
+        y1 *= ge2
+        b.t1 *= ge1
         y1 += b.t1
-        y2 *= g.e2
-        b.t2 *= g.e1
+        y2 *= ge2
+        b.t2 *= ge1
         y2 += b.t2
         np.add(s_i, tau, out=b.end)
         _store(out, out.pre, out.body_pre, i, y1, y2, sigma, rho, unit_scale, b.t1)
@@ -213,20 +215,21 @@ def solve_chunk(model: ChunkModel, x_ex: F64, dur: F64, start: F64, out: ChunkOu
         np.multiply(x, 0.5, out=b.t2)
         b.t1 -= b.t2  # m tau
         np.multiply(b.dl, tau, out=b.t2)  # delta tau
-        np.add(b.t1, b.t2, out=b.e1)
-        np.exp(b.e1, out=b.e1)
-        np.subtract(b.t1, b.t2, out=b.e2)
-        np.exp(b.e2, out=b.e2)
-        b.e1 -= b.e2
-        np.divide(b.e1, b.dl, out=b.e1)
-        b.e1 *= 0.5  # gfac = (e1 - e2) / (2 delta)
+        e1, e2 = b.ee
+        np.add(b.t1, b.t2, out=e1)
+        np.subtract(b.t1, b.t2, out=e2)
+        np.exp(b.ee, out=b.ee)
+        e1 -= e2
+        np.divide(e1, b.dl, out=e1)
+        e1 *= 0.5  # gfac = (e1 - e2) / (2 delta)
         if has_sigma:
             np.add(kel_t, r, out=b.w)
             np.divide(r, b.w, out=b.w)
-            b.w *= sigma  # w; y* = -w (1, rho)
+            if not sigma_one:
+                b.w *= sigma  # w; y* = -w (1, rho)
             y1 += b.w  # v = y - y*
-            np.multiply(b.w, rho, out=b.t2)
-            y2 += b.t2
+            np.multiply(b.w, rho, out=b.wr)
+            y2 += b.wr
         # u1 = (h + delta) v1 + k21 v2 ; u2 = k12 v1 + (delta - h) v2
         np.add(b.h, b.dl, out=b.t1)
         b.t1 *= y1
@@ -237,16 +240,15 @@ def solve_chunk(model: ChunkModel, x_ex: F64, dur: F64, start: F64, out: ChunkOu
         u2 *= y2
         np.multiply(k12, y1, out=b.v1)
         u2 += b.v1
-        y1 *= b.e2
-        b.t1 *= b.e1
+        y1 *= e2
+        b.t1 *= e1
         y1 += b.t1
-        y2 *= b.e2
-        u2 *= b.e1
+        y2 *= e2
+        u2 *= e1
         y2 += u2
         if has_sigma:
             y1 -= b.w
-            np.multiply(b.w, rho, out=b.t2)
-            y2 -= b.t2
+            y2 -= b.wr
         if out.removed is not None:
             _removed(out.removed, i, y1, y2, b.bb, r, kel, sigma, tau, out)
         _store(out, out.post, out.body_post, i, y1, y2, sigma, rho, unit_scale, b.t1)

@@ -26,7 +26,7 @@ How each set was derived (the tests reproduce every quoted figure):
 * **IgG** - f = 0.45 (REVERBERI_2007). t_e = 21 days = 504 h (IGG_KINETICS_QUOTED).
   t_r = 16 h, chosen for "re-equilibration about 1-2 %/h over ~48 h" (IGG_KINETICS_QUOTED):
   it gives k21 = 0.45 ln2/16 = 0.0195/h (about 2 % of the extravascular pool returns each
-  hour), a rise of plasma IgG of ~1.4 % of baseline per hour right after a 1.0 plasma-volume
+  hour), a rise of plasma IgG of ~1.6 % of baseline per hour right after a 1.0 plasma-volume
   exchange, and 87.5 % of the redistribution (three half-times) done by 48 h.
 * **Fibrinogen** - f = 0.80 (FIBRINOGEN_QUOTED, unverified). t_r = 24 h (an assumption,
   LOCAL_POLICY). t_e = 74 h is *fitted* so that 72 h after a single 1.0 plasma-volume
