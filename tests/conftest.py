@@ -2,7 +2,7 @@
 
 ``db_url`` is an empty database; ``migrated_url`` an empty, migrated one. PostgreSQL tests are
 marked ``postgres``; they skip when the server is unreachable, except under ``CI=true`` where
-they fail. Each xdist worker gets its own PostgreSQL databases (``plexms_test_<worker>``).
+they fail. Each xdist worker gets its own PostgreSQL databases (``plexms_test_<worker>_<pid>``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ def _admin_exec(statements: list[str]) -> None:
 def postgres_urls(request: pytest.FixtureRequest) -> Iterator[tuple[str, str] | str]:
     """``(empty_url, migrated_url)`` of this worker's two databases, or why there are none."""
     worker = _worker(request)
-    names = (f"plexms_test_{worker}_empty", f"plexms_test_{worker}")
+    # the pid keeps two pytest runs on one machine (several engineers, CI) apart
+    stem = f"plexms_test_{worker}_{os.getpid()}"
+    names = (f"{stem}_empty", stem)
     try:
         _admin_exec(
             [f"DROP DATABASE IF EXISTS {n} WITH (FORCE)" for n in names]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir", "get_settings"]
@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+
+    @model_validator(mode="after")
+    def _argon2_memory_fits_lanes(self) -> Settings:
+        # argon2 needs at least 8 KiB of memory per lane.
+        if self.argon2_memory_cost_kib < 8 * self.argon2_parallelism:
+            raise ValueError("argon2_memory_cost_kib must be at least 8 x argon2_parallelism")
+        return self
 
 
 @cache

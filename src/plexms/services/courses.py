@@ -34,7 +34,10 @@ from plexms.store.models import Assessment, Centre, Course, Episode, ExchangeSes
 
 __all__ = [
     "ASSESS_CALCULATORS",
+    "AssessmentIn",
+    "advance_stage",
     "assess_eligibility",
+    "available",
     "get_course",
     "list_assessments",
     "list_course_sessions",

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
 from plexms.interop.fhir_import import BundleRejected, import_bundle
-from plexms.interop.record import load_record
+from plexms.interop.record import load_record, load_records
 from plexms.services import audit
 from plexms.services._records import load
 from plexms.services._usecase import use_case
@@ -27,42 +29,69 @@ def export_fhir(
     ctx: ServiceContext, patient_id: int, *, bundle_type: str = "collection"
 ) -> dict[str, Any]:
     """The FHIR R4 Bundle of one patient of the actor's centre (audited as an export)."""
-    with ctx.db.write() as session:
+    with ctx.db.read() as session:  # build outside the write lock, then audit
         patient = load(session, ctx, Patient, patient_id)
+        centre_id = patient.centre_id
         bundle = patient_bundle(
-            load_record(session, patient.id, patient.centre_id),
-            bundle_type=bundle_type,
-            now=ctx.now,
+            load_record(session, patient_id, centre_id), bundle_type=bundle_type, now=ctx.now
         )
-        audit.record(
-            session,
-            ctx,
-            "export",
-            entity="patient",
-            entity_id=patient.id,
-            patient_id=patient.id,
-            centre_id=patient.centre_id,
-            detail={
-                "format": "fhir",
-                "bundle_type": bundle_type,
-                "resources": len(bundle["entry"]),
-            },
-        )
+    with ctx.db.write() as session:
+        _audit_export(session, ctx, patient_id, centre_id, bundle, bundle_type)
     return bundle
 
 
 @use_case(Permission.EXPORT)
 def export_fhir_all(
-    ctx: ServiceContext, *, bundle_type: str = "collection"
+    ctx: ServiceContext, *, bundle_type: str = "collection", batch_size: int = 200
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(patient id, bundle)`` for every live patient the actor may see, one transaction each."""
+    """``(patient id, bundle)`` for every live patient the actor may see.
+
+    Patients go in batches: one read (a dozen queries) builds the batch's bundles, one write
+    appends an export audit row per patient, then the bundles are yielded.
+    """
+    if bundle_type not in ("collection", "transaction"):
+        raise InputError("bundle_type", repr(bundle_type), allowed="collection, transaction")
+    centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
     with ctx.db.read() as session:
         query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
-        if ctx.actor is not None and not ctx.actor.is_system:
-            query = query.where(Patient.centre_id == ctx.actor.centre_id)
+        if centre_id is not None:
+            query = query.where(Patient.centre_id == centre_id)
         ids = list(session.scalars(query))
-    for patient_id in ids:
-        yield patient_id, export_fhir(ctx, patient_id, bundle_type=bundle_type)
+    for first in range(0, len(ids), batch_size):
+        with ctx.db.read() as session:
+            bundles = [
+                (
+                    record.patient.id,
+                    record.centre.id,
+                    patient_bundle(record, bundle_type=bundle_type, now=ctx.now),
+                )
+                for record in load_records(session, ids[first : first + batch_size], centre_id)
+            ]
+        with ctx.db.write() as session:
+            for patient_id, patient_centre, bundle in bundles:
+                _audit_export(session, ctx, patient_id, patient_centre, bundle, bundle_type)
+        for patient_id, _, bundle in bundles:
+            yield patient_id, bundle
+
+
+def _audit_export(
+    session: Session,
+    ctx: ServiceContext,
+    patient_id: int,
+    centre_id: int,
+    bundle: dict[str, Any],
+    bundle_type: str,
+) -> None:
+    audit.record(
+        session,
+        ctx,
+        "export",
+        entity="patient",
+        entity_id=patient_id,
+        patient_id=patient_id,
+        centre_id=centre_id,
+        detail={"format": "fhir", "bundle_type": bundle_type, "resources": len(bundle["entry"])},
+    )
 
 
 def resolve_centre(ctx: ServiceContext, centre_code: str | None) -> int:

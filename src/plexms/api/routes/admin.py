@@ -64,7 +64,10 @@ def get_centre(ctx: Signed, response: Response) -> CentreOut:
 
 @router.patch("/centre", response_model=CentreOut)
 def update_centre(
-    ctx: Centre, body: CentreUpdate, if_match: IfMatch, response: Response
+    ctx: Centre,
+    body: CentreUpdate,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CentreOut:
     out = centres.update_centre(ctx, body, expected_version(if_match))
     response.headers["ETag"] = etag(out.version)

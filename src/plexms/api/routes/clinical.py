@@ -106,7 +106,11 @@ def course_sessions(ctx: Read, course_id: PathId) -> list[SessionOut]:
 
 @router.post("/courses/{course_id}/status", response_model=CourseOut)
 def set_course_status(
-    ctx: Manage, course_id: PathId, body: CourseStatusIn, if_match: IfMatch, response: Response
+    ctx: Manage,
+    course_id: PathId,
+    body: CourseStatusIn,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> CourseOut:
     """Start, complete or stop (with a reason) a course. If-Match required."""
     out = courses.set_course_status(ctx, course_id, body, expected_version(if_match))
@@ -143,7 +147,11 @@ def get_session(ctx: Read, session_id: PathId, response: Response) -> SessionOut
 
 @router.post("/sessions/{session_id}/precheck", response_model=SessionOut)
 def precheck(
-    ctx: Record, session_id: PathId, body: PrecheckIn, if_match: IfMatch, response: Response
+    ctx: Record,
+    session_id: PathId,
+    body: PrecheckIn,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> SessionOut:
     """Pre-session go/no-go by the core's rules; stored with the session."""
     out = sessions.record_precheck(ctx, session_id, body, expected_version(if_match))
@@ -156,8 +164,8 @@ def record_session(
     ctx: Record,
     session_id: PathId,
     body: SessionRecordIn,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> SessionOut:
     """The session sheet: times, volumes, fluids, anticoagulant, calcium, vitals, sign-off."""
     out = sessions.record_session(ctx, session_id, body, expected_version(if_match))

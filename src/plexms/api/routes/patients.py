@@ -80,7 +80,11 @@ def get_patient(ctx: Read, patient_id: PathId, response: Response) -> PatientOut
 
 @router.patch("/patients/{patient_id}", response_model=PatientOut)
 def update_patient(
-    ctx: Write, patient_id: PathId, body: PatientUpdate, if_match: IfMatch, response: Response
+    ctx: Write,
+    patient_id: PathId,
+    body: PatientUpdate,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PatientOut:
     """Change demographics (If-Match required: 428 without, 412 when stale)."""
     out = patients.update_patient(ctx, patient_id, body, expected_version(if_match))
@@ -89,7 +93,7 @@ def update_patient(
 
 
 @router.delete("/patients/{patient_id}", status_code=204)
-def delete_patient(ctx: Delete, patient_id: PathId, if_match: IfMatch) -> Response:
+def delete_patient(ctx: Delete, patient_id: PathId, if_match: IfMatch = None) -> Response:
     """Soft delete (the record answers 410 afterwards; history kept)."""
     patients.delete_patient(ctx, patient_id, expected_version(if_match))
     return Response(status_code=204)
@@ -126,7 +130,11 @@ def add_episode(ctx: Write, patient_id: PathId, body: EpisodeIn, response: Respo
 
 @router.patch("/episodes/{episode_id}", response_model=EpisodeOut)
 def update_episode(
-    ctx: Write, episode_id: PathId, body: EpisodeUpdate, if_match: IfMatch, response: Response
+    ctx: Write,
+    episode_id: PathId,
+    body: EpisodeUpdate,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> EpisodeOut:
     out = patients.update_episode(ctx, episode_id, body, expected_version(if_match))
     _tagged(response, out)

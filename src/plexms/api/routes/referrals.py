@@ -52,8 +52,8 @@ def triage_referral(
     ctx: Triage,
     referral_id: PathId,
     body: ReferralTriageIn,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ReferralOut:
     """Accept (link ``patient_id`` or create ``new_patient``), decline or withdraw."""
     out = referrals.triage_referral(ctx, referral_id, body, expected_version(if_match))

@@ -1,0 +1,119 @@
+"""Backup and restore drill, the demo seed, health, and the operations commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from plexms.services import demo, ops
+from plexms.services.context import SYSTEM, ServiceContext
+from plexms.store import audit_chain
+from plexms.store.models import AuditEvent, Patient
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _snapshot(db) -> tuple[list[tuple[str, str]], int]:  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        rows = s.execute(select(Patient.mrn, Patient.notes).order_by(Patient.mrn)).all()
+        audit = s.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    return [tuple(r) for r in rows], int(audit)
+
+
+def test_backup_restore_round_trip(world, tmp_path: Path) -> None:
+    for n in range(3):
+        world.patient("a", mrn=f"BK-{n}")
+    at_backup = _snapshot(world.db)
+    result = ops.backup(world.db.url, str(tmp_path / "plexms.backup"))
+    assert result.bytes > 0
+    world.patient("a", mrn="AFTER-BACKUP")  # written after the backup point: must vanish
+    assert _snapshot(world.db) != at_backup
+    world.db.dispose()
+    ops.restore(world.db.url, str(tmp_path / "plexms.backup"))
+    assert _snapshot(world.db) == at_backup
+    with world.db.read() as s:
+        assert audit_chain.verify(s).ok
+    world.patient("a", mrn="AFTER-RESTORE")  # the restored database takes writes
+
+
+def test_restore_refuses_missing_file(world, tmp_path: Path) -> None:
+    from plexms.store.backup import BackupError
+
+    with pytest.raises(BackupError):
+        ops.restore(world.db.url, str(tmp_path / "nope"))
+
+
+def test_demo_seed(db, settings) -> None:
+    ctx = ServiceContext(db=db, actor=SYSTEM, settings=settings)
+    result = demo.seed(ctx, None)
+    assert result.generated_password and len(result.password) >= 12
+    with db.read() as s:
+        stages = dict(s.execute(select(Patient.stage, func.count()).group_by(Patient.stage)).all())
+        assert audit_chain.verify(s).ok
+    assert sum(stages.values()) == 10  # + 2 referrals awaiting triage = 12
+    for stage in ("referred", "course_planned", "course_active", "course_completed", "handed_back"):
+        assert stages.get(stage), stage
+    assert ops.health(ctx)["ok"]
+    with pytest.raises(Exception, match="not empty"):
+        demo.seed(ctx, None)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run ``plexms`` commands in process (typer's runner) against ``PLEXMS_DATABASE_URL``."""
+    from typer.testing import CliRunner
+
+    from plexms.cli import app
+    from plexms.settings import get_settings
+
+    def run(args: list[str], url: str, stdin: str = ""):  # type: ignore[no-untyped-def]
+        env = {
+            "PLEXMS_DATABASE_URL": url,
+            "PLEXMS_DATA_DIR": str(tmp_path),
+            "PLEXMS_ARGON2_TIME_COST": "1",
+            "PLEXMS_ARGON2_MEMORY_COST_KIB": "8",
+            "PLEXMS_ARGON2_PARALLELISM": "1",
+            "PLEXMS_DEMO_PASSWORD": "demo-password-123",
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        return CliRunner().invoke(app, args, input=stdin)
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_cli_operations(cli, db_url: str, tmp_path: Path) -> None:
+    assert cli(["db", "upgrade"], db_url).exit_code == 0
+    seeded = cli(["demo"], db_url)
+    assert seeded.exit_code == 0, seeded.output
+    made = cli(["users", "create", "extra", "--role", "nurse"], db_url, "a-long-enough-password\n")
+    assert made.exit_code == 0 and json.loads(made.stdout)["role"] == "nurse"
+    short = cli(["users", "create", "extra2", "--role", "nurse"], db_url, "short\n")
+    assert short.exit_code == 2 and json.loads(short.stdout)["error"]["field"] == "password"
+    verify = cli(["audit", "verify"], db_url)
+    assert verify.exit_code == 0 and json.loads(verify.stdout)["ok"]
+    backup = cli(["backup", str(tmp_path / "b.dump")], db_url)
+    assert backup.exit_code == 0, backup.output
+    assert cli(["restore", str(tmp_path / "b.dump")], db_url).exit_code == 2
+    restored = cli(["restore", str(tmp_path / "b.dump"), "--yes"], db_url)
+    assert restored.exit_code == 0, restored.output
+    assert json.loads(cli(["audit", "verify"], db_url).stdout)["ok"]
+
+
+def test_cli_module_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "plexms.cli", "audit", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0 and "verify" in done.stdout
