@@ -427,6 +427,210 @@ def registry_export(
 # --- end registry -----------------------------------------------------------------------------
 
 
+# --- service and operations (issue 5: record, API, audit) -------------------------------------
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+
+def _ops_context() -> Any:
+    from plexms.services.context import SYSTEM, ServiceContext
+    from plexms.settings import get_settings
+    from plexms.store.database import Database
+
+    settings = get_settings()
+    return ServiceContext(db=Database(settings.database_url), actor=SYSTEM, settings=settings)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.", min=1)] = 1,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="Trust X-Forwarded-* from --forwarded-allow-ips (TLS proxy).")
+    ] = True,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option("--forwarded-allow-ips", help="Proxies whose headers are trusted.")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the API and the web app (database from PLEXMS_DATABASE_URL, migrated on start)."""
+    import uvicorn
+
+    from plexms.settings import get_settings
+    from plexms.store.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    uvicorn.run(
+        "plexms.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the database (PLEXMS_DATABASE_URL)."""
+    from plexms.services import ops
+    from plexms.settings import get_settings
+
+    emit_json({"revision": ops.upgrade(get_settings().database_url)})
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name (lower case, 3-64 characters).")],
+    role: Annotated[
+        str, typer.Option("--role", help="admin, physician, nurse, coordinator or viewer.")
+    ],
+    centre: Annotated[
+        str | None, typer.Option("--centre", help="Centre code (needed when several exist).")
+    ] = None,
+    display_name: Annotated[str, typer.Option("--display-name")] = "",
+) -> None:
+    """Create a user; the password (>= 12 characters) is read from the first line of stdin."""
+    from pydantic import ValidationError
+
+    from plexms.core.errors import InputError
+    from plexms.services import users
+    from plexms.services.calc import error_body
+    from plexms.services.errors import ServiceError
+    from plexms.services.schemas import UserIn
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    ctx = _ops_context()
+    try:
+        data = UserIn(
+            username=username,
+            password=password,
+            role=role,  # type: ignore[arg-type]
+            display_name=display_name,
+        )
+        user = users.create_user(ctx, data, centre_code=centre)
+    except (InputError, ValidationError) as exc:
+        emit_json(error_body(exc))
+        raise typer.Exit(EXIT_INPUT) from None
+    except ServiceError as exc:
+        _fail_input(exc.field or "user", exc.detail)
+    finally:
+        ctx.db.dispose()
+    emit_json(user.model_dump(mode="json"))
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Seed an empty database with the demo clinic, its users and synthetic patients.
+
+    The users' password is PLEXMS_DEMO_PASSWORD, or generated and printed once.
+    """
+    from plexms.core.errors import InputError
+    from plexms.services import demo
+    from plexms.settings import get_settings
+    from plexms.store.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    ctx = _ops_context()
+    try:
+        result = demo.seed(ctx, settings.demo_password)
+    except InputError as exc:
+        _fail_input(exc.field, exc.message)
+    finally:
+        ctx.db.dispose()
+    emit_json(
+        {
+            "centre_id": result.centre_id,
+            "users": list(result.usernames),
+            "password": result.password if result.generated_password else "(PLEXMS_DEMO_PASSWORD)",
+            "patients": result.patients,
+        }
+    )
+
+
+@app.command("backup")
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="File to write (SQLite copy or pg_dump -Fc).")],
+) -> None:
+    """Back up the database online (SQLite backup API; pg_dump for PostgreSQL)."""
+    from plexms.services import ops
+    from plexms.settings import get_settings
+    from plexms.store.backup import BackupError
+
+    try:
+        result = ops.backup(get_settings().database_url, str(target))
+    except BackupError as exc:
+        _fail_input("backup", str(exc))
+    emit_json(
+        {
+            "backup": str(result.path),
+            "bytes": result.bytes,
+            "seconds": round(result.seconds, 3),
+            "backend": result.backend,
+        }
+    )
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="A file written by plexms backup.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Replace the database without asking.")
+    ] = False,
+) -> None:
+    """Replace the database with a backup (stop the service first)."""
+    from plexms.services import ops
+    from plexms.settings import get_settings
+    from plexms.store.backup import BackupError
+
+    if not yes:
+        _fail_input("yes", "restore replaces the whole database: add --yes to confirm")
+    try:
+        result = ops.restore(get_settings().database_url, str(source))
+    except BackupError as exc:
+        _fail_input("restore", str(exc))
+    emit_json(
+        {
+            "restored": str(result.path),
+            "seconds": round(result.seconds, 3),
+            "backend": result.backend,
+        }
+    )
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 when any row was edited, deleted, inserted
+    or reordered."""
+    from plexms.services import audit_log
+
+    ctx = _ops_context()
+    try:
+        report = audit_log.verify(ctx)
+    finally:
+        ctx.db.dispose()
+    emit_json(
+        {
+            "ok": report.ok,
+            "rows": report.rows,
+            "head_seq": report.head_seq,
+            "problems": [{"seq": p.seq, "problem": p.problem} for p in report.problems],
+        }
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# --- end service and operations ---------------------------------------------------------------
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
