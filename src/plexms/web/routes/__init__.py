@@ -9,6 +9,7 @@ from plexms.web.routes import (
     auth,
     clinic,
     course,
+    handback,
     outcome,
     pages,
     planner,
@@ -30,4 +31,5 @@ ROUTERS: list[APIRouter] = [
     course.router,
     session_sheet.router,
     outcome.router,
+    handback.router,
 ]
