@@ -94,7 +94,15 @@ class ChunkOut:
 
 
 def check_gap(gap: F64, index: int, offset: int) -> None:
-    """InputError unless every gap before exchange ``index`` is finite and >= 0."""
+    """InputError unless every gap before exchange ``index`` is finite and >= 0.
+
+    >>> check_gap(np.array([0.0, 46.0]), 1, 0)
+    >>> check_gap(np.array([0.0, -1.0]), 1, 10)
+    Traceback (most recent call last):
+    ...
+    plexms.core.errors.InputError: exchange_start_h: exchange_start_h[11, 1] starts before \
+exchange 0 ends (allowed: >= 0 h, finite, each at or after the end of the previous exchange)
+    """
     if gap.size and float(gap.min()) >= -GAP_TOLERANCE_H and float(gap.max()) < math.inf:
         return
     bad = ~((gap >= -GAP_TOLERANCE_H) & (gap < math.inf))
@@ -151,6 +159,12 @@ def solve_chunk(model: ChunkModel, x_ex: F64, dur: F64, start: F64, out: ChunkOu
 
     ``x_ex`` (plasma volumes exchanged), ``dur`` (hours) and ``start`` (hours from time 0) are
     indexed by exchange on their first axis: shape (k, c), or (k,) when shared.
+
+    >>> out = ChunkOut(pre=np.empty((1, 1)), post=np.empty((1, 1)), scale=np.asarray(1.0))
+    >>> one_pool = ChunkModel(*(np.asarray(v) for v in (0.0, 1.0, 0.0, 0.0, 1.0, 0.0)))
+    >>> solve_chunk(one_pool, np.array([1.0]), np.array([2.0]), np.array([0.5]), out)
+    >>> float(out.pre[0, 0]), round(float(out.post[0, 0]), 4)  # one plasma volume: e^-1
+    (1.0, 0.3679)
     """
     c, n_ex = out.pre.shape
     k12, k21, kel, sigma = model.k12, model.k21, model.kel, model.sigma

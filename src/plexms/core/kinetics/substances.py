@@ -61,7 +61,14 @@ from types import MappingProxyType
 
 from plexms.core.errors import InputError
 
-__all__ = ["SUBSTANCES", "RateConstants", "Substance", "rate_constants", "resolve_substance"]
+__all__ = [
+    "SUBSTANCES",
+    "RateConstants",
+    "Substance",
+    "check_parameters",
+    "rate_constants",
+    "resolve_substance",
+]
 
 _LN2 = math.log(2.0)
 # Bounds that keep every rate finite in float64 (far wider than any protein or antibody).
@@ -100,7 +107,16 @@ class RateConstants:
 
 
 def check_parameters(fraction: float, redistribution_h: float, elimination_h: float) -> None:
-    """Raise :class:`InputError` unless the three parameters define a valid model."""
+    """Raise :class:`InputError` unless the three parameters define a valid model.
+
+    >>> check_parameters(0.45, 16.0, 504.0)
+    >>> check_parameters(0.45, 16.0, 30.0)
+    Traceback (most recent call last):
+    ...
+    plexms.core.errors.InputError: elimination_half_life_h: 30.0 h is not longer than \
+redistribution_half_time_h / intravascular_fraction = 35.5556 h (allowed: > \
+redistribution_half_time_h / intravascular_fraction (inf = no catabolism))
+    """
     if not FRACTION_MIN <= fraction <= 1.0:
         raise InputError(
             "intravascular_fraction",
@@ -144,7 +160,16 @@ def _rates(fraction: float, redistribution_h: float, elimination_h: float) -> Ra
 
 
 def resolve_substance(substance: Substance | str) -> Substance:
-    """``substance`` itself, or the entry of :data:`SUBSTANCES` with that key."""
+    """``substance`` itself, or the entry of :data:`SUBSTANCES` with that key.
+
+    >>> resolve_substance("igg").label
+    'IgG'
+    >>> resolve_substance("albumin")
+    Traceback (most recent call last):
+    ...
+    plexms.core.errors.InputError: substance: unknown substance 'albumin' (allowed: igg, \
+fibrinogen, natalizumab, ocrelizumab)
+    """
     if isinstance(substance, Substance):
         return substance
     try:
