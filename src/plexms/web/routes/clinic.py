@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services import patients, referrals
+from plexms.services import courses, patients, referrals
 from plexms.services.permissions import Permission
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
@@ -55,6 +55,8 @@ async def patient_page(request: Request, patient_id: int, user: Reader) -> Respo
             "p": patients.get_patient(ctx, patient_id),
             "episodes": patients.list_episodes(ctx, patient_id),
             "referrals": referrals.list_referrals(ctx, patient_id=patient_id).items,
+            "courses": courses.list_courses(ctx, patient_id=patient_id).items,
+            "assessments": courses.list_assessments(ctx, patient_id),
         }
 
     data = await run_in_threadpool(load)
