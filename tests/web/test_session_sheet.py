@@ -109,3 +109,9 @@ def test_adverse_event_with_waa_severity(clinic: TestClient) -> None:
     assert ">moderate<" in page and "CTCAE-style grade 2" in page
     missing = clinic.post(f"{url}/adverse-events", data={"csrf_token": csrf_of(page)})
     assert missing.status_code == 422 and 'id="e-event_type"' in missing.text
+
+
+def test_today_board_shows_the_adverse_event_as_an_alert(clinic: TestClient) -> None:
+    test_adverse_event_with_waa_severity(clinic)
+    board = clinic.get("/today").text
+    assert 'id="alerts"' in board and "hypotension (moderate)" in board

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services import courses, patients, referrals
+from plexms.services import courses, patients, referrals, sessions
 from plexms.services.permissions import Permission
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
@@ -24,9 +25,25 @@ Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
 async def today(request: Request, user: Reader) -> Response:
     """Referrals awaiting triage and patients by stage of their course."""
     ctx = service_context(request, user.actor)
+    now = local_now(user)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week_end = midnight + dt.timedelta(days=7 - midnight.weekday())
 
     def load() -> dict[str, object]:
+        week = sessions.list_sessions(ctx, start=midnight, end=week_end).items
+        recent = sessions.list_sessions(
+            ctx, start=midnight - dt.timedelta(days=7), end=midnight + dt.timedelta(days=1)
+        ).items
+        events = sessions.list_adverse_events(ctx, limit=50).items
         return {
+            "sessions_today": [
+                s for s in week if s.planned_start < midnight + dt.timedelta(days=1)
+            ],
+            "sessions_week": [
+                s for s in week if s.planned_start >= midnight + dt.timedelta(days=1)
+            ],
+            "held": [s for s in recent if s.status == "held" or s.go_decision == "hold"],
+            "recent_events": [e for e in events if e.onset_at >= midnight - dt.timedelta(days=7)],
             "pending": referrals.list_referrals(ctx, status="pending", limit=10),
             "active": patients.list_patients(ctx, stage="course_active", limit=20),
             "planned": patients.list_patients(ctx, stage="course_planned", limit=20),
@@ -34,7 +51,7 @@ async def today(request: Request, user: Reader) -> Response:
         }
 
     data = await run_in_threadpool(load)
-    return render(request, "today.html", {"nav": "today", "now": local_now(user), **data})
+    return render(request, "today.html", {"nav": "today", "now": now, **data})
 
 
 @router.get("/patients")
