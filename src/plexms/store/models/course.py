@@ -124,7 +124,7 @@ class LabResult(ClinicalMixin, Base):
     taken_at: Mapped[dt.datetime]
     analyte: Mapped[str] = mapped_column(String(32))
     value: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(24))
+    unit: Mapped[str] = mapped_column(String(16))
     timing: Mapped[str] = mapped_column(String(8), default="")
 
 
