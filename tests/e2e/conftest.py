@@ -9,6 +9,7 @@ console is watched for CSP violations. Screenshots go to ``var/artifacts/screens
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import socket
@@ -75,7 +76,12 @@ def build_app(tmp: Path) -> Any:
         app = FastAPI()
         install(app, settings)
         return app
-    return create_app(settings)
+    app = create_app(settings)
+    from tests.web.conftest import seed_clinic
+
+    seed_clinic(settings)  # the seed clinic (US units) and one user per role
+    app.state.web = dataclasses.replace(app.state.web, referral_min_fill_seconds=0.0)
+    return app
 
 
 @pytest.fixture(scope="session")

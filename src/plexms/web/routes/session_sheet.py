@@ -46,7 +46,9 @@ def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
         last_end = last.actual_end or last.actual_start or last.planned_end
     hours = None
     if last_end is not None:
-        hours = round((ctx.now - last_end).total_seconds() / 3600, 1)
+        # The check is for this session: at its planned start, or now if that has passed.
+        at = max(ctx.now, s.planned_start)
+        hours = round((at - last_end).total_seconds() / 3600, 1)
         hours = max(hours, 0.0)
     zone = _zone(user)
     return {

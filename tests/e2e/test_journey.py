@@ -1,0 +1,171 @@
+"""The whole journey in real Chromium: referral -> triage -> assessment -> plan -> 5 sessions
+(one adverse event) -> outcome visit -> hand-back letter, and the failure paths."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import check_a11y, shot
+from tests.web.conftest import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
+
+
+def _login(page: Any, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/today")
+
+
+def test_full_journey(page: Any) -> None:
+    page.goto("/referral")
+    page.fill("#f-referrer_name", "Dr A Neurologist")
+    page.fill("#f-referrer_contact", "neuro@example.org")
+    page.fill("#f-patient_given_name", "Journey")
+    page.fill("#f-patient_family_name", "Synthetic")
+    page.select_option("#f-presentation", "relapse")
+    page.fill("#f-reason", "Relapse not recovering after IV methylprednisolone.")
+    check_a11y(page)
+    shot(page, "journey-01-referral")
+    page.click("form button[type=submit]")
+    page.get_by_text("has been received").wait_for()
+
+    _login(page, "coordinator")
+    page.goto("/referrals")
+    page.get_by_role("link", name="Synthetic").first.click()
+    page.fill("#f-mrn", "E2E-0001")
+    page.fill("#f-birth_date", "1984-05-17")
+    page.select_option("#f-sex", "female")
+    check_a11y(page)
+    shot(page, "journey-02-triage")
+    page.click("button[value=accepted]")
+    page.wait_for_url("**/patients/*")
+    patient_url = page.url
+
+    _login(page, "physician")
+    page.goto(patient_url + "/assessment")
+    page.select_option("#f-presentation", "relapse")
+    page.fill("#f-onset_date", "2026-01-02")
+    page.fill("#f-assessment_date", "2026-01-14")
+    page.fill("#f-edss_pre_relapse", "2.0")
+    page.fill("#f-edss_now", "4.5")
+    page.select_option("#f-steroids_given", "yes")
+    page.select_option("#f-steroid_route", "iv")
+    page.fill("#f-steroid_dose", "1000")
+    page.fill("#f-steroid_start", "2026-01-03")
+    page.fill("#f-steroid_days", "5")
+    page.select_option("#f-steroid_response", "none")
+    page.fill("#f-va_right", "20/63")
+    page.fill("#f-va_left", "20/20")
+    for name in (
+        "hemodynamic_instability",
+        "active_infection",
+        "active_bleeding",
+        "albumin_allergy",
+        "ace_inhibitor",
+        "pregnant",
+        "poor_venous_access",
+    ):
+        page.select_option(f"#f-c_{name}", "no")
+    check_a11y(page)
+    page.click("#assessment-form button[type=submit]")
+    page.wait_for_url("**/assessments/*")
+    assert page.inner_text("#recommendation") == "Indicated"
+    assert "category II, grade 1A" in page.inner_text("#asfa")
+    check_a11y(page)
+    shot(page, "journey-03-assessment")
+
+    page.goto(patient_url + "/plan")
+    assert page.input_value("#f-height") == "65"  # inches: the centre's unit
+    assert "No measurements on record" in page.inner_text("#prefill")
+    check_a11y(page)
+    shot(page, "journey-04-plan")
+    page.click("#commit button[type=submit]")
+    page.wait_for_url("**/courses/*")
+    assert page.locator("#sessions tbody tr").count() == 5
+
+    course_url = page.url
+    _login(page, "nurse")
+    for n in range(1, 6):
+        page.goto(course_url)
+        page.get_by_role("link", name=f"Session sheet {n}").click()
+        for field, value in (
+            ("pre_sbp", "122"),
+            ("pre_dbp", "76"),
+            ("pre_hr", "72"),
+            ("pre_temp", "98.2"),
+            ("pre_spo2", "98"),
+            ("lab_fibrinogen", "250"),
+            ("lab_ica", "4.7"),
+            ("lab_ca", "9.2"),
+            ("lab_hb", "13.2"),
+            ("lab_plt", "240"),
+            ("lab_k", "4.1"),
+        ):
+            page.fill(f"#f-{field}", value)
+        page.select_option("#f-access", "peripheral")
+        page.click("#precheck button[type=submit]")
+        page.locator("#go-decision").wait_for()
+        assert page.inner_text("#go-decision") in ("proceed", "proceed with caution")
+        if n == 1:
+            check_a11y(page)
+            shot(page, "journey-05-precheck")
+        page.fill("#f-plasma_removed", "2300")
+        page.fill("#f-fluid_albumin_5", "2300")
+        page.fill("#f-acd_ml", "250")
+        page.fill("#f-calcium_ml", "10")
+        page.check("input[name=sign_off]")
+        page.click("#record button[type=submit]")
+        page.locator("#signed-off").wait_for()
+        if n == 3:
+            page.click("#adverse-events summary")
+            page.select_option("#f-event_type", "hypotension")
+            page.fill("#f-ae_onset", page.input_value("#f-ae_onset") or "2026-01-20T10:00")
+            page.check("input[name=ae_medication]")
+            page.fill("#f-ae_action", "Fluid bolus")
+            page.click("#adverse-events button[type=submit]")
+            page.locator("#ae-table").wait_for()
+            assert "moderate" in page.inner_text("#ae-table")
+            check_a11y(page)
+            shot(page, "journey-06-adverse-event")
+
+    _login(page, "physician")
+    page.goto(patient_url + "/outcomes")
+    page.select_option("#f-timepoint", "end_of_course")
+    page.select_option("#f-fs_pyramidal", "2")
+    page.select_option("#f-fs_sensory", "2")
+    page.wait_for_function("document.querySelector('#edss-value').textContent === '2.5'")
+    page.fill("#f-va_right", "20/25")
+    page.fill("#f-va_left", "20/20")
+    page.select_option("#f-targeted_deficit", "moderate")
+    page.click("#outcome-form button[type=submit]")
+    page.locator(".response-table").first.wait_for()
+    assert "improved" in page.inner_text("[data-criterion=edss_standard]")
+    check_a11y(page)
+    shot(page, "journey-07-outcome")
+
+    page.goto(patient_url + "/handback")
+    page.select_option("#f-dmt", "ocrelizumab")
+    page.click("form[action$=handback] button[type=submit]")
+    page.locator("#timing").wait_for()
+    check_a11y(page)
+    shot(page, "journey-08-handback")
+    page.click("#letter-link")
+    letter = page.inner_text("#letter")
+    assert "5 exchanges" in letter and "hypotension (moderate" in letter
+    assert "Ocrelizumab" in letter
+    check_a11y(page)
+    shot(page, "journey-09-letter")
+
+
+def test_wrong_role_and_missing_csrf(page: Any) -> None:
+    _login(page, "viewer")
+    response = page.request.post("/referral", form={"reason": "x"})
+    assert response.status == 403 and "Form expired" in response.text()
+    page.goto("/patients")
+    check_a11y(page)
