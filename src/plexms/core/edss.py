@@ -334,6 +334,8 @@ def ambulation_score_from_walks(walks: Sequence[Walk]) -> int:
     >>> ambulation_score_from_walks([Walk("bilateral", 130), Walk("unilateral", 40)])
     7
     """
+    if len(walks) == 1:
+        return _walk_score(walks[0], 0, 1)
     if not walks:
         raise InputError("walking", "at least one walk is needed", allowed="1 or more walks")
     return min(_walk_score(walk, index, len(walks)) for index, walk in enumerate(walks))
@@ -413,7 +415,16 @@ def score_edss(
         if converted[name] is not None and converted[name] != raw[name]
     )
     explanation = _explain(
-        changed, excluded, step, rule, score, minimum, edss, highest, decided, options
+        changed,
+        excluded,
+        step,
+        rule,
+        score,
+        minimum,
+        highest,
+        decided,
+        options.cerebral_grade_1_counts,
+        options.ambulation_score_1_minimum,
     )
     return EdssResult(
         edss,
@@ -528,12 +539,14 @@ def _explain(
     rule: str,
     score: int,
     minimum: float,
-    edss: float,
     highest: float,
     decided: DecidedBy,
-    options: EdssOptions,
+    cerebral_grade_1_counts: bool,
+    ambulation_score_1_minimum: float,
 ) -> str:
-    # Cached: a registry's worth of assessments repeats the same few thousand sentences.
+    # Cached (and keyed on plain values, cheap to hash): a registry's worth of assessments
+    # repeats the same few thousand sentences.
+    edss = max(step, minimum)
     parts = []
     if changed:
         text = ", ".join(f"{name.replace('_', '/')} {old} -> {new}" for name, old, new in changed)
@@ -541,10 +554,9 @@ def _explain(
     for item in excluded:
         why = "not assessable" if item.reason == "not_assessable" else "not due to MS"
         parts.append(f"{item.fs.replace('_', '/').capitalize()} {why}: not counted.")
-    parts.append(f"FS-derived step {step:.1f} ({rule}).")
+    parts.append(f"FS step {step:.1f}: {rule}.")
     parts.append(
-        f"Ambulation score {score} ({AMBULATION_DESCRIPTIONS[score]}) sets a minimum of "
-        f"{minimum:.1f}."
+        f"Ambulation score {score} ({AMBULATION_DESCRIPTIONS[score]}): at least {minimum:.1f}."
     )
     if decided == "both":
         parts.append(f"EDSS {edss:.1f}: the FS and the ambulation agree.")
@@ -557,13 +569,13 @@ def _explain(
             f"Uncertain: had the not-assessable FS been scored, the EDSS could be up to "
             f"{highest:.1f}."
         )
-    parts.append(f"Variant: {_describe(options)}.")
+    options = EdssOptions(cerebral_grade_1_counts, ambulation_score_1_minimum)
+    if options == NEUROSTATUS:
+        parts.append("Variant neurostatus.")
+    else:
+        cerebral = "counts" if cerebral_grade_1_counts else "does not count"
+        parts.append(
+            f"Variant {options.name}: cerebral grade 1 {cerebral}, ambulation score 1 gives at "
+            f"least {ambulation_score_1_minimum:.1f}."
+        )
     return " ".join(parts)
-
-
-def _describe(options: EdssOptions) -> str:
-    cerebral = "counts" if options.cerebral_grade_1_counts else "does not count"
-    return (
-        f"{options.name} (cerebral grade 1 {cerebral}; ambulation score 1 gives at least "
-        f"{options.ambulation_score_1_minimum:.1f})"
-    )

@@ -37,6 +37,9 @@ class Calculator:
     request_model: type[BaseModel]
     compute: Callable[[Any, CentrePolicy], dict[str, Any]]
     help: str = ""
+    # Optional: answers a whole batch exactly as ``run_one`` would answer each element, but
+    # faster (e.g. skipping per-element overhead for the common shape of request).
+    run_batch: Callable[[list[Any], CentrePolicy], list[tuple[dict[str, Any], bool]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,10 @@ def run(name: str, payload: Any, policy: CentrePolicy = _DEFAULT_POLICY) -> Calc
     """Answer one request object or a list of them with calculator ``name``."""
     calc = calculators()[name]
     if isinstance(payload, list):
-        answers = [run_one(calc, item, policy) for item in payload]
+        if calc.run_batch is not None:
+            answers = calc.run_batch(payload, policy)
+        else:
+            answers = [run_one(calc, item, policy) for item in payload]
         return CalcOutcome([body for body, _ in answers], all(ok for _, ok in answers), batch=True)
     body, ok = run_one(calc, payload, policy)
     return CalcOutcome(body, ok, batch=False)

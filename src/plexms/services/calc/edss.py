@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from operator import itemgetter
 from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -12,8 +13,10 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 from plexms.core.edss import (
     EDSS_SOURCES,
     FS_MAX,
+    FS_NAMES,
     KURTZKE_LITERAL,
     NEUROSTATUS,
+    WALKING_AIDS,
     EdssOptions,
     EdssResult,
     Walk,
@@ -21,11 +24,20 @@ from plexms.core.edss import (
     score_edss,
 )
 from plexms.core.policy import CentrePolicy
-from plexms.core.sources import source_dict
-from plexms.services.calc import Calculator
+from plexms.core.sources import cite
+from plexms.services.calc import Calculator, run_one
 
-__all__ = ["CALCULATOR", "EdssRequest", "FunctionalSystems", "WalkingInput", "compute"]
+__all__ = [
+    "CALCULATOR",
+    "EdssRequest",
+    "FunctionalSystems",
+    "WalkingInput",
+    "compute",
+    "result_dict",
+    "run_batch",
+]
 
+_MAX_DISTANCE_M = 100_000
 FsName = Literal[
     "visual", "brainstem", "pyramidal", "cerebellar", "sensory", "bowel_bladder", "cerebral"
 ]
@@ -87,7 +99,7 @@ class WalkingInput(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     aid: NotRequired[WalkingAid]
-    distance_m: NotRequired[Annotated[float | None, Field(ge=0, le=100_000)]]
+    distance_m: NotRequired[Annotated[float | None, Field(ge=0, le=_MAX_DISTANCE_M)]]
     restricted: NotRequired[bool]
 
 
@@ -111,7 +123,9 @@ class EdssRequest(BaseModel):
     )
 
 
-_SOURCES = [source_dict(key) for key in EDSS_SOURCES]
+# Source keys, not the full citations: they are in ``--help`` and in plexms.core.sources, and
+# 100,000 copies of two citation objects would double the JSON a registry batch writes.
+_SOURCES = list(EDSS_SOURCES)
 _OPTIONS: dict[tuple[str, bool | None, float | None], EdssOptions] = {}
 
 
@@ -171,20 +185,86 @@ def result_dict(result: EdssResult) -> dict[str, Any]:
         "converted_fs": result.converted_fs,
         "not_counted": [{"fs": e.fs, "reason": e.reason} for e in result.not_counted],
         "uncertain": low != high,
-        "edss_range": {"min": low, "max": high},
-        "variant": _variant_dict(result.options),
+        "edss_range": [low, high],
+        "variant": _variant(
+            result.options.cerebral_grade_1_counts, result.options.ambulation_score_1_minimum
+        ),
         "explanation": result.explanation,
         "sources": _SOURCES,
     }
 
 
 @cache
-def _variant_dict(options: EdssOptions) -> dict[str, Any]:
-    return {
-        "name": options.name,
-        "cerebral_grade_1_counts": options.cerebral_grade_1_counts,
-        "ambulation_score_1_minimum": options.ambulation_score_1_minimum,
-    }
+def _variant(cerebral_grade_1_counts: bool, ambulation_score_1_minimum: float) -> str:
+    # A name, spelled out when custom (keyed on plain values: cheap in a 100k batch).
+    name = EdssOptions(cerebral_grade_1_counts, ambulation_score_1_minimum).name
+    if name != "custom":
+        return name
+    cerebral = "counts" if cerebral_grade_1_counts else "does not count"
+    return (
+        f"custom: cerebral grade 1 {cerebral}, ambulation score 1 gives at least "
+        f"{ambulation_score_1_minimum:.1f}"
+    )
+
+
+# --- the batch path ---------------------------------------------------------------------
+# A registry batch (100,000 assessments in one call) is mostly requests of one plain shape:
+# seven whole-number grades in range and an ambulation score or one simple walk. Those are
+# answered without building a pydantic model; every other request, valid or not, takes the
+# validated path of ``run_one``. The answers are the same either way (tested).
+_GET_FS = itemgetter(*FS_NAMES)
+_FS_TOPS = tuple(FS_MAX[name] for name in FS_NAMES)
+_WALK_KEYS = frozenset({"aid", "distance_m", "restricted"})
+_WHEELCHAIR_AIDS = frozenset({"wheelchair_without_help", "wheelchair_with_help", "bed_chair"})
+
+
+def _plain_walk(walking: Any) -> Walk | None:
+    if type(walking) is not dict or not walking.keys() <= _WALK_KEYS:
+        return None
+    aid = walking.get("aid", "none")
+    distance = walking.get("distance_m")
+    restricted = walking.get("restricted", False)
+    if type(aid) is not str or aid not in WALKING_AIDS or type(restricted) is not bool:
+        return None
+    if distance is None:
+        return Walk(aid, None, restricted) if aid in _WHEELCHAIR_AIDS else None
+    if type(distance) not in (int, float) or not 0 <= distance <= _MAX_DISTANCE_M:
+        return None
+    return Walk(aid, float(distance), restricted)
+
+
+def _plain_answer(item: Any) -> dict[str, Any] | None:
+    """The answer to a request of the plain shape, or ``None`` to take the validated path."""
+    if type(item) is not dict or len(item) != 2:
+        return None
+    fs = item.get("fs")
+    if type(fs) is not dict or len(fs) != 7:
+        return None
+    try:
+        grades = _GET_FS(fs)
+    except KeyError:
+        return None
+    for grade, top in zip(grades, _FS_TOPS, strict=True):
+        if type(grade) is not int or not 0 <= grade <= top:
+            return None
+    score = item.get("ambulation_score")
+    if score is not None:
+        if type(score) is not int or not 0 <= score <= 16:
+            return None
+        return result_dict(score_edss(fs, ambulation_score=score))
+    walk = _plain_walk(item.get("walking"))
+    if walk is None:
+        return None
+    return result_dict(score_edss(fs, walks=[walk]))
+
+
+def run_batch(items: list[Any], policy: CentrePolicy) -> list[tuple[dict[str, Any], bool]]:
+    """Answer a batch exactly as :func:`plexms.services.calc.run_one` would, element by element."""
+    answers: list[tuple[dict[str, Any], bool]] = []
+    for item in items:
+        body = _plain_answer(item)
+        answers.append((body, True) if body is not None else run_one(CALCULATOR, item, policy))
+    return answers
 
 
 CALCULATOR = Calculator(
@@ -192,6 +272,7 @@ CALCULATOR = Calculator(
     summary="EDSS from the seven functional systems and the ambulation (Neurostatus).",
     request_model=EdssRequest,
     compute=compute,
+    run_batch=run_batch,
     help=(
         'Request: {"fs": {"visual": 3, "brainstem": 1, "pyramidal": 2, "cerebellar": 0, '
         '"sensory": 1, "bowel_bladder": 0, "cerebral": 1}, "ambulation_score": 2} or, instead '
@@ -201,7 +282,9 @@ CALCULATOR = Calculator(
         '"not_due_to_ms": [names] = scored but not due to MS; both are reported and not '
         'counted. "variant": "neurostatus" (default) or "kurtzke_1983"; '
         '"cerebral_grade_1_counts" and "ambulation_score_1_minimum" override it. Response: '
-        "edss, fs_step, ambulation_score, ambulation_minimum, decided_by, converted_fs, "
-        "not_counted, uncertain, edss_range, variant, explanation, sources."
+        "edss, fs_step, fs_rule, ambulation_score, ambulation_minimum, decided_by, "
+        "converted_fs, not_counted, uncertain, edss_range [min, max], variant (neurostatus, "
+        "kurtzke_1983 or custom: ...), explanation, "
+        "sources (keys: " + "; ".join(f"{key} = {cite(key)}" for key in EDSS_SOURCES) + ")."
     ),
 )
