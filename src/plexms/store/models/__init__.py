@@ -10,6 +10,7 @@ from plexms.store.models.course import (
     ExchangeSession,
     LabResult,
 )
+from plexms.store.models.indexes import REGISTRY_INDEXES  # noqa: F401 - registers them
 from plexms.store.models.outcome import Document, HandBack, OutcomeAssessment
 from plexms.store.models.patient import (
     DmtHistory,
