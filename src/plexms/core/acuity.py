@@ -135,16 +135,27 @@ class Acuity:
 
     def _snellen(self, distance: int, mantissa: tuple[float, ...]) -> str:
         if self.snellen_line is not None:
-            denominator = distance / self.snellen_line
+            # As written; on a conventional chart line when within half a letter of one
+            # (6/19 is shown as 20/63, not 20/63.3).
+            line_logmar = -math.log10(self.snellen_line)
+            tenths = math.floor(line_logmar * 10 + 0.5)
+            if abs(line_logmar - tenths / 10) <= LETTER_LOGMAR / 2:
+                denominator = _line_denominator(tenths, mantissa)
+            else:
+                denominator = distance / self.snellen_line
             extra = self.letters
         else:
             # Nearest letter, then nearest conventional chart line; -2..+2 letters remain.
             letters = math.floor(self.logmar / LETTER_LOGMAR + 0.5)
             line = _LETTERS_PER_LINE * math.floor(letters / _LETTERS_PER_LINE + 0.5)
             extra = letters - line
-            decade, step = divmod(line // _LETTERS_PER_LINE, 10)
-            denominator = mantissa[step] * 10.0**decade
+            denominator = _line_denominator(line // _LETTERS_PER_LINE, mantissa)
         return _with_letters(f"{distance}/{round(denominator, 1):g}", extra)
+
+
+def _line_denominator(tenths: int, mantissa: tuple[float, ...]) -> float:
+    decade, step = divmod(tenths, 10)
+    return mantissa[step] * 10.0**decade
 
 
 def _with_letters(text: str, extra: int) -> str:
