@@ -305,7 +305,7 @@ def test_walking_restricted_gives_at_least_2() -> None:
         ([Walk("skateboard", 10)], "walking.aid"),
         ([Walk("none", -1)], "walking.distance_m"),
         ([Walk("none", math.nan)], "walking.distance_m"),
-        ([Walk("none", 10), Walk("unilateral")], "walking[1].distance_m"),
+        ([Walk("none", 10), Walk("unilateral")], "walking.1.distance_m"),
     ],
 )
 def test_bad_walks_are_refused(walks: list[Walk], field: str) -> None:

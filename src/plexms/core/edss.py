@@ -342,7 +342,7 @@ def ambulation_score_from_walks(walks: Sequence[Walk]) -> int:
 
 
 def _walk_score(walk: Walk, index: int, count: int) -> int:
-    field = "walking" if count == 1 else f"walking[{index}]"
+    field = "walking" if count == 1 else f"walking.{index}"
     if walk.aid in _WHEELCHAIR_SCORES:
         return _WHEELCHAIR_SCORES[walk.aid]
     if walk.aid not in WALKING_AIDS:

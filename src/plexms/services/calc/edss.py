@@ -103,6 +103,11 @@ class WalkingInput(TypedDict):
     restricted: NotRequired[bool]
 
 
+def _as_list(value: Any) -> Any:
+    # One walk or several: errors then name the walk as walking.0, walking.1, ...
+    return [value] if isinstance(value, dict) else value
+
+
 class EdssRequest(BaseModel):
     """One EDSS assessment."""
 
@@ -110,7 +115,9 @@ class EdssRequest(BaseModel):
 
     fs: FunctionalSystems
     ambulation_score: int | None = Field(default=None, ge=0, le=16)
-    walking: WalkingInput | list[WalkingInput] | None = None
+    walking: Annotated[list[WalkingInput], BeforeValidator(_as_list)] | None = Field(
+        default=None, description="One walk, or a list of walks (the best one is scored)."
+    )
     not_due_to_ms: list[FsName] = Field(
         default_factory=list, description="FS scored but not due to MS: reported, not counted."
     )
@@ -151,13 +158,7 @@ def _options(request: EdssRequest) -> EdssOptions:
 
 def compute(request: EdssRequest, policy: CentrePolicy) -> dict[str, Any]:
     """Score one request (``policy`` is not used: the EDSS rules are published, not local)."""
-    walking = request.walking
-    if walking is None:
-        walks: list[Walk] = []
-    elif isinstance(walking, list):
-        walks = [_walk(w) for w in walking]
-    else:
-        walks = [_walk(walking)]
+    walks = [_walk(w) for w in request.walking or ()]
     result = score_edss(
         cast(dict[str, int | None], request.fs),
         ambulation_score=request.ambulation_score,
