@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench fuzz browser clean lock
+.PHONY: install run test lint typecheck unit bench fuzz audit browser clean lock
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -55,8 +55,15 @@ test: install browser lint typecheck
 bench: install
 	$(BIN)/python -m bench
 
-fuzz: install
+fuzz: install  ## long forms: >= 1,000 fuzz cases per API operation, 1,000 crash kills, ...
 	PLEXMS_FUZZ=long $(BIN)/pytest -q -p no:cacheprovider -m "fuzz or slow" $(PYTEST_ARGS)
+
+# Known vulnerabilities in the locked dependencies. Needs PyPI's JSON API (or osv.dev with
+# AUDIT_ARGS="--vulnerability-service osv"); --strict fails when a package cannot be looked up.
+AUDIT_ARGS ?=
+audit: install
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+	  --requirement $(LOCK) $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
