@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import uuid
 from typing import Any
@@ -86,7 +87,7 @@ class _Builder:
         self.entries: list[dict[str, Any]] = []
 
     def full_url(self, kind: str, row_id: int | str) -> str:
-        return f"urn:uuid:{uuid.uuid5(_NS, f'{self.code}/{kind}/{row_id}')}"
+        return _full_url(self.code, kind, row_id)
 
     def ref(self, kind: str, row_id: int | str | None) -> dict[str, str] | None:
         return None if row_id is None else {"reference": self.full_url(kind, row_id)}
@@ -109,24 +110,90 @@ class _Builder:
         return {"reference": self.full_url("patient", self.record.patient.id)}
 
 
+@functools.lru_cache(maxsize=65536)
+def _full_url(code: str, kind: str, row_id: int | str) -> str:
+    # uuid5 (SHA-1) dominated the export profile: the same ids recur in every reference.
+    return f"urn:uuid:{uuid.uuid5(_NS, f'{code}/{kind}/{row_id}')}"
+
+
 def _prune(value: Any) -> Any:
-    """Drop ``None``, empty strings, lists and dicts (FHIR forbids empty elements)."""
-    if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v not in (None, "", [], {})}
-    if isinstance(value, list):
-        return [v for v in (_prune(v) for v in value) if v not in (None, "", [], {})]
+    """Drop ``None``, empty strings, lists and dicts (FHIR forbids empty elements).
+
+    One pass that recurses only into containers; this runs for every element of every
+    resource, so it tests ``type() is`` rather than ``isinstance`` (plain JSON values only).
+    """
+    kind = type(value)
+    if kind is dict or kind is _Pruned:
+        return _prune_dict(value)
+    if kind is list:
+        return _prune_list(value)
     return value
+
+
+def _prune_dict(value: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is _Pruned:
+            out[key] = item
+            continue
+        if kind is dict:
+            item = _prune_dict(item)
+        elif kind is list:
+            item = _prune_list(item)
+        elif item is None or item == "":
+            continue
+        else:
+            out[key] = item
+            continue
+        if item:
+            out[key] = item
+    return out
+
+
+def _prune_list(value: list[Any]) -> list[Any]:
+    kept = []
+    for item in value:
+        kind = type(item)
+        if kind is _Pruned:
+            kept.append(item)
+            continue
+        if kind is dict:
+            item = _prune_dict(item)
+        elif kind is list:
+            item = _prune_list(item)
+        elif item is None or item == "":
+            continue
+        else:
+            kept.append(item)
+            continue
+        if item:
+            kept.append(item)
+    return kept
 
 
 def _dt(value: dt.datetime | dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+class _Pruned(dict[str, Any]):
+    """A dict built with no empty element anywhere inside: :func:`_prune` keeps it as it is.
+
+    Extensions and quantities make up most of a bundle's small dicts; marking them saves the
+    pruning pass its most frequent recursion (the export profile's top entry).
+    """
+
+    __slots__ = ()
+
+
+_SCALARS = (str, int, float, bool, _Pruned)
+
+
 def _ext(name: str, kind: str, value: Any) -> dict[str, Any] | None:
     if value is None or value == "":
         return None
-    return {"url": ext_url(name), f"value{kind}": value}
+    body = {"url": ext_url(name), f"value{kind}": value}
+    return _Pruned(body) if type(value) in _SCALARS else body
 
 
 def _json_ext(name: str, value: Any) -> dict[str, Any] | None:
@@ -146,7 +213,7 @@ def _quantity(value: float, unit: str) -> dict[str, Any]:
     body: dict[str, Any] = {"value": _num(value), "unit": known.label if known else unit}
     if known is not None:
         body |= {"system": UCUM, "code": unit}
-    return body
+    return _Pruned(body) if unit else body
 
 
 def _num(value: float) -> float | int:
