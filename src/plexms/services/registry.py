@@ -1,0 +1,523 @@
+"""Registry dashboard: the centre's courses with filters, response rates by indication and by
+days from onset, adverse events per 100 procedures by type and by WAA severity.
+
+Everything is counted by the database (GROUP BY, window functions), never by looping over rows
+in Python, so a 150,000-course registry answers in milliseconds with the covering indexes of
+:mod:`plexms.store.models.indexes`. The same SQL runs on SQLite and PostgreSQL.
+
+Definitions:
+
+- *response* of a course: the targeted neurological deficit (TND) grade at its latest graded
+  outcome visit after baseline; responder = moderate or marked improvement
+  (WEINSHENKER_1999); a course with no graded visit is ``not_assessed`` and is left out of
+  the rate's denominator.
+- *days from onset*: course start date minus the onset date of the course's episode, in the
+  bands 0-7, 8-14, 15-28 and >28 days (early TPE predicts response: KEEGAN_2002,
+  LLUFRIU_2009; ``unknown`` when the course has no episode).
+- *procedure*: an exchange session with status ``done``; adverse events per 100 procedures by
+  type count every event, by WAA severity each procedure once at its worst event
+  (:func:`plexms.core.adverse_events.waa_rates`, WAA_2016 / WAA_2025).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, Select, and_, case, cast, func, select, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Subquery
+
+from plexms.core.adverse_events import SEVERITIES, WaaRates, waa_rates
+from plexms.core.errors import InputError
+from plexms.services import audit
+from plexms.services._usecase import use_case
+from plexms.services.context import ServiceContext
+from plexms.services.permissions import Permission
+from plexms.store.models import AdverseEvent, Course, Episode, ExchangeSession, OutcomeAssessment
+from plexms.store.models.patient import PRESENTATIONS
+
+__all__ = [
+    "BANDS",
+    "CSV_COLUMNS",
+    "INDICATIONS",
+    "QUERIES",
+    "RESPONSES",
+    "CoursePage",
+    "CourseRow",
+    "Dashboard",
+    "EventTypeRate",
+    "RateGroup",
+    "RegistryFilter",
+    "dashboard",
+    "export_courses_csv",
+    "list_courses",
+]
+
+INDICATIONS = PRESENTATIONS  # a course's indication uses the episode vocabulary
+BANDS = ("0-7", "8-14", "15-28", ">28")
+RESPONSES = ("responder", "non_responder", "not_assessed")
+_RESPONDER_GRADES = ("marked", "moderate")  # WEINSHENKER_1999: moderate or better
+_GRADES = ("worse", "none", "mild", "moderate", "marked")  # TND, worst to best
+_KEY = 8
+_SOURCES = ("WEINSHENKER_1999", "KEEGAN_2002", "LLUFRIU_2009", "WAA_2016", "WAA_2025")
+_MAX_LIMIT = 500
+CSV_COLUMNS = (
+    "course_id",
+    "patient_id",
+    "indication",
+    "start_date",
+    "status",
+    "days_from_onset",
+    "onset_band",
+    "procedures",
+    "adverse_events",
+    "response_grade",
+    "response",
+)
+
+
+@dataclass(frozen=True)
+class RegistryFilter:
+    """Which courses: indication, start date range (inclusive), response class."""
+
+    indication: str | None = None
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+    response: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.indication is not None and self.indication not in INDICATIONS:
+            raise InputError(
+                "indication", f"{self.indication!r} is unknown", allowed=", ".join(INDICATIONS)
+            )
+        if self.response is not None and self.response not in RESPONSES:
+            raise InputError(
+                "response", f"{self.response!r} is unknown", allowed=", ".join(RESPONSES)
+            )
+        if self.start_from and self.start_to and self.start_from > self.start_to:
+            raise InputError("start_to", "is before start_from", allowed=">= start_from")
+
+    def to_dict(self) -> dict[str, str | None]:
+        """JSON form (dates as ISO strings)."""
+        return {
+            "indication": self.indication,
+            "start_from": self.start_from.isoformat() if self.start_from else None,
+            "start_to": self.start_to.isoformat() if self.start_to else None,
+            "response": self.response,
+        }
+
+
+@dataclass(frozen=True)
+class RateGroup:
+    """Courses of one group; the response rate among those assessed (``None`` when none)."""
+
+    key: str
+    courses: int
+    assessed: int
+    responders: int
+
+    @property
+    def rate_percent(self) -> float | None:
+        return None if not self.assessed else round(100.0 * self.responders / self.assessed, 1)
+
+
+@dataclass(frozen=True)
+class EventTypeRate:
+    """Adverse events of one type per 100 procedures."""
+
+    event_type: str
+    events: int
+    per_100: float
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the registry page shows for one filter."""
+
+    filters: RegistryFilter
+    courses: int
+    procedures: int
+    by_indication: tuple[RateGroup, ...]
+    by_onset_band: tuple[RateGroup, ...]
+    events_by_type: tuple[EventTypeRate, ...]
+    waa: WaaRates | None
+    sources: tuple[str, ...] = _SOURCES
+
+    @property
+    def overall(self) -> RateGroup:
+        groups = self.by_indication
+        return RateGroup(
+            "all",
+            sum(g.courses for g in groups),
+            sum(g.assessed for g in groups),
+            sum(g.responders for g in groups),
+        )
+
+
+@dataclass(frozen=True)
+class CourseRow:
+    """One course of the registry list (ids only: no names)."""
+
+    course_id: int
+    patient_id: int
+    indication: str
+    start_date: dt.date
+    status: str
+    days_from_onset: int | None
+    onset_band: str
+    response_grade: str | None
+    response: str
+
+
+@dataclass(frozen=True)
+class CoursePage:
+    items: list[CourseRow]
+    total: int
+    limit: int
+    offset: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- SQL -----------------------------------------------------------------------------------
+
+
+def _days_from_onset(dialect: str) -> Any:
+    if dialect == "sqlite":
+        return cast(func.julianday(Course.start_date) - func.julianday(Episode.onset_date), Integer)
+    return type_coerce(Course.start_date - Episode.onset_date, Integer)
+
+
+def _epoch_days(dialect: str, column: Any) -> Any:
+    """Whole days since 2000-01-01 (an integer on both backends)."""
+    if dialect == "sqlite":
+        return cast(func.julianday(column) - 2451544.5, Integer)
+    return type_coerce(column - dt.date(2000, 1, 1), Integer)
+
+
+def _latest_grade(dialect: str) -> Subquery:
+    """Per course, ``key`` = days of its latest graded visit after baseline * 8 + the grade's
+    rank (worse 0 ... marked 4), so ``key % 8`` is the grade at the latest visit (the best one
+    when two fall on the same day). One GROUP BY over the covering index, no sort or window.
+    """
+    o = OutcomeAssessment
+    rank = case(*((o.targeted_deficit == g, i) for i, g in enumerate(_GRADES)), else_=0)
+    key = func.max(_epoch_days(dialect, o.assessed_on) * _KEY + rank)
+    return (
+        select(o.course_id.label("course_id"), key.label("key"))
+        .where(
+            o.course_id.is_not(None),
+            o.deleted_at.is_(None),
+            o.timepoint != "baseline",
+            o.targeted_deficit.is_not(None),
+        )
+        .group_by(o.course_id)
+        .subquery("latest")
+    )
+
+
+def _courses(
+    dialect: str,
+    centre_id: int | None,
+    f: RegistryFilter,
+    *,
+    with_response: bool,
+    only: list[int] | None = None,
+) -> Subquery:
+    """The filtered courses: id, patient, indication, start, status, days/band, response."""
+    days = _days_from_onset(dialect)
+    band = case(
+        (Episode.onset_date.is_(None), "unknown"),
+        (days <= 7, BANDS[0]),
+        (days <= 14, BANDS[1]),
+        (days <= 28, BANDS[2]),
+        else_=BANDS[3],
+    )
+    columns: list[Any] = [
+        Course.id.label("id"),
+        Course.patient_id.label("patient_id"),
+        Course.indication.label("indication"),
+        Course.start_date.label("start_date"),
+        Course.status.label("status"),
+        case((Episode.onset_date.is_(None), None), else_=days).label("days"),
+        band.label("band"),
+    ]
+    source: Any = Course.__table__.outerjoin(
+        Episode, and_(Episode.id == Course.episode_id, Episode.deleted_at.is_(None))
+    )
+    response = None
+    if with_response or f.response is not None:
+        latest = _latest_grade(dialect)
+        grade_rank = latest.c.key % _KEY
+        response = case(
+            (latest.c.key.is_(None), "not_assessed"),
+            (grade_rank >= _GRADES.index(_RESPONDER_GRADES[-1]), "responder"),
+            else_="non_responder",
+        )
+        grade = case(*((grade_rank == i, g) for i, g in enumerate(_GRADES)), else_=None)
+        columns += [grade.label("grade"), response.label("response")]
+        source = source.outerjoin(latest, latest.c.course_id == Course.id)
+    query = select(*columns).select_from(source).where(Course.deleted_at.is_(None))
+    if only is not None:
+        query = query.where(Course.id.in_(only))
+    if centre_id is not None:
+        query = query.where(Course.centre_id == centre_id)
+    if f.indication is not None:
+        query = query.where(Course.indication == f.indication)
+    if f.start_from is not None:
+        query = query.where(Course.start_date >= f.start_from)
+    if f.start_to is not None:
+        query = query.where(Course.start_date <= f.start_to)
+    if f.response is not None and response is not None:
+        query = query.where(response == f.response)
+    return query.subquery("courses")
+
+
+def _rates_query(base: Subquery, key: str) -> Select[Any]:
+    assessed = func.sum(case((base.c.response != "not_assessed", 1), else_=0))
+    responders = func.sum(case((base.c.response == "responder", 1), else_=0))
+    column = base.c[key]
+    return select(column, func.count(), assessed, responders).group_by(column).order_by(column)
+
+
+def _groups(session: Session, query: Select[Any], order: tuple[str, ...]) -> tuple[RateGroup, ...]:
+    found = {
+        str(k): RateGroup(str(k), int(n), int(a or 0), int(r or 0))
+        for k, n, a, r in session.execute(query)
+    }
+    keys = [k for k in order if k in found] + sorted(k for k in found if k not in order)
+    return tuple(found[k] for k in keys)
+
+
+Query = Callable[[Session, int | None, RegistryFilter], Any]
+
+
+def response_by_indication(
+    session: Session, centre_id: int | None, f: RegistryFilter
+) -> tuple[RateGroup, ...]:
+    """Courses, assessed and responders per indication."""
+    base = _courses(session.get_bind().dialect.name, centre_id, f, with_response=True)
+    return _groups(session, _rates_query(base, "indication"), INDICATIONS)
+
+
+def response_by_onset_band(
+    session: Session, centre_id: int | None, f: RegistryFilter
+) -> tuple[RateGroup, ...]:
+    """Courses, assessed and responders per days-from-onset band."""
+    base = _courses(session.get_bind().dialect.name, centre_id, f, with_response=True)
+    return _groups(session, _rates_query(base, "band"), (*BANDS, "unknown"))
+
+
+def procedures_done(session: Session, centre_id: int | None, f: RegistryFilter) -> int:
+    """Exchange sessions done in the filtered courses."""
+    base = _courses(session.get_bind().dialect.name, centre_id, f, with_response=False)
+    s = ExchangeSession
+    query = (
+        select(func.count())
+        .select_from(s)
+        .join(base, base.c.id == s.course_id)
+        .where(s.status == "done", s.deleted_at.is_(None))
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def events_by_type(
+    session: Session, centre_id: int | None, f: RegistryFilter
+) -> list[tuple[str, int]]:
+    """Adverse events per type in the filtered courses (most frequent first)."""
+    base = _courses(session.get_bind().dialect.name, centre_id, f, with_response=False)
+    a = AdverseEvent
+    n = func.count()
+    query = (
+        select(a.event_type, n)
+        .join(base, base.c.id == a.course_id)
+        .where(a.deleted_at.is_(None))
+        .group_by(a.event_type)
+        .order_by(n.desc(), a.event_type)
+    )
+    return [(str(t), int(c)) for t, c in session.execute(query)]
+
+
+def worst_severity_counts(
+    session: Session, centre_id: int | None, f: RegistryFilter
+) -> dict[str, int]:
+    """Procedures (done sessions) counted once at their most severe event, per WAA severity."""
+    base = _courses(session.get_bind().dialect.name, centre_id, f, with_response=False)
+    a, s = AdverseEvent, ExchangeSession
+    rank = case(*((a.severity == name, i) for i, name in enumerate(SEVERITIES)), else_=0)
+    worst = (
+        select(a.session_id.label("session_id"), func.max(rank).label("worst"))
+        .join(base, base.c.id == a.course_id)
+        .join(s, s.id == a.session_id)
+        .where(a.deleted_at.is_(None), s.status == "done", s.deleted_at.is_(None))
+        .group_by(a.session_id)
+        .subquery("worst")
+    )
+    query = select(worst.c.worst, func.count()).group_by(worst.c.worst)
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for rank_value, count in session.execute(query):
+        counts[SEVERITIES[int(rank_value)]] = int(count)
+    return counts
+
+
+def course_page(
+    session: Session,
+    centre_id: int | None,
+    f: RegistryFilter,
+    limit: int = 50,
+    offset: int = 0,
+) -> CoursePage:
+    """One page of the filtered courses, newest first, and how many there are."""
+    dialect = session.get_bind().dialect.name
+    counted = _courses(dialect, centre_id, f, with_response=False)
+    if f.response is None:  # the response of only this page's courses (cheap)
+        total = int(session.execute(select(func.count()).select_from(counted)).scalar_one())
+        ids = select(counted.c.id).order_by(counted.c.start_date.desc(), counted.c.id.desc())
+        page_ids = list(session.scalars(ids.limit(limit).offset(offset)))
+        base = _courses(dialect, centre_id, f, with_response=True, only=page_ids)
+    else:
+        base = _courses(dialect, centre_id, f, with_response=True)
+        total = int(session.execute(select(func.count()).select_from(base)).scalar_one())
+    query = (
+        select(base)
+        .order_by(base.c.start_date.desc(), base.c.id.desc())
+        .limit(limit)
+        .offset(offset if f.response is not None else 0)
+    )
+    items = [
+        CourseRow(
+            course_id=r.id,
+            patient_id=r.patient_id,
+            indication=r.indication,
+            start_date=r.start_date,
+            status=r.status,
+            days_from_onset=r.days,
+            onset_band=r.band,
+            response_grade=r.grade,
+            response=r.response,
+        )
+        for r in session.execute(query)
+    ]
+    return CoursePage(items, total, limit, offset)
+
+
+QUERIES: dict[str, Query] = {
+    "response_by_indication": response_by_indication,
+    "response_by_onset_band": response_by_onset_band,
+    "procedures_done": procedures_done,
+    "events_by_type": events_by_type,
+    "worst_severity_counts": worst_severity_counts,
+    "course_page": course_page,
+}
+
+
+# --- use cases -----------------------------------------------------------------------------
+
+
+def _centre(ctx: ServiceContext) -> int | None:
+    """The actor's centre (the command line's system actor sees every centre)."""
+    return None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
+
+
+@use_case(Permission.PATIENT_READ)
+def dashboard(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Dashboard:
+    """Response rates and adverse-event rates of the centre's courses (audited as a search)."""
+    f = filters or RegistryFilter()
+    centre = _centre(ctx)
+    with ctx.db.read() as session:
+        by_indication = response_by_indication(session, centre, f)
+        by_band = response_by_onset_band(session, centre, f)
+        procedures = procedures_done(session, centre, f)
+        types = events_by_type(session, centre, f)
+        worst = worst_severity_counts(session, centre, f) if procedures else {}
+    per_type = tuple(
+        EventTypeRate(t, n, round(100.0 * n / procedures, 2) if procedures else 0.0)
+        for t, n in types
+    )
+    result = Dashboard(
+        filters=f,
+        courses=sum(g.courses for g in by_indication),
+        procedures=procedures,
+        by_indication=by_indication,
+        by_onset_band=by_band,
+        events_by_type=per_type,
+        waa=waa_rates(procedures, worst) if procedures else None,
+    )
+    audit.record_alone(ctx, "search", entity="registry", detail={"filters": f.to_dict()})
+    return result
+
+
+@use_case(Permission.PATIENT_READ)
+def list_courses(
+    ctx: ServiceContext, filters: RegistryFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> CoursePage:
+    """One page of the centre's courses with their onset band and response (audited)."""
+    if not 1 <= limit <= _MAX_LIMIT:
+        raise InputError("limit", f"{limit}", allowed=f"1 to {_MAX_LIMIT}")
+    if offset < 0:
+        raise InputError("offset", f"{offset}", allowed=">= 0")
+    f = filters or RegistryFilter()
+    with ctx.db.read() as session:
+        page = course_page(session, _centre(ctx), f, limit, offset)
+    audit.record_alone(
+        ctx, "search", entity="registry_course", detail={"filters": f.to_dict(), "offset": offset}
+    )
+    return page
+
+
+@use_case(Permission.EXPORT)
+def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = None) -> str:
+    """The filtered courses as CSV (course and patient ids, no names), audited as an export."""
+    f = filters or RegistryFilter()
+    with ctx.db.read() as session:
+        base = _courses(session.get_bind().dialect.name, _centre(ctx), f, with_response=True)
+        s, a = ExchangeSession, AdverseEvent
+        done = (
+            select(s.course_id.label("course_id"), func.count().label("n"))
+            .where(s.status == "done", s.deleted_at.is_(None))
+            .group_by(s.course_id)
+            .subquery("done")
+        )
+        events = (
+            select(a.course_id.label("course_id"), func.count().label("n"))
+            .where(a.deleted_at.is_(None), a.course_id.is_not(None))
+            .group_by(a.course_id)
+            .subquery("events")
+        )
+        query = (
+            select(
+                base.c.id,
+                base.c.patient_id,
+                base.c.indication,
+                base.c.start_date,
+                base.c.status,
+                base.c.days,
+                base.c.band,
+                func.coalesce(done.c.n, 0),
+                func.coalesce(events.c.n, 0),
+                base.c.grade,
+                base.c.response,
+            )
+            .select_from(base)
+            .outerjoin(done, done.c.course_id == base.c.id)
+            .outerjoin(events, events.c.course_id == base.c.id)
+            .order_by(base.c.start_date, base.c.id)
+        )
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        rows = 0
+        for row in session.execute(query):
+            writer.writerow(["" if v is None else v for v in row])
+            rows += 1
+    audit.record_alone(
+        ctx,
+        "export",
+        entity="registry",
+        detail={"format": "csv", "rows": rows, "filters": f.to_dict()},
+    )
+    return out.getvalue()

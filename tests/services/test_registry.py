@@ -1,0 +1,205 @@
+"""Registry dashboard and the synthetic registry generator, on both backends.
+
+The SQL aggregates are checked against the same figures counted in Python from the rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import pytest
+from sqlalchemy import select
+
+from plexms.core.errors import InputError
+from plexms.services import registry, registry_demo
+from plexms.services.errors import PermissionDenied
+from plexms.services.registry import RegistryFilter
+from plexms.store.models import (
+    AdverseEvent,
+    AuditEvent,
+    Course,
+    Episode,
+    ExchangeSession,
+    OutcomeAssessment,
+    Patient,
+)
+
+N = 120
+
+
+@pytest.fixture
+def loaded(world):  # type: ignore[no-untyped-def]
+    ctx = world.ctx("admin", "a")
+    result = registry_demo.load_registry(ctx, N, centre_id=world.centres["a"], seed=11)
+    return world, result
+
+
+def _band(days: int) -> str:
+    return "0-7" if days <= 7 else "8-14" if days <= 14 else "15-28" if days <= 28 else ">28"
+
+
+def _reference(world) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The dashboard's figures counted in Python from every row of centre a."""
+    with world.db.read() as s:
+        courses = list(s.scalars(select(Course).where(Course.centre_id == world.centres["a"])))
+        onset = {e.id: e.onset_date for e in s.scalars(select(Episode))}
+        visits = defaultdict(list)
+        for o in s.scalars(select(OutcomeAssessment)):
+            if o.timepoint != "baseline" and o.targeted_deficit:
+                visits[o.course_id].append(o)
+        ids = {c.id for c in courses}
+        sessions = [x for x in s.scalars(select(ExchangeSession)) if x.course_id in ids]
+        events = [e for e in s.scalars(select(AdverseEvent)) if e.course_id in ids]
+    response = {}
+    for c in courses:
+        if not visits[c.id]:
+            response[c.id] = "not_assessed"
+            continue
+        rank = ("worse", "none", "mild", "moderate", "marked")
+        last = max(visits[c.id], key=lambda o: (o.assessed_on, rank.index(o.targeted_deficit)))
+        good = last.targeted_deficit in ("marked", "moderate")
+        response[c.id] = "responder" if good else "non_responder"
+    by_ind: dict[str, Counter[str]] = defaultdict(Counter)
+    by_band: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in courses:
+        for table, key in (
+            (by_ind, c.indication),
+            (by_band, _band((c.start_date - onset[c.episode_id]).days)),
+        ):
+            table[key]["courses"] += 1
+            table[key]["assessed"] += response[c.id] != "not_assessed"
+            table[key]["responders"] += response[c.id] == "responder"
+    done = {x.id for x in sessions if x.status == "done"}
+    worst: dict[int, int] = {}
+    order = ("mild", "moderate", "severe", "death")
+    for e in events:
+        if e.session_id in done:
+            worst[e.session_id] = max(worst.get(e.session_id, 0), order.index(e.severity))
+    return {
+        "by_ind": {k: dict(v) for k, v in by_ind.items()},
+        "by_band": {k: dict(v) for k, v in by_band.items()},
+        "procedures": len(done),
+        "types": Counter(e.event_type for e in events),
+        "worst": Counter(order[w] for w in worst.values()),
+    }
+
+
+def _as_dict(groups) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+    return {
+        g.key: {"courses": g.courses, "assessed": g.assessed, "responders": g.responders}
+        for g in groups
+    }
+
+
+def test_generator_sizes_and_distributions(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, result = loaded
+    rows = result.rows
+    assert rows["patient"] == N
+    assert 1.3 * N <= rows["course"] <= 1.7 * N
+    assert 5.5 <= rows["exchange_session"] / rows["course"] <= 6.5
+    assert result.sessions_per_s > 0
+    with world.db.read() as s:
+        sexes = Counter(s.scalars(select(Patient.sex)))
+    assert sexes["female"] > sexes["male"]
+
+
+def test_dashboard_equals_the_rows_counted_in_python(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, _ = loaded
+    ref = _reference(world)
+    board = registry.dashboard(world.ctx("viewer", "a"))
+    assert _as_dict(board.by_indication) == ref["by_ind"]
+    assert _as_dict(board.by_onset_band) == ref["by_band"]
+    assert [g.key for g in board.by_onset_band] == [
+        b for b in registry.BANDS if b in ref["by_band"]
+    ]
+    assert board.procedures == ref["procedures"]
+    assert {t.event_type: t.events for t in board.events_by_type} == dict(ref["types"])
+    assert board.waa is not None
+    assert {r.severity: r.count for r in board.waa.rows if r.count} == dict(ref["worst"])
+    overall = board.overall.rate_percent
+    assert overall is not None and 44 <= overall <= 81  # the literature's range
+    events = sum(t.events for t in board.events_by_type)
+    assert 1.0 <= 100 * events / board.procedures <= 8.0  # near the WAA figures
+
+
+def test_other_centre_sees_nothing(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, _ = loaded
+    board = registry.dashboard(world.ctx("physician", "b"))
+    assert board.courses == 0 and board.procedures == 0 and board.waa is None
+    assert registry.list_courses(world.ctx("physician", "b")).total == 0
+
+
+def test_filters(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, _ = loaded
+    ctx = world.ctx("viewer", "a")
+    every = registry.dashboard(ctx)
+    relapse = registry.dashboard(ctx, RegistryFilter(indication="relapse"))
+    assert [g.key for g in relapse.by_indication] == ["relapse"]
+    assert relapse.courses == next(g.courses for g in every.by_indication if g.key == "relapse")
+    responders = registry.dashboard(ctx, RegistryFilter(response="responder"))
+    assert responders.overall.rate_percent == 100.0
+    page = registry.list_courses(ctx, RegistryFilter(response="not_assessed"), limit=500)
+    assert page.total == every.overall.courses - every.overall.assessed
+    assert all(r.response == "not_assessed" and r.response_grade is None for r in page.items)
+    first = registry.list_courses(ctx, limit=5)
+    assert len(first.items) == 5 and first.total == every.courses
+    dates = [r.start_date for r in first.items]
+    assert dates == sorted(dates, reverse=True)
+    cut = first.items[2].start_date
+    later = registry.list_courses(ctx, RegistryFilter(start_from=cut), limit=500)
+    assert later.items and all(r.start_date >= cut for r in later.items)
+    window = registry.dashboard(ctx, RegistryFilter(start_from=cut, start_to=cut))
+    assert window.courses == sum(1 for r in later.items if r.start_date == cut)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"indication": "migraine"}, "indication"),
+        ({"response": "maybe"}, "response"),
+        ({"start_from": dt.date(2025, 2, 1), "start_to": dt.date(2025, 1, 1)}, "start_to"),
+    ],
+)
+def test_bad_filters_name_the_field(kwargs, field) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError) as err:
+        RegistryFilter(**kwargs)
+    assert err.value.field == field
+
+
+def test_csv_export_ids_not_names_and_audited(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, _ = loaded
+    text = registry.export_courses_csv(
+        world.ctx("nurse", "a"), RegistryFilter(indication="relapse")
+    )
+    lines = text.strip().splitlines()
+    assert lines[0] == ",".join(registry.CSV_COLUMNS)
+    assert all(",relapse," in line for line in lines[1:])
+    assert "Registry" not in text and "Synthetic" not in text and "REG-" not in text
+    with world.db.read() as s:
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.entity == "registry")))
+    assert "export" in actions
+    with pytest.raises(PermissionDenied):
+        registry.export_courses_csv(world.ctx("viewer", "a"))
+
+
+def test_generator_is_deterministic(world) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    first = {"patient": 1, "episode": 1, "course": 1, "exchange_session": 1}
+    first |= {"adverse_event": 1, "outcome_assessment": 1}
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    a = registry_demo.build_chunk(
+        np.random.default_rng([5, 0]), 50, first, 1, dt.date(2026, 6, 30), now
+    )
+    b = registry_demo.build_chunk(
+        np.random.default_rng([5, 0]), 50, first, 1, dt.date(2026, 6, 30), now
+    )
+    assert all(a[t].equals(b[t]) for t in registry_demo.TABLES)
+
+
+def test_generator_refuses_bad_sizes(world) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InputError):
+        registry_demo.load_registry(world.ctx("admin", "a"), 0, centre_id=world.centres["a"])
+    with pytest.raises(PermissionDenied):
+        registry_demo.load_registry(world.ctx("nurse", "a"), 5, centre_id=world.centres["a"])
