@@ -15,7 +15,14 @@ from plexms.reports.course_summary import course_summary_html
 from plexms.reports.handout import handout_html, ivig_comparison
 from plexms.reports.inputs import CANONICAL, pick_course
 from plexms.reports.levels import course_levels
-from plexms.store.models import Assessment, Course, Episode, LabResult, Patient
+from plexms.store.models import (
+    Assessment,
+    Course,
+    Episode,
+    LabResult,
+    OutcomeAssessment,
+    Patient,
+)
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -121,3 +128,16 @@ def test_handout_without_a_course_and_the_ivig_rows(db) -> None:
     rows, keys = ivig_comparison()
     assert rows[0][0] == "Mechanism" and "SEED_ARTICLE" in keys
     assert "Often within the first 2 or 3 sessions." in html
+
+
+def test_response_not_classified_when_a_score_is_invalid_or_no_follow_up(db) -> None:
+    database, centre_id, patient_id = db
+    with database.write() as s:
+        visits = list(s.scalars(select(OutcomeAssessment).order_by(OutcomeAssessment.id)))
+        visits[1].edss = 3.25  # not an EDSS step
+    html = _summary(database, patient_id, centre_id)
+    assert "not classified:" in html and "followup.edss" in html
+    with database.write() as s:
+        s.delete(s.scalars(select(OutcomeAssessment).order_by(OutcomeAssessment.id.desc())).first())
+    html = _summary(database, patient_id, centre_id)
+    assert "No visit after the course yet: response not classified." in html

@@ -63,6 +63,8 @@ def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
     assert "citrate reaction" in text and "mild" in text
     assert "1020 mg/dL" in text  # IgG in the centre's US convention (10.2 g/L)
     assert "5.5" in text and "3.5" in text and "change -2.0" in text
+    assert "EDSS change improved EDSS_CHANGE_2007" in text
+    assert "Targeted deficit responder WEINSHENKER_1999" in text
     assert "ocrelizumab" in text and "3 days after the last exchange on 2025-03-11" in text
     assert "Reverberi" in text  # the kinetic model's source
 

@@ -11,12 +11,15 @@ import datetime as dt
 from typing import Any
 
 from plexms.core.asfa import asfa_entry
+from plexms.core.errors import InputError
+from plexms.core.response import TND_GRADES, Assessment, classify_response
 from plexms.core.sources import SOURCES
 from plexms.reports.charts import levels_chart_svg
 from plexms.reports.inputs import LabDisplay, ReportRecord, session_window
 from plexms.reports.levels import course_levels
 from plexms.reports.render import html_to_pdf, local_time, render_html, svg_data_uri, zone_label
-from plexms.store.models import Assessment, Course, OutcomeAssessment
+from plexms.store.models import Assessment as EligibilityAssessment
+from plexms.store.models import Course, OutcomeAssessment
 
 __all__ = ["course_summary_html", "course_summary_pdf"]
 
@@ -33,7 +36,9 @@ _PRESCRIPTION_ROWS = (
 )
 
 
-def _basis(record: ReportRecord, course: Course, assessment: Assessment | None) -> dict[str, Any]:
+def _basis(
+    record: ReportRecord, course: Course, assessment: EligibilityAssessment | None
+) -> dict[str, Any]:
     if assessment is not None and assessment.result.get("asfa", {}).get("category"):
         asfa = assessment.result["asfa"]
         return {
@@ -115,16 +120,42 @@ def _sessions(record: ReportRecord, course: Course, zone: str) -> list[dict[str,
     return rows
 
 
-def _response(outcome: OutcomeAssessment) -> str:
-    response = (outcome.result or {}).get("response")
-    if isinstance(response, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in response.items())
-    if response:
-        return str(response)
-    return "not classified (no response classification stored for this visit)"
+_INDICATION = {"cis": "clinically_isolated_syndrome"}
+_CRITERION_LABELS = {
+    "edss_standard": "EDSS change",
+    "llufriu_2009": "Llufriu 2009",
+    "tnd": "Targeted deficit",
+    "recovery": "Recovery",
+    "relapse_severity": "Relapse severity",
+}
 
 
-def _outcomes(record: ReportRecord, course: Course) -> dict[str, Any]:
+def _response(
+    before: OutcomeAssessment, after: OutcomeAssessment, presentation: str
+) -> list[dict[str, str]]:
+    """Every response definition of :func:`plexms.core.response.classify_response`."""
+    tnd = after.targeted_deficit if after.targeted_deficit in TND_GRADES else None
+    try:
+        report = classify_response(
+            Assessment(before.edss, before.va_right_logmar, before.va_left_logmar),
+            Assessment(after.edss, after.va_right_logmar, after.va_left_logmar),
+            tnd=tnd,
+            indication=_INDICATION.get(presentation, presentation),
+        )
+    except InputError as exc:
+        return [{"name": "Response", "result": f"not classified: {exc}", "source": ""}]
+    return [
+        {
+            "name": _CRITERION_LABELS.get(name, name),
+            "result": c.result.replace("_", " ")
+            + (f" (missing: {', '.join(c.missing)})" if c.missing else ""),
+            "source": c.source,
+        }
+        for name, c in report.items()
+    ]
+
+
+def _outcomes(record: ReportRecord, course: Course, presentation: str) -> dict[str, Any]:
     visits = [o for o in record.outcomes if o.course_id in (course.id, None)]
     before = next((o for o in visits if o.timepoint == "baseline"), visits[0] if visits else None)
     after = next((o for o in reversed(visits) if o is not before), None)
@@ -136,7 +167,7 @@ def _outcomes(record: ReportRecord, course: Course) -> dict[str, Any]:
         "before": before,
         "after": after,
         "edss_change": change,
-        "response": _response(after) if after else "no visit after the course yet",
+        "response": _response(before, after, presentation) if before and after else [],
     }
 
 
@@ -154,7 +185,7 @@ def course_summary_html(
     record: ReportRecord,
     course: Course,
     *,
-    assessment: Assessment | None,
+    assessment: EligibilityAssessment | None,
     display: LabDisplay,
     now: dt.datetime,
 ) -> str:
@@ -172,7 +203,10 @@ def course_summary_html(
         }
         for lab in record.labs
     ]
-    keys = dict.fromkeys([*basis["sources"], *figure.sources])
+    episode = next((e for e in record.episodes if e.id == course.episode_id), None)
+    outcomes = _outcomes(record, course, episode.presentation if episode else "relapse")
+    response_sources = [r["source"] for r in outcomes["response"] if r["source"]]
+    keys = dict.fromkeys([*basis["sources"], *figure.sources, *response_sources])
     for key in (course.prescription or {}).get("sources", []):
         keys[key["key"] if isinstance(key, dict) else str(key)] = None
     return render_html(
@@ -182,7 +216,7 @@ def course_summary_html(
         course=course,
         generated=f"{local_time(now, zone):%Y-%m-%d %H:%M}",
         zone=zone_label(zone, now),
-        episode=next((e for e in record.episodes if e.id == course.episode_id), None),
+        episode=episode,
         steroids=record.steroid_courses,
         basis=basis,
         prescription=_prescription(course),
@@ -202,7 +236,7 @@ def course_summary_html(
         labs=course_labs,
         chart=chart,
         chart_notes=figure.notes,
-        outcomes=_outcomes(record, course),
+        outcomes=outcomes,
         dmts=record.dmts,
         hand_back=_hand_back(record, course),
         sources=[SOURCES[k].cite() for k in keys if k in SOURCES],
@@ -213,7 +247,7 @@ def course_summary_pdf(
     record: ReportRecord,
     course: Course,
     *,
-    assessment: Assessment | None,
+    assessment: EligibilityAssessment | None,
     display: LabDisplay,
     now: dt.datetime,
 ) -> bytes:
