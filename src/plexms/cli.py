@@ -526,13 +526,27 @@ def users_create(
 
 
 @app.command("demo")
-def demo_command() -> None:
+def demo_command(
+    registry: Annotated[
+        int | None, typer.Option(help="Also bulk-load N synthetic registry patients.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the registry.")] = 2026,
+) -> None:
     """Seed an empty database with the demo clinic, its users and synthetic patients.
 
     The users' password is PLEXMS_DEMO_PASSWORD, or generated and printed once.
     """
     from plexms.core.errors import InputError
     from plexms.services import demo
+
+    if registry is not None:  # plexms.services.registry_demo: COPY / executemany in bulk
+        from plexms.services import registry_demo
+
+        try:
+            emit_json(registry_demo.run_demo(registry, seed))
+        except InputError as exc:
+            _fail_input(exc.field, exc.message)
+        return
     from plexms.settings import get_settings
     from plexms.store.migrate import upgrade
 
