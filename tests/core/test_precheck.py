@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plexms.core.errors import InputError
-from plexms.core.policy import CentrePolicy, PrecheckPolicy
+from plexms.core.policy import CentrePolicy, PrecheckPolicy, PrescriptionPolicy
 from plexms.core.precheck import (
     DECISIONS,
     SYMPTOMS,
@@ -96,7 +96,7 @@ def test_low_fibrinogen_gives_plasma_in_the_replacement() -> None:
     assert (check.level, check.source, check.value) == ("caution", "WODAJO_2024", 0.8)
     assert [a.rule for a in result.actions] == ["PRE-ACT-PLASMA"]
     assert _check(_labs(fibrinogen_g_l=1.0), "PRE-FIBRINOGEN").level == "ok"
-    strict = CentrePolicy(precheck=PrecheckPolicy(fibrinogen_hold_g_l=1.5))
+    strict = CentrePolicy(prescription=PrescriptionPolicy(fibrinogen_plasma_threshold_g_l=1.5))
     assert _check(_labs(fibrinogen_g_l=1.2), "PRE-FIBRINOGEN", strict).level == "caution"
 
 

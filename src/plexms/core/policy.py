@@ -122,7 +122,9 @@ class PrescriptionPolicy:
     citrate_limit_mg_kg_min: float = setting(1.08, "OLSON_1977")
     inlet_flow_ml_min: float = setting(60.0, LOCAL_POLICY, "default inlet flow")
     setup_minutes: int = setting(30, LOCAL_POLICY, "chair time before and after the run")
-    fibrinogen_plasma_threshold_g_l: float = setting(1.0, "WODAJO_2024")
+    fibrinogen_plasma_threshold_g_l: float = setting(
+        1.0, "WODAJO_2024", "below this, plasma in the replacement (prescription and precheck)"
+    )
     plasma_removal_efficiency: float = setting(0.87, "SPECTRA_OPTIA")
     saline_share_max: float = setting(
         0.25, LOCAL_POLICY, "largest share of replacement given as 0.9% saline"
@@ -144,9 +146,8 @@ class SchedulePolicy:
 class PrecheckPolicy:
     """Thresholds of the pre-session go/no-go check (see :mod:`plexms.core.precheck`)."""
 
-    fibrinogen_hold_g_l: float = setting(
-        1.0, "WODAJO_2024", "below this, give plasma as part of the replacement fluid"
-    )
+    # The fibrinogen threshold is PrescriptionPolicy.fibrinogen_plasma_threshold_g_l (one
+    # setting for the prescription and the pre-session check, so the two cannot drift apart).
     ace_inhibitor_hold_hours: float = setting(24.0, "OWEN_BRECHER_1994")
     # Bands: (hold below, caution below, caution above, hold above); None = no limit.
     systolic_bp_mmhg: tuple[float | None, ...] = setting((90.0, 100.0, 160.0, 180.0), LOCAL_POLICY)

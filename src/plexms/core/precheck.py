@@ -285,7 +285,7 @@ def _lab_checks(
     if fibrinogen is None:
         missing.append("labs.fibrinogen_g_l")
     else:
-        limit = pol.fibrinogen_hold_g_l
+        limit = policy.prescription.fibrinogen_plasma_threshold_g_l
         low = fibrinogen < limit
         text = f"Fibrinogen {fibrinogen:g} g/L" + (
             f": below {limit:g} g/L, not an albumin-only exchange." if low else "."

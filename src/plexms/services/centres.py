@@ -6,6 +6,7 @@ with ``policy_from_dict`` on the way in and :func:`centre_policy` loads it for t
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -40,13 +41,32 @@ def _check_zone(name: str) -> None:
         ) from None
 
 
-def _normalise_policy(policy: dict[str, object]) -> dict[str, object]:
-    return dict(policy_to_dict(policy_from_dict(policy)))
+# Settings that were merged into another one: (section, old name) -> (section, new name).
+_RETIRED = {
+    ("precheck", "fibrinogen_hold_g_l"): ("prescription", "fibrinogen_plasma_threshold_g_l"),
+}
+
+
+def _current(policy: dict[str, Any]) -> dict[str, Any]:
+    """``policy`` with retired settings moved to their successor (stored centres predate it)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in policy.items()}
+    for (section, name), (new_section, new_name) in _RETIRED.items():
+        old = out.get(section)
+        if isinstance(old, dict) and name in old:
+            value = old.pop(name)
+            target = out.setdefault(new_section, {})
+            if isinstance(target, dict):
+                target.setdefault(new_name, value)
+    return out
+
+
+def _normalise_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    return dict(policy_to_dict(policy_from_dict(_current(policy))))
 
 
 def load_policy(centre: Centre) -> CentrePolicy:
     """The centre's settings as the core's ``CentrePolicy``."""
-    policy: CentrePolicy = policy_from_dict(centre.policy or {})
+    policy: CentrePolicy = policy_from_dict(_current(centre.policy or {}))
     return policy
 
 
