@@ -531,3 +531,39 @@ def _analyze(driver: Any, postgres: bool) -> None:
             driver.autocommit = False
     else:
         driver.execute("ANALYZE")
+
+
+def run_demo(n: int, seed: int = 2026) -> dict[str, Any]:
+    """``plexms demo --registry N``: migrate, seed the demo clinic when the database is empty,
+    then load ``n`` registry patients into the demo centre with a progress bar (on stderr)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from plexms.services import demo
+    from plexms.services.context import SYSTEM
+    from plexms.settings import get_settings
+    from plexms.store.database import Database
+    from plexms.store.migrate import upgrade
+    from plexms.store.models import Centre
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    ctx = ServiceContext(db=Database(settings.database_url), actor=SYSTEM, settings=settings)
+    try:
+        if not demo.is_seeded(ctx):
+            demo.seed(ctx, settings.demo_password)
+        with ctx.db.read() as session:
+            centre = session.query(Centre).filter(Centre.code == demo.DEMO_CENTRE.code).first()
+            centre_id = centre.id if centre is not None else session.query(Centre).first().id  # type: ignore[union-attr]
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task("registry patients", total=n)
+            result = load_registry(
+                ctx,
+                n,
+                centre_id=centre_id,
+                seed=seed,
+                progress=lambda done, _total: bar.update(task, completed=done),
+            )
+    finally:
+        ctx.db.dispose()
+    return {"centre_id": centre_id, "seed": seed, **result.to_dict()}
