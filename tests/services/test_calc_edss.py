@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -234,4 +235,18 @@ def test_batch_path_on_every_plain_shape() -> None:
         for d in (0, 4.9, 5, 49, 50, 99, 100, 119, 120, 199, 200, 299, 300, 499, 500, 100_000)
     ]
     items += [{"fs": FS, "walking": {"aid": "bed_chair"}}, {"fs": FS, "walking": {}}]
+    items += [
+        {"fs": FS, "walking": {"distance_m": d}}
+        for d in (-1, math.inf, math.nan, True, "10", 100_001, None)
+    ]
+    items += [
+        {"fs": FS, "walking": {"distance_m": 50, "aid": "crutch"}},
+        {"fs": FS, "walking": {"distance_m": 50, "aid": 1}},
+        {"fs": FS, "walking": {"distance_m": 600, "restricted": 1}},
+        {"fs": FS, "walking": {"distance_m": 600, "restricted": True}},
+    ]
+    items += [
+        {"fs": {**FS, "visual": 9}, "ambulation_score": 1},
+        {"fs": FS, "ambulation_score": 99},
+    ]
     assert run_batch(items, POLICY) == [run_one(CALCULATOR, item, POLICY) for item in items]

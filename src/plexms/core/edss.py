@@ -389,7 +389,10 @@ def score_edss(
     >>> score_edss(dict.fromkeys(FS_NAMES, 0), walks=[Walk("none", 250)]).edss
     5.0
     """
-    score = _resolve_ambulation(ambulation_score, walks)
+    if type(ambulation_score) is int and 0 <= ambulation_score <= 16 and not walks:
+        score = ambulation_score
+    else:
+        score = _resolve_ambulation(ambulation_score, walks)
     raw, converted, excluded = _convert_all(fs, not_due_to_ms, options)
     counts = [0, 0, 0, 0, 0, 0, 0]
     for grade in converted.values():
@@ -409,11 +412,11 @@ def score_edss(
     decided: DecidedBy = (
         "both" if step == minimum else "functional_systems" if step > minimum else "ambulation"
     )
-    changed = tuple(
-        (name, raw[name], converted[name])
-        for name in _CONVERTED_NAMES
-        if converted[name] is not None and converted[name] != raw[name]
-    )
+    changed: tuple[tuple[str, int | None, int | None], ...] = ()
+    for name in _CONVERTED_NAMES:
+        new = converted[name]
+        if new is not None and new != raw[name]:
+            changed += ((name, raw[name], new),)
     explanation = _explain(
         changed,
         excluded,

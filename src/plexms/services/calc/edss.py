@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from operator import itemgetter
 from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -13,7 +12,6 @@ from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 from plexms.core.edss import (
     EDSS_SOURCES,
     FS_MAX,
-    FS_NAMES,
     KURTZKE_LITERAL,
     NEUROSTATUS,
     WALKING_AIDS,
@@ -23,6 +21,7 @@ from plexms.core.edss import (
     WalkingAid,
     score_edss,
 )
+from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 from plexms.core.sources import cite
 from plexms.services.calc import Calculator, run_one
@@ -213,8 +212,6 @@ def _variant(cerebral_grade_1_counts: bool, ambulation_score_1_minimum: float) -
 # seven whole-number grades in range and an ambulation score or one simple walk. Those are
 # answered without building a pydantic model; every other request, valid or not, takes the
 # validated path of ``run_one``. The answers are the same either way (tested).
-_GET_FS = itemgetter(*FS_NAMES)
-_FS_TOPS = tuple(FS_MAX[name] for name in FS_NAMES)
 _WALK_KEYS = frozenset({"aid", "distance_m", "restricted"})
 _WHEELCHAIR_AIDS = frozenset({"wheelchair_without_help", "wheelchair_with_help", "bed_chair"})
 
@@ -235,28 +232,29 @@ def _plain_walk(walking: Any) -> Walk | None:
 
 
 def _plain_answer(item: Any) -> dict[str, Any] | None:
-    """The answer to a request of the plain shape, or ``None`` to take the validated path."""
+    """The answer to a request of the plain shape, or ``None`` to take the validated path.
+
+    The core checks the grades itself: what it accepts (seven FS, each a whole number in
+    range or null) pydantic accepts too, unchanged; anything else it refuses, and the request
+    is answered again by the validated path, which gives the contract's error.
+    """
     if type(item) is not dict or len(item) != 2:
         return None
     fs = item.get("fs")
-    if type(fs) is not dict or len(fs) != 7:
+    if type(fs) is not dict:
         return None
-    try:
-        grades = _GET_FS(fs)
-    except KeyError:
-        return None
-    for grade, top in zip(grades, _FS_TOPS, strict=True):
-        if type(grade) is not int or not 0 <= grade <= top:
-            return None
     score = item.get("ambulation_score")
-    if score is not None:
-        if type(score) is not int or not 0 <= score <= 16:
+    try:
+        if score is not None:
+            if type(score) is not int:
+                return None
+            return result_dict(score_edss(fs, ambulation_score=score))
+        walk = _plain_walk(item.get("walking"))
+        if walk is None:
             return None
-        return result_dict(score_edss(fs, ambulation_score=score))
-    walk = _plain_walk(item.get("walking"))
-    if walk is None:
+        return result_dict(score_edss(fs, walks=[walk]))
+    except InputError:
         return None
-    return result_dict(score_edss(fs, walks=[walk]))
 
 
 def run_batch(items: list[Any], policy: CentrePolicy) -> list[tuple[dict[str, Any], bool]]:
