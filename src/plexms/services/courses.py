@@ -34,6 +34,7 @@ from plexms.store.models import Assessment, Centre, Course, Episode, ExchangeSes
 
 __all__ = [
     "ASSESS_CALCULATORS",
+    "ASSESS_PRESENTATION",
     "AssessmentIn",
     "advance_stage",
     "assess_eligibility",
@@ -48,6 +49,14 @@ __all__ = [
 ]
 
 ASSESS_CALCULATORS = ("assess", "eligibility")
+# Episode presentation -> calc assess presentation. Only the 1:1 ones: a CIS episode may or may
+# not be "cis_aggressive", and "other" may be anything, so those stay unset (the calculator then
+# answers "incomplete" naming presentation) unless the request says which.
+ASSESS_PRESENTATION = {
+    "relapse": "relapse",
+    "optic_neuritis": "optic_neuritis",
+    "tumefactive": "tumefactive",
+}
 _STAGE_ORDER = (
     "referred",
     "assessed",
@@ -101,7 +110,7 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
         if episode is not None:
             defaults |= {
                 "onset_date": episode.onset_date.isoformat(),
-                "presentation": episode.presentation,
+                "presentation": ASSESS_PRESENTATION.get(episode.presentation),
             }
         payload = _fill(name, data.request, defaults) if available(name) else data.request
         result = compute(name, payload, load_policy(centre), "request")
