@@ -407,7 +407,8 @@ def _sqlite_rows(data: pa.Table) -> Any:
     for column in data.columns:
         kind = column.type
         if pa.types.is_timestamp(kind):
-            column = pc.strftime(column.cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
+            # "YYYY-MM-DD HH:MM:SS.ffffff" as SQLAlchemy stores it (a cast: 10x strftime)
+            column = column.cast(pa.timestamp("us")).cast(pa.string())
         elif pa.types.is_date(kind):
             column = column.cast(pa.string())
         elif pa.types.is_boolean(kind):
