@@ -1,0 +1,204 @@
+"""CarePlan (the TPE course, the hand-back), Procedure (an exchange) and
+MedicationAdministration (fluids and calcium given during an exchange)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from plexms.interop.codes import concept_key
+from plexms.interop.fhir_in.base import ImporterBase
+from plexms.interop.fhir_in.reading import Res, note_text, text_of
+from plexms.store.models import Course, ExchangeSession, HandBack
+
+_COURSE_STATUS = {"draft": "planned", "active": "active", "completed": "completed"}
+_SESSION_STATUS = {"completed": "done", "preparation": "planned", "in-progress": "planned"}
+
+
+__all__ = ["CourseMixin"]
+
+
+class CourseMixin(ImporterBase):
+    """CarePlan, Procedure, MedicationAdministration."""
+
+    # -- CarePlan: the TPE course, or the hand-back ------------------------------------------
+
+    def _careplan(self, res: Res) -> Callable[[], None] | None:
+        body = res.body
+        category = " ".join(text_of(c) for c in body.get("category") or [])
+        details = [a.get("detail") or {} for a in body.get("activity") or []]
+        if "dmt-hand-back" in category:
+            course_res = self.target(
+                res, "partOf[0]", (body.get("partOf") or [None])[0], ("CarePlan",)
+            )
+            detail = details[0] if details else {}
+            values = {
+                "planned_dmt": text_of(detail.get("productCodeableConcept")),
+                "earliest_dose_date": res.date(
+                    "activity[0].detail.scheduledPeriod.start",
+                    (detail.get("scheduledPeriod") or {}).get("start"),
+                ),
+                "plan": body.get("description", ""),
+                "sent_at": res.datetime("extension(sent)", res.ext("sent", "DateTime")),
+                "inputs": res.json_ext("inputs") or {},
+                "result": res.json_ext("result") or {},
+                "rule_version": res.ext("rule-version", "String", ""),
+            }
+
+            def step() -> None:
+                values["course_id"] = self.rows[course_res.index].id if course_res else None
+                self._upsert(
+                    HandBack, {"course_id": values.pop("course_id")}, values, "hand_back", res.index
+                )
+
+            return step
+        tpe = "tpe-course" in category or any(
+            concept_key(d.get("code") or {}) == "plasma_exchange" for d in details
+        )
+        if not tpe:
+            res.fail("category", "only TPE course and hand-back care plans are supported")
+            return None
+        detail = next(
+            (d for d in details if concept_key(d.get("code") or {}) == "plasma_exchange"), {}
+        )
+        count = ((detail.get("scheduledTiming") or {}).get("repeat") or {}).get("count")
+        if not isinstance(count, int) or count < 1:
+            res.fail(
+                "activity[0].detail.scheduledTiming.repeat.count",
+                "the number of exchanges is required",
+            )
+        pv = res.ext("plasma-volumes-per-exchange", "Decimal")
+        if pv is None:
+            res.fail(
+                "extension(plasma-volumes-per-exchange)", "plasma volumes per exchange are required"
+            )
+        period = body.get("period") or {}
+        start = res.date("period.start", period.get("start"), required=True)
+        status = res.ext("course-status", "String") or _COURSE_STATUS.get(
+            body.get("status", ""), "stopped"
+        )
+        episode_res = self.target(
+            res, "addresses[0]", (body.get("addresses") or [None])[0], ("Condition",)
+        )
+        values = {
+            "status": status,
+            "indication": res.ext("indication", "String", "relapse"),
+            "stop_reason": res.ext("stop-reason", "String", ""),
+            "planned_exchanges": count,
+            "plasma_volumes_per_exchange": float(pv) if pv is not None else None,
+            "replacement_fluid": res.ext("replacement-fluid", "String", "albumin_5"),
+            "started_on": res.date("extension(started-on)", res.ext("started-on", "Date")),
+            "completed_on": res.date("period.end", period.get("end")),
+            "prescription": res.json_ext("prescription") or {},
+            "inputs": res.json_ext("inputs") or {},
+            "rule_version": res.ext("rule-version", "String", "fhir-import"),
+            "notes": note_text(body),
+        }
+
+        def course_step() -> None:
+            values["episode_id"] = self.rows[episode_res.index].id if episode_res else None
+            self._upsert(Course, {"start_date": start}, values, "course", res.index)
+
+        return course_step
+
+    # -- Procedure: one exchange ------------------------------------------------------------
+
+    def _procedure(self, res: Res) -> Callable[[], None] | None:
+        body = res.body
+        if concept_key(body.get("code") or {}) != "plasma_exchange":
+            res.fail("code", "only therapeutic plasma exchange procedures are supported")
+            return None
+        based_on = (body.get("basedOn") or [None])[0]
+        course_res = self.target(res, "basedOn[0]", based_on, ("CarePlan",))
+        if based_on is None:
+            res.fail("basedOn", "an exchange must refer to its course (CarePlan)")
+        sequence = res.ext("sequence", "Integer")
+        period = body.get("performedPeriod") or {}
+        planned = res.ext("planned", "Period") or {}
+        actual_start = res.datetime("performedPeriod.start", period.get("start"))
+        planned_start = (
+            res.datetime("extension(planned).start", planned.get("start")) or actual_start
+        )
+        if planned_start is None:
+            res.fail("performedPeriod.start", "the time of the exchange is required")
+        status = res.ext("session-status", "String") or _SESSION_STATUS.get(
+            body.get("status", ""), "cancelled"
+        )
+        operator = ((body.get("performer") or [{}])[0].get("actor") or {}).get("display")
+        values = {
+            "status": status,
+            "planned_end": res.datetime("extension(planned).end", planned.get("end"))
+            or res.datetime("performedPeriod.end", period.get("end"))
+            or planned_start,
+            "actual_start": actual_start,
+            "actual_end": res.datetime("performedPeriod.end", period.get("end")),
+            "planned_plasma_volume_ml": res.ml("planned-plasma-volume"),
+            "plasma_removed_ml": res.ml("plasma-removed"),
+            "whole_blood_processed_ml": res.ml("whole-blood-processed"),
+            "anticoagulant": res.ext("anticoagulant", "String", ""),
+            "anticoagulant_ml": res.ml("anticoagulant-volume"),
+            "vascular_access": res.ext("vascular-access", "String", ""),
+            "go_decision": res.ext("go-decision", "String"),
+            "signed_off_at": res.datetime(
+                "extension(signed-off)", res.ext("signed-off", "DateTime")
+            ),
+            "vitals": res.json_ext("vitals") or [],
+            "precheck_inputs": res.json_ext("precheck-inputs"),
+            "precheck_result": res.json_ext("precheck-result"),
+            "precheck_rule_version": res.ext("precheck-rule-version", "String"),
+            "operator": operator,
+            "notes": note_text(body),
+            "replacement_fluids": [],
+            "calcium_gluconate_ml": None,
+            "planned_start": planned_start,
+        }
+
+        def step() -> None:
+            assert course_res is not None  # noqa: S101 - checked while planning
+            course = self.rows[course_res.index]
+            seq = sequence
+            if seq is None:
+                existing = [
+                    r
+                    for i, r in self.rows.items()
+                    if isinstance(r, ExchangeSession) and r.course_id == course.id
+                ]
+                seq = len(existing) + 1
+            self._upsert(
+                ExchangeSession,
+                {"course_id": course.id, "sequence": seq},
+                values,
+                "session",
+                res.index,
+            )
+
+        return step
+
+    def _administration(self, res: Res) -> Callable[[], None] | None:
+        body = res.body
+        session_res = self.target(
+            res, "partOf[0]", (body.get("partOf") or [None])[0], ("Procedure",)
+        )
+        if session_res is None:
+            if not any(p["path"].startswith(res.where("partOf")) for p in self.problems):
+                res.fail("partOf", "only fluids and calcium given during an exchange are supported")
+            return None
+        med = body.get("medicationCodeableConcept") or {}
+        key = concept_key(med) or text_of(med)
+        dose = (body.get("dosage") or {}).get("dose")
+        volume = res.quantity("dosage.dose", dose, "volume") if dose else None
+
+        def step() -> None:
+            row = self.rows[session_res.index]
+            if key == "calcium_gluconate":
+                row.calcium_gluconate_ml = volume
+            else:
+                fluids = list(row.replacement_fluids or [])
+                item: dict[str, Any] = {"fluid": key}
+                if volume is not None:
+                    item["volume_ml"] = volume
+                fluids.append(item)
+                row.replacement_fluids = fluids
+            self.s.flush()
+
+        return step

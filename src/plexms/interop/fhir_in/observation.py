@@ -1,0 +1,212 @@
+"""Observation (measurements, labs, EDSS, visual acuity) and MedicationStatement (steroid
+courses, DMTs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from plexms.interop.codes import LAB_CODES, concept_key
+from plexms.interop.fhir_export import FS_KEYS
+from plexms.interop.fhir_in.base import ImporterBase
+from plexms.interop.fhir_in.reading import Res, note_text, text_of
+from plexms.interop.units import QUANTITIES
+from plexms.store.models import DmtHistory, LabResult, Measurement, OutcomeAssessment, SteroidCourse
+from plexms.store.models.outcome import TIMEPOINTS
+
+_STEROIDS = ("methylprednisolone", "prednisone", "prednisolone", "dexamethasone")
+
+
+__all__ = ["ObservationMixin"]
+
+
+class ObservationMixin(ImporterBase):
+    """Observation, MedicationStatement."""
+
+    # -- Observation: measurement, lab, EDSS, visual acuity ----------------------------------
+
+    def _observation(self, res: Res) -> Callable[[], None] | None:
+        body = res.body
+        key = concept_key(body.get("code") or {})
+        when_text = body.get("effectiveDateTime")
+        if key in ("height", "weight") or (key == "hematocrit" and res.kind_of() == "measurement"):
+            when = res.datetime("effectiveDateTime", when_text, required=True)
+            value = res.quantity("valueQuantity", body.get("valueQuantity"), key)
+            column = {"height": "height_cm", "weight": "weight_kg", "hematocrit": "hematocrit"}[key]
+            return lambda: self._measurement(res, when, column, value)
+        if key in LAB_CODES:
+            when = res.datetime("effectiveDateTime", when_text, required=True)
+            value = res.quantity("valueQuantity", body.get("valueQuantity"), key)
+            session_res = self.target(
+                res, "partOf[0]", (body.get("partOf") or [None])[0], ("Procedure",)
+            )
+            values = {
+                "value": value,
+                "unit": QUANTITIES[key].canonical,
+                "timing": res.ext("lab-timing", "String", ""),
+            }
+
+            def lab() -> None:
+                values["session_id"] = self.rows[session_res.index].id if session_res else None
+                self._upsert(
+                    LabResult, {"analyte": key, "taken_at": when}, values, "lab", res.index
+                )
+
+            return lab
+        if key == "edss":
+            return self._edss(res)
+        if key == "visual_acuity":
+            return self._acuity(res)
+        res.fail(
+            "code",
+            f"observation {text_of(body.get('code'))!r} is not supported "
+            f"(labs: {', '.join(LAB_CODES)}; height, weight, EDSS, visual acuity)",
+        )
+        return None
+
+    def _measurement(
+        self, res: Res, when: dt.datetime | None, column: str, value: float | None
+    ) -> None:
+        key = {"measured_at": when}
+        stmt = select(Measurement).where(
+            Measurement.patient_id == self.patient.id, Measurement.measured_at == when
+        )
+        row = self.s.scalars(stmt).first()
+        values = {column: value}
+        if row is not None:
+            values = {c: getattr(row, c) for c in ("height_cm", "weight_kg", "hematocrit")} | values
+        self._upsert(Measurement, key, values, "measurement", res.index)
+
+    def _edss(self, res: Res) -> Callable[[], None]:
+        body = res.body
+        assessed = res.date("effectiveDateTime", body.get("effectiveDateTime"), required=True)
+        value = (body.get("valueQuantity") or {}).get("value")
+        timepoint = res.ext("timepoint", "String", "other")
+        if timepoint not in TIMEPOINTS:
+            res.fail("extension(timepoint)", f"{timepoint!r} (allowed: {', '.join(TIMEPOINTS)})")
+        inputs = res.json_ext("inputs")
+        if inputs is None:
+            fs = {}
+            for comp in body.get("component") or []:
+                ckey = concept_key(comp.get("code") or {})
+                if ckey and ckey.startswith("fs_") and ckey[3:] in FS_KEYS:
+                    fs[ckey[3:]] = comp.get("valueInteger")
+            inputs = {"fs": fs} if fs else {}
+        course_ref = res.ext("course", "Reference")
+        course_res = self.target(res, "extension(course)", course_ref, ("CarePlan",))
+        values = {
+            "assessed_by": res.ext("assessed-by", "String", self.actor),
+            "edss": float(value) if value is not None else None,
+            "targeted_deficit": res.ext("targeted-deficit", "String"),
+            "inputs": inputs,
+            "result": res.json_ext("result") or {},
+            "rule_version": res.ext("rule-version", "String", "fhir-import"),
+            "notes": note_text(body),
+        }
+
+        def step() -> None:
+            values["course_id"] = self.rows[course_res.index].id if course_res else None
+            self._upsert(
+                OutcomeAssessment,
+                {"assessed_on": assessed, "timepoint": timepoint},
+                values,
+                "outcome",
+                res.index,
+            )
+
+        return step
+
+    def _acuity(self, res: Res) -> Callable[[], None] | None:
+        body = res.body
+        eye = concept_key(body.get("bodySite") or {}, ("right_eye", "left_eye"))
+        if eye is None:
+            res.fail("bodySite", "visual acuity needs the eye (right or left)")
+            return None
+        quantity = body.get("valueQuantity") or {}
+        if str(quantity.get("unit", "")).lower() != "logmar" or quantity.get("value") is None:
+            res.fail("valueQuantity", "visual acuity must be given in logMAR")
+            return None
+        parent = self.target(
+            res, "derivedFrom[0]", (body.get("derivedFrom") or [None])[0], ("Observation",)
+        )
+        assessed = res.date("effectiveDateTime", body.get("effectiveDateTime"), required=True)
+        column = "va_right_logmar" if eye == "right_eye" else "va_left_logmar"
+
+        def step() -> None:
+            row = self.rows.get(parent.index) if parent else None
+            if row is None:
+                stmt = select(OutcomeAssessment).where(
+                    OutcomeAssessment.patient_id == self.patient.id,
+                    OutcomeAssessment.assessed_on == assessed,
+                )
+                row = self.s.scalars(stmt).first()
+            if row is None:
+                row = self._upsert(
+                    OutcomeAssessment,
+                    {"assessed_on": assessed, "timepoint": "other"},
+                    {
+                        "assessed_by": self.actor,
+                        "inputs": {},
+                        "result": {},
+                        "rule_version": "fhir-import",
+                    },
+                    "outcome",
+                    res.index,
+                )
+            setattr(row, column, float(quantity["value"]))
+            self.s.flush()
+
+        return step
+
+    # -- MedicationStatement: steroid course or DMT ------------------------------------------
+
+    def _statement(self, res: Res) -> Callable[[], None]:
+        body = res.body
+        drug = text_of(body.get("medicationCodeableConcept"))
+        if not drug:
+            res.fail("medicationCodeableConcept", "the medication is required")
+        period = body.get("effectivePeriod") or {}
+        start = res.date(
+            "effectivePeriod.start", period.get("start") or body.get("effectiveDateTime")
+        )
+        end = res.date("effectivePeriod.end", period.get("end"))
+        category = text_of(body.get("category"))
+        if category == "corticosteroid" or drug.lower() in _STEROIDS:
+            if start is None:
+                res.fail("effectivePeriod.start", "a steroid course needs its start date")
+            dose = None
+            for dosage in body.get("dosage") or []:
+                for rate in dosage.get("doseAndRate") or []:
+                    q = rate.get("doseQuantity")
+                    if q and q.get("code") == "mg":
+                        dose = float(q["value"])
+            episode_res = self.target(
+                res,
+                "reasonReference[0]",
+                (body.get("reasonReference") or [None])[0],
+                ("Condition",),
+            )
+            values = {
+                "end_date": end,
+                "route": res.ext("steroid-route", "String", "iv"),
+                "dose_mg_per_day": dose,
+                "response": res.ext("steroid-response", "String", "unknown"),
+            }
+
+            def steroid() -> None:
+                values["episode_id"] = self.rows[episode_res.index].id if episode_res else None
+                self._upsert(
+                    SteroidCourse, {"drug": drug, "start_date": start}, values, "steroid", res.index
+                )
+
+            return steroid
+        values = {
+            "stopped_on": end,
+            "last_dose_at": res.datetime("extension(last-dose)", res.ext("last-dose", "DateTime")),
+            "notes": note_text(body),
+        }
+        return lambda: self._upsert(
+            DmtHistory, {"drug": drug, "started_on": start}, values, "dmt", res.index
+        )
