@@ -254,6 +254,7 @@ def _event(**kw: float) -> ExchangeEvent:
         ({"substance": "albumin"}, "substance"),
         ({"plasma_volume_ml": 0.0}, "plasma_volume_ml"),
         ({"plasma_volume_ml": math.inf}, "plasma_volume_ml"),
+        ({"plasma_volume_ml": 1e300}, "plasma_volume_ml"),
         ({"plasma_volume_ml": True}, "plasma_volume_ml"),
         ({"plasma_volume_ml": "3000"}, "plasma_volume_ml"),
         ({"exchanges": [(0.0, 2.0, PV)]}, "exchanges[0]"),

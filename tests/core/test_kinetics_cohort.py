@@ -391,6 +391,8 @@ def test_rate_constants_match_the_cohort_derivation() -> None:
         ({"plasma_volume_ml": -1.0}, "plasma_volume_ml"),
         ({"plasma_volume_ml": [3000.0, math.nan]}, "plasma_volume_ml"),
         ({"baseline": 0.0}, "baseline"),
+        ({"baseline": 1e300}, "baseline"),
+        ({"plasma_volume_ml": 1e300}, "plasma_volume_ml"),
         ({"intravascular_fraction": [0.5, 1.5]}, "intravascular_fraction"),
         ({"redistribution_half_time_h": 0.0}, "redistribution_half_time_h"),
         ({"elimination_half_life_h": [504.0, 20.0]}, "elimination_half_life_h"),

@@ -37,6 +37,10 @@ _CURVE_BLOCK = 1 << 18  # (patients x samples) evaluated at once when sampling c
 DURATION_MIN_H = 1 / 60  # one minute
 DURATION_MAX_H = 24.0
 MAX_VOLUMES_PER_EXCHANGE = 10.0  # plasma volumes; keeps exchange rates finite
+# Wide numeric guards (amounts = baseline x litres must stay finite), not clinical limits.
+PLASMA_VOLUME_MIN_ML = 1.0
+PLASMA_VOLUME_MAX_ML = 1e6
+BASELINE_MAX = 1e12
 
 
 @dataclass(frozen=True)
@@ -353,17 +357,17 @@ def _chunk_model(
     _require(
         "plasma_volume_ml",
         pv,
-        _all(pv, 0.0, math.inf),
-        lambda: ~_in(pv, 0.0, math.inf),
-        "> 0 mL, finite",
+        _all(pv, PLASMA_VOLUME_MIN_ML, PLASMA_VOLUME_MAX_ML, closed=True),
+        lambda: ~_in(pv, PLASMA_VOLUME_MIN_ML, PLASMA_VOLUME_MAX_ML, closed=True),
+        f"{PLASMA_VOLUME_MIN_ML:g}-{PLASMA_VOLUME_MAX_ML:g} mL",
         lo,
     )
     _require(
         "baseline",
         base,
-        _all(base, 0.0, math.inf),
-        lambda: ~_in(base, 0.0, math.inf),
-        "> 0, finite",
+        _all(base, 0.0, BASELINE_MAX),
+        lambda: ~_in(base, 0.0, BASELINE_MAX),
+        f"> 0 and < {BASELINE_MAX:g}",
         lo,
     )
     _require(

@@ -18,6 +18,8 @@ from plexms.core.kinetics.cohort import (
     DURATION_MAX_H,
     DURATION_MIN_H,
     MAX_VOLUMES_PER_EXCHANGE,
+    PLASMA_VOLUME_MAX_ML,
+    PLASMA_VOLUME_MIN_ML,
     simulate_cohort,
 )
 from plexms.core.kinetics.exact import GAP_TOLERANCE_H
@@ -84,7 +86,13 @@ def predict_course(
     ((1.0,), 0.382, 0.3679)
     """
     sub = resolve_substance(substance)
-    pv = _number("plasma_volume_ml", plasma_volume_ml, "> 0 mL, finite", lower_open=0.0)
+    pv = _number(
+        "plasma_volume_ml",
+        plasma_volume_ml,
+        f"{PLASMA_VOLUME_MIN_ML:g}-{PLASMA_VOLUME_MAX_ML:g} mL",
+        lower=PLASMA_VOLUME_MIN_ML,
+        upper=PLASMA_VOLUME_MAX_ML,
+    )
     events = list(exchanges)
     end = 0.0
     for i, ev in enumerate(events):
