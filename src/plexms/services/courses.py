@@ -111,6 +111,7 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
             defaults |= {
                 "onset_date": episode.onset_date.isoformat(),
                 "presentation": ASSESS_PRESENTATION.get(episode.presentation),
+                "edss_pre_relapse": episode.edss_pre_relapse,
             }
         payload = _fill(name, data.request, defaults) if available(name) else data.request
         result = compute(name, payload, load_policy(centre), "request")

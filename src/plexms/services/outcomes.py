@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
+from plexms.core.policy import CentrePolicy
 from plexms.services import audit
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import load, new, scoped
@@ -80,29 +82,168 @@ def _check_course(
         raise InputError("course_id", "belongs to another patient")
 
 
+# Course indication / episode presentation -> calc response indication.
+_RESPONSE_INDICATION = {
+    "relapse": "relapse",
+    "optic_neuritis": "optic_neuritis",
+    "cis": "clinically_isolated_syndrome",
+    "tumefactive": "tumefactive",
+    "other": "other",
+}
+
+
+def _eyes(
+    data: OutcomeIn, policy: CentrePolicy, result: dict[str, Any], versions: list[str]
+) -> tuple[float | None, float | None]:
+    """logMAR of each eye: entered as logMAR, or converted by calc acuity (one eye a request)."""
+    logmar = {"right": data.va_right_logmar, "left": data.va_left_logmar}
+    if data.acuity is None:
+        return logmar["right"], logmar["left"]
+    converted: dict[str, Any] = {}
+    for eye in ("right", "left"):
+        given = getattr(data.acuity, eye)
+        if given is None:
+            continue
+        if logmar[eye] is not None:
+            raise InputError(
+                f"acuity.{eye}", f"give acuity.{eye} or va_{eye}_logmar, not both", allowed="one"
+            )
+        body = compute("acuity", given.model_dump(exclude_none=True), policy, f"acuity.{eye}")
+        converted[eye] = body
+        logmar[eye] = float(body["logmar"])
+    if converted:
+        result["acuity"] = converted
+        versions.append(rule_version("acuity", next(iter(converted.values()))))
+    return logmar["right"], logmar["left"]
+
+
+def _state(edss: float | None, right: float | None, left: float | None) -> dict[str, Any]:
+    """An assessment in calc response's form (only what is known)."""
+    state: dict[str, Any] = {} if edss is None else {"edss": edss}
+    eyes = {k: v for k, v in (("right", right), ("left", left)) if v is not None}
+    return state | ({"logmar": eyes} if eyes else {})
+
+
+def _baseline(
+    session: Session, patient_id: int, course: Course | None, on: dt.date
+) -> dict[str, Any] | None:
+    """The baseline visit (this course's first, else the latest before ``on``), else the
+    latest eligibility assessment with an EDSS or acuity."""
+    visits = list(
+        session.execute(
+            select(OutcomeAssessment)
+            .where(
+                OutcomeAssessment.patient_id == patient_id,
+                OutcomeAssessment.timepoint == "baseline",
+                OutcomeAssessment.assessed_on <= on,
+                OutcomeAssessment.deleted_at.is_(None),
+            )
+            .order_by(OutcomeAssessment.assessed_on.desc(), OutcomeAssessment.id.desc())
+        ).scalars()
+    )
+    same = [v for v in visits if course is not None and v.course_id == course.id]
+    for visit in same or visits:
+        return {
+            "from": "outcome",
+            "id": visit.id,
+            "date": visit.assessed_on.isoformat(),
+            "state": _state(visit.edss, visit.va_right_logmar, visit.va_left_logmar),
+        }
+    rows = session.execute(
+        select(Assessment)
+        .where(Assessment.patient_id == patient_id, Assessment.deleted_at.is_(None))
+        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+    ).scalars()
+    for a in rows:
+        if a.assessed_at.date() > on:
+            continue
+        logmar = a.inputs.get("logmar") or {}
+        state = _state(a.inputs.get("edss_now"), logmar.get("right"), logmar.get("left"))
+        if state:
+            return {
+                "from": "assessment",
+                "id": a.id,
+                "date": a.assessed_at.date().isoformat(),
+                "state": state,
+                "edss_pre_relapse": a.inputs.get("edss_pre_relapse"),
+            }
+    return None
+
+
+def _episode(session: Session, patient_id: int, course: Course | None, on: dt.date) -> Any:
+    """The course's episode, else the patient's latest episode with onset on or before ``on``."""
+    if course is not None and course.episode_id is not None:
+        return session.get(Episode, course.episode_id)
+    return session.execute(
+        select(Episode)
+        .where(
+            Episode.patient_id == patient_id,
+            Episode.onset_date <= on,
+            Episode.deleted_at.is_(None),
+        )
+        .order_by(Episode.onset_date.desc(), Episode.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _response(
+    session: Session,
+    patient_id: int,
+    course: Course | None,
+    data: OutcomeIn,
+    followup: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """``(baseline, calc response request)`` for this visit, or None (a baseline visit, or no
+    baseline to compare with)."""
+    if data.timepoint == "baseline":
+        return None
+    baseline = _baseline(session, patient_id, course, data.assessed_on)
+    if baseline is None:
+        return None
+    episode = _episode(session, patient_id, course, data.assessed_on)
+    kind = course.indication if course is not None else getattr(episode, "presentation", None)
+    request: dict[str, Any] = {
+        "baseline": baseline["state"],
+        "followup": followup,
+        "indication": _RESPONSE_INDICATION.get(kind or "relapse", "other"),
+    }
+    pre = getattr(episode, "edss_pre_relapse", None)
+    if pre is None:
+        pre = baseline.get("edss_pre_relapse")
+    if pre is not None:
+        request["pre_relapse"] = {"edss": pre}
+    if data.targeted_deficit is not None:
+        request["tnd"] = data.targeted_deficit
+    return baseline, request
+
+
 @use_case(Permission.OUTCOME_RECORD)
 def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> OutcomeOut:
     """Store an outcome visit: EDSS computed by the core from the FS scores (calc ``edss``),
-    acuity per eye (calc ``acuity`` when given), and the response when that calculator exists.
-    """
+    acuity per eye in any notation (calc ``acuity``), and the response against the baseline
+    (the baseline visit, else the latest assessment; pre-relapse EDSS from the episode) under
+    every definition (calc ``response``). Inputs, results and rule versions are stored."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         _check_course(session, ctx, data.course_id, patient.id)
+        course = session.get(Course, data.course_id) if data.course_id is not None else None
         policy = load_policy(session.get_one(Centre, patient.centre_id))
         result: dict[str, Any] = {}
-        versions = []
+        versions: list[str] = []
         edss = None
         if data.edss is not None:
             result["edss"] = compute("edss", data.edss, policy, "edss")
             edss = float(result["edss"]["edss"])
             versions.append(rule_version("edss", result["edss"]))
-        va_right, va_left = data.va_right_logmar, data.va_left_logmar
-        if data.acuity is not None:
-            result["acuity"] = compute("acuity", data.acuity, policy, "acuity")
-            versions.append(rule_version("acuity", result["acuity"]))
-            eyes = result["acuity"]
-            va_right = eyes.get("right_logmar", va_right)
-            va_left = eyes.get("left_logmar", va_left)
+        va_right, va_left = _eyes(data, policy, result, versions)
+        inputs = data.model_dump(mode="json", exclude={"notes"})
+        found = _response(session, patient.id, course, data, _state(edss, va_right, va_left))
+        if found is not None:
+            baseline, request = found
+            result["response"] = compute("response", request, policy, "response")
+            result["response"]["baseline"] = {k: v for k, v in baseline.items() if k != "state"}
+            inputs["response"] = request
+            versions.append(rule_version("response", result["response"]))
         row = new(
             ctx,
             OutcomeAssessment,
@@ -116,7 +257,7 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
             va_right_logmar=va_right,
             va_left_logmar=va_left,
             targeted_deficit=data.targeted_deficit,
-            inputs=data.model_dump(mode="json", exclude={"notes"}),
+            inputs=inputs,
             result=result,
             rule_version=";".join(versions) or "entered",
             notes=data.notes,

@@ -318,7 +318,7 @@ def update_episode(
     with ctx.db.write() as session:
         episode = load(session, ctx, Episode, episode_id, for_update=True)
         check_version(episode, expected_version)
-        changed = apply(ctx, episode, changes(data, ("edss_at_onset",)))
+        changed = apply(ctx, episode, changes(data, ("edss_at_onset", "edss_pre_relapse")))
         session.flush()
         audit.record(
             session,

@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 from plexms.services.schemas.common import Id, In, Out, ShortText, Stamped, Text, aware
 
 __all__ = [
+    "AcuityIn",
     "AdverseEventIn",
     "AdverseEventOut",
     "AssessmentIn",
@@ -24,6 +25,7 @@ __all__ = [
     "CourseStatusIn",
     "DocumentIn",
     "DocumentOut",
+    "EyeAcuityIn",
     "FluidIn",
     "HandBackIn",
     "HandBackOut",
@@ -215,9 +217,28 @@ class AdverseEventOut(Stamped):
     notes: str
 
 
+class EyeAcuityIn(In):
+    """One eye's acuity in any notation (``plexms calc acuity``'s ``value``/``notation``)."""
+
+    value: str | float = Field(description='"20/40", "6/12", "20/40-2", "CF", or a number')
+    notation: Literal["decimal", "logmar", "etdrs"] | None = Field(
+        default=None, description="needed for numbers only"
+    )
+
+
+class AcuityIn(In):
+    """Visual acuity per eye in any notation; stored as logMAR (converted by calc acuity)."""
+
+    right: EyeAcuityIn | None = None
+    left: EyeAcuityIn | None = None
+
+
 class OutcomeIn(In):
     """An outcome visit. ``edss`` is a ``plexms calc edss`` request (FS scores, walking);
-    visual acuity as logMAR per eye (``acuity`` the acuity calculator request when present)."""
+    visual acuity per eye either as logMAR (``va_right_logmar``/``va_left_logmar``) or in any
+    notation (``acuity``: ``{"right": {"value": "20/40"}, "left": {"value": 0.5,
+    "notation": "decimal"}}``), not both for one eye. The response against the baseline is
+    classified by the service (calc response) and stored with the visit."""
 
     course_id: Id | None = None
     timepoint: Literal[
@@ -227,7 +248,7 @@ class OutcomeIn(In):
     edss: Json | None = None
     va_right_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
     va_left_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
-    acuity: Json | None = None
+    acuity: AcuityIn | None = None
     targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
     notes: Text = ""
 

@@ -152,6 +152,7 @@ class EpisodeIn(In):
     presentation: Presentation
     description: Text = ""
     edss_at_onset: float | None = Field(default=None, ge=0, le=10)
+    edss_pre_relapse: float | None = Field(default=None, ge=0, le=10)
     steroid_response: SteroidResponse = "unknown"
 
 
@@ -160,6 +161,7 @@ class EpisodeUpdate(In):
     presentation: Presentation | None = None
     description: Text | None = None
     edss_at_onset: float | None = Field(default=None, ge=0, le=10)
+    edss_pre_relapse: float | None = Field(default=None, ge=0, le=10)
     steroid_response: SteroidResponse | None = None
 
 
@@ -169,6 +171,7 @@ class EpisodeOut(Stamped):
     presentation: str
     description: str
     edss_at_onset: float | None
+    edss_pre_relapse: float | None
     steroid_response: str
 
 

@@ -107,7 +107,7 @@ class Referral(ClinicalMixin, Base):
 
 
 class Episode(ClinicalMixin, Base):
-    """A relapse or other acute presentation: onset, EDSS at onset, steroid response."""
+    """A relapse or other acute presentation: onset, EDSS before and at onset, steroid response."""
 
     __tablename__ = "episode"
     __table_args__ = (enum_check("presentation", PRESENTATIONS),)
@@ -117,6 +117,7 @@ class Episode(ClinicalMixin, Base):
     presentation: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text, default="")
     edss_at_onset: Mapped[float | None] = mapped_column(Float)
+    edss_pre_relapse: Mapped[float | None] = mapped_column(Float)  # the baseline before it
     steroid_response: Mapped[str] = mapped_column(String(16), default="unknown")
 
 
