@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, NotRequired, cast
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -17,6 +17,7 @@ from plexms.core.edss import (
     WALKING_AIDS,
     EdssOptions,
     EdssResult,
+    Exclusion,
     Walk,
     WalkingAid,
     score_edss,
@@ -129,9 +130,9 @@ class EdssRequest(BaseModel):
     )
 
 
-# Source keys, not the full citations: they are in ``--help`` and in plexms.core.sources, and
-# 100,000 copies of two citation objects would double the JSON a registry batch writes.
-_SOURCES = list(EDSS_SOURCES)
+# The response lists source keys, not the full citations: those are in ``--help`` and in
+# plexms.core.sources, and 100,000 copies of two citation objects would double the JSON a
+# registry batch writes.
 _OPTIONS: dict[tuple[str, bool | None, float | None], EdssOptions] = {}
 
 
@@ -173,24 +174,61 @@ def _walk(walk: WalkingInput) -> Walk:
 
 
 def result_dict(result: EdssResult) -> dict[str, Any]:
-    """The JSON form of an :class:`EdssResult`."""
-    low, high = result.edss_range
+    """The JSON form of an :class:`EdssResult` (its nested values are shared: read-only).
+
+    Everything but ``converted_fs`` repeats across a registry batch (a few thousand distinct
+    answers), so it is built once per distinct answer and copied: faster to build, and about
+    twice as fast to serialise as 100,000 separately built objects.
+    """
+    options = result.options
+    body = dict(
+        _template(
+            result.explanation,
+            result.edss,
+            result.fs_step,
+            result.fs_rule,
+            result.ambulation_score,
+            result.ambulation_minimum,
+            result.decided_by,
+            result.not_counted,
+            result.edss_range,
+            options.cerebral_grade_1_counts,
+            options.ambulation_score_1_minimum,
+        )
+    )
+    body["converted_fs"] = result.converted_fs
+    return body
+
+
+@lru_cache(maxsize=16384)
+def _template(
+    explanation: str,
+    edss: float,
+    fs_step: float,
+    fs_rule: str,
+    ambulation_score: int,
+    ambulation_minimum: float,
+    decided_by: str,
+    not_counted: tuple[Exclusion, ...],
+    edss_range: tuple[float, float],
+    cerebral_grade_1_counts: bool,
+    ambulation_score_1_minimum: float,
+) -> dict[str, Any]:
+    low, high = edss_range
     return {
-        "edss": result.edss,
-        "fs_step": result.fs_step,
-        "fs_rule": result.fs_rule,
-        "ambulation_score": result.ambulation_score,
-        "ambulation_minimum": result.ambulation_minimum,
-        "decided_by": result.decided_by,
-        "converted_fs": result.converted_fs,
-        "not_counted": [{"fs": e.fs, "reason": e.reason} for e in result.not_counted],
+        "edss": edss,
+        "fs_step": fs_step,
+        "fs_rule": fs_rule,
+        "ambulation_score": ambulation_score,
+        "ambulation_minimum": ambulation_minimum,
+        "decided_by": decided_by,
+        "converted_fs": None,  # per answer
+        "not_counted": [{"fs": e.fs, "reason": e.reason} for e in not_counted],
         "uncertain": low != high,
-        "edss_range": [low, high],
-        "variant": _variant(
-            result.options.cerebral_grade_1_counts, result.options.ambulation_score_1_minimum
-        ),
-        "explanation": result.explanation,
-        "sources": _SOURCES,
+        "edss_range": list(edss_range),
+        "variant": _variant(cerebral_grade_1_counts, ambulation_score_1_minimum),
+        "explanation": explanation,
+        "sources": list(EDSS_SOURCES),
     }
 
 
