@@ -314,14 +314,21 @@ CALCULATOR = Calculator(
         'Request: {"fs": {"visual": 3, "brainstem": 1, "pyramidal": 2, "cerebellar": 0, '
         '"sensory": 1, "bowel_bladder": 0, "cerebral": 1}, "ambulation_score": 2} or, instead '
         'of the score, "walking": {"distance_m": 250, "aid": "none"} (aids: none, unilateral, '
-        "bilateral, wheelchair_without_help, wheelchair_with_help, bed_chair; a list of walks "
-        'is scored by the best performance). Raw FS grades; null or "X" = not assessable, '
-        '"not_due_to_ms": [names] = scored but not due to MS; both are reported and not '
-        'counted. "variant": "neurostatus" (default) or "kurtzke_1983"; '
-        '"cerebral_grade_1_counts" and "ambulation_score_1_minimum" override it. Response: '
-        "edss, fs_step, fs_rule, ambulation_score, ambulation_minimum, decided_by, "
-        "converted_fs, not_counted, uncertain, edss_range [min, max], variant (neurostatus, "
-        "kurtzke_1983 or custom: ...), explanation, "
-        "sources (keys: " + "; ".join(f"{key} = {cite(key)}" for key in EDSS_SOURCES) + ")."
+        "bilateral, wheelchair_without_help, wheelchair_with_help, bed_chair). Walk to "
+        'ambulation score: no aid >= 500 m 0 (1 with "restricted": true), 300-499 m 2, '
+        "200-299 m 3, 100-199 m 4, 5-99 m 5; unilateral aid >= 50 m 6, 5-49 m 8; bilateral "
+        "aid >= 120 m 7, 5-119 m 9; under 5 m with or without aid, or wheelchair_without_help "
+        "10; wheelchair_with_help 11; bed_chair 12 (for 13-16 give ambulation_score). A list "
+        "of walks is scored by the best performance (the lowest score). Raw FS grades; null "
+        'or "X" = not assessable, "not_due_to_ms": a list of FS names scored but not due to '
+        "MS; both are reported in not_counted and not counted; a not-assessable FS that could "
+        'change the EDSS makes it uncertain, with edss_range. "variant": "neurostatus" '
+        '(default) or "kurtzke_1983"; "cerebral_grade_1_counts" and '
+        '"ambulation_score_1_minimum" override it. Response: edss, fs_step, fs_rule, '
+        "ambulation_score, ambulation_minimum, decided_by, converted_fs, not_counted, "
+        "uncertain, edss_range (lowest, highest), variant (neurostatus, kurtzke_1983 or "
+        "custom: ...), explanation, sources (keys: "
+        + "; ".join(f"{key} = {cite(key)}" for key in EDSS_SOURCES)
+        + ")."
     ),
 )
