@@ -140,3 +140,54 @@ def test_denied_other_centre_and_missing_course(tmp_path: Path) -> None:
             assert s.scalars(select(Document).where(Document.kind == "handout")).first() is None
     finally:
         db.dispose()
+
+
+def test_episode_assessment_and_pre_relapse_edss_feed_the_summary(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from plexms.store.models import Assessment, Episode
+
+    url = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        centre_id = add_centre(db)
+        patient_id = seed_patient(db, centre_id)
+        with db.write() as s:
+            episode = s.scalars(select(Episode)).one()
+            episode.edss_pre_relapse = 3.0
+            s.add(
+                Assessment(
+                    centre_id=centre_id,
+                    patient_id=patient_id,
+                    episode_id=episode.id,
+                    created_at=NOW,
+                    updated_at=NOW,
+                    created_by="test",
+                    assessed_at=dt.datetime(2025, 2, 27, 17, tzinfo=dt.UTC),
+                    assessed_by="physician",
+                    inputs={},
+                    result={
+                        "asfa": {
+                            "edition": "asfa-2023",
+                            "indication": "Multiple sclerosis, acute attack/relapse",
+                            "category": "II",
+                            "grade": "1A",
+                        },
+                        "reasons": [{"text": "Steroid-refractory disabling relapse."}],
+                        "sources": [{"key": "ASFA_2023"}],
+                    },
+                    recommendation="tpe_recommended",
+                    rule_version="eligibility/test",
+                )
+            )
+        ctx = ServiceContext(db=db, actor=SYSTEM, now=NOW)
+        text, _ = _text(reports.course_summary_pdf(ctx, patient_id, store=False))
+        assert "eligibility assessment of 2025-02-27" in text
+        assert "Steroid-refractory disabling relapse." in text
+        assert "Recovery partial" in text and "Relapse severity severe" in text
+        with db.read() as s:  # store=False keeps no document, the export is still audited
+            assert [d.content for d in s.scalars(select(Document))] == [b"%PDF-1.4 synthetic"]
+            assert s.scalars(select(AuditEvent).where(AuditEvent.entity == "document")).one()
+    finally:
+        db.dispose()

@@ -19,7 +19,7 @@ from plexms.reports.inputs import LabDisplay, ReportRecord, session_window
 from plexms.reports.levels import course_levels
 from plexms.reports.render import html_to_pdf, local_time, render_html, svg_data_uri, zone_label
 from plexms.store.models import Assessment as EligibilityAssessment
-from plexms.store.models import Course, OutcomeAssessment
+from plexms.store.models import Course, Episode, OutcomeAssessment
 
 __all__ = ["course_summary_html", "course_summary_pdf"]
 
@@ -131,14 +131,16 @@ _CRITERION_LABELS = {
 
 
 def _response(
-    before: OutcomeAssessment, after: OutcomeAssessment, presentation: str
+    before: OutcomeAssessment, after: OutcomeAssessment, episode: Episode | None
 ) -> list[dict[str, str]]:
     """Every response definition of :func:`plexms.core.response.classify_response`."""
     tnd = after.targeted_deficit if after.targeted_deficit in TND_GRADES else None
+    presentation = episode.presentation if episode else "relapse"
     try:
         report = classify_response(
             Assessment(before.edss, before.va_right_logmar, before.va_left_logmar),
             Assessment(after.edss, after.va_right_logmar, after.va_left_logmar),
+            pre_relapse_edss=episode.edss_pre_relapse if episode else None,
             tnd=tnd,
             indication=_INDICATION.get(presentation, presentation),
         )
@@ -155,7 +157,7 @@ def _response(
     ]
 
 
-def _outcomes(record: ReportRecord, course: Course, presentation: str) -> dict[str, Any]:
+def _outcomes(record: ReportRecord, course: Course, episode: Episode | None) -> dict[str, Any]:
     visits = [o for o in record.outcomes if o.course_id in (course.id, None)]
     before = next((o for o in visits if o.timepoint == "baseline"), visits[0] if visits else None)
     after = next((o for o in reversed(visits) if o is not before), None)
@@ -167,7 +169,7 @@ def _outcomes(record: ReportRecord, course: Course, presentation: str) -> dict[s
         "before": before,
         "after": after,
         "edss_change": change,
-        "response": _response(before, after, presentation) if before and after else [],
+        "response": _response(before, after, episode) if before and after else [],
     }
 
 
@@ -204,7 +206,7 @@ def course_summary_html(
         for lab in record.labs
     ]
     episode = next((e for e in record.episodes if e.id == course.episode_id), None)
-    outcomes = _outcomes(record, course, episode.presentation if episode else "relapse")
+    outcomes = _outcomes(record, course, episode)
     response_sources = [r["source"] for r in outcomes["response"] if r["source"]]
     keys = dict.fromkeys([*basis["sources"], *figure.sources, *response_sources])
     for key in (course.prescription or {}).get("sources", []):

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -111,6 +112,20 @@ def _keep(
         )
 
 
+def _assessment(session: Session, course: Course) -> Assessment | None:
+    """The course's eligibility assessment, else the latest one of its episode."""
+    if course.assessment_id is not None:
+        return session.get(Assessment, course.assessment_id)
+    if course.episode_id is None:
+        return None
+    query = (
+        select(Assessment)
+        .where(Assessment.episode_id == course.episode_id, Assessment.deleted_at.is_(None))
+        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+    )
+    return session.scalars(query.limit(1)).first()
+
+
 @use_case(Permission.EXPORT)
 def course_summary_pdf(
     ctx: ServiceContext, patient_id: int, *, course_id: int | None = None, store: bool = True
@@ -119,7 +134,7 @@ def course_summary_pdf(
 
     def draw(session: Session, record: PatientRecord, course: Course | None) -> bytes:
         assert course is not None  # noqa: S101 - _render refuses a missing course
-        assessment = session.get(Assessment, course.assessment_id) if course.assessment_id else None
+        assessment = _assessment(session, course)
         return _render_course_summary(
             record,
             course,
