@@ -398,6 +398,7 @@ def registry_export(
     batch_size: Annotated[int, typer.Option("--batch-size", help="Patients per batch.")] = 1000,
 ) -> None:
     """Courses, sessions, adverse events and outcomes: pseudonymous ids, shifted dates."""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from plexms.services import registry_export as registry
@@ -408,7 +409,8 @@ def registry_export(
     ctx = _system_context()
     columns = (TextColumn("patients"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     try:
-        with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
+        stderr = Console(stderr=True)  # stdout carries the JSON summary only
+        with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
             task = bar.add_task("export", total=None)
             summary = registry.export_registry(
                 ctx,
