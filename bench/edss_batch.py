@@ -67,14 +67,18 @@ def _command() -> list[str]:
     return [*base, "calc", "edss"]
 
 
-def _one_run(path: Path) -> float:
-    with path.open("rb") as stdin:
+def _one_run(path: Path, out: Path) -> float:
+    # stdout goes to a file, as `plexms calc edss < in.json > out.json` would: a pipe adds
+    # the reader's scheduling to the figure on a busy machine.
+    with path.open("rb") as stdin, out.open("wb") as stdout:
         start = time.perf_counter()
-        done = subprocess.run(_command(), stdin=stdin, capture_output=True, check=False)
+        done = subprocess.run(
+            _command(), stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, check=False
+        )
         elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"plexms calc edss failed ({done.returncode}): {done.stderr[:500]!r}")
-    answers = json.loads(done.stdout)
+    answers = json.loads(out.read_text())
     if len(answers) != N_REQUESTS or any("edss" not in a for a in answers):
         raise RuntimeError("plexms calc edss did not answer every request")
     return elapsed
@@ -85,7 +89,7 @@ def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "edss_batch.json"
         path.write_text(json.dumps(requests()))
-        best = min(_one_run(path) for _ in range(RUNS))
+        best = min(_one_run(path, Path(tmp) / "answers.json") for _ in range(RUNS))
     return [
         {
             "name": "calc.edss_batch_100k_s",
@@ -94,7 +98,7 @@ def run() -> list[dict[str, Any]]:
             "baseline": "issue 3 target: 100,000 requests under 5 s",
             "baseline_value": TARGET_S,
             "ratio": round(best / TARGET_S, 3),
-            "command": " ".join([*_command(), f"< {N_REQUESTS} requests (JSON array)"]),
+            "command": " ".join([*_command(), f"< {N_REQUESTS:,} requests (JSON array) > file"]),
         }
     ]
 
