@@ -162,3 +162,130 @@ def test_response_against_the_latest_assessment_without_a_baseline_visit(world) 
 def test_no_baseline_no_response(world) -> None:  # type: ignore[no-untyped-def]
     out = _visit(world, world.patient().id, edss={"fs": FS, "ambulation_score": 0})
     assert "response" not in out.result and out.rule_version.startswith("edss:")
+
+
+# --- the pre-session check filled from the record ---------------------------------------
+
+VITALS = {
+    "systolic_bp": 122,
+    "diastolic_bp": 76,
+    "heart_rate": 72,
+    "temperature_c": 36.7,
+    "spo2": 98,
+}
+
+
+def _course(world, pid: int):  # type: ignore[no-untyped-def]
+    from plexms.services.schemas.clinical import CoursePlanIn
+
+    course = courses.plan_course(
+        world.ctx("physician"),
+        pid,
+        CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"}),
+    )
+    return courses.list_course_sessions(world.ctx("nurse"), course.id)
+
+
+def _done(world, sheet, hours_after_start: float = 2.0):  # type: ignore[no-untyped-def]
+    from plexms.services import sessions
+    from plexms.services.schemas.clinical import SessionRecordIn
+
+    start = sheet.planned_start
+    return sessions.record_session(
+        world.ctx("nurse"),
+        sheet.id,
+        SessionRecordIn(
+            status="done",
+            actual_start=start,
+            actual_end=start + dt.timedelta(hours=hours_after_start),
+            plasma_removed_ml=2500,
+        ),
+        sheet.version,
+    )
+
+
+def _lab(world, pid: int, analyte: str, value: float, unit: str, taken_at):  # type: ignore[no-untyped-def]
+    from plexms.services import sessions
+    from plexms.services.schemas.clinical import LabIn
+
+    data = LabIn(taken_at=taken_at, analyte=analyte, value=value, unit=unit)
+    return sessions.add_lab(world.ctx("nurse"), pid, data)
+
+
+def _precheck(world, sheet, request):  # type: ignore[no-untyped-def]
+    from plexms.services import sessions
+    from plexms.services.schemas.clinical import PrecheckIn
+
+    ctx = world.ctx("nurse")
+    return sessions.record_precheck(ctx, sheet.id, PrecheckIn(request=request), sheet.version)
+
+
+def test_precheck_takes_the_latest_labs_and_the_last_exchange_from_the_record(world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    sheets = _course(world, pid)
+    _done(world, sheets[0], hours_after_start=2)
+    second = sheets[1]
+    before = second.planned_start - dt.timedelta(hours=3)
+    _lab(world, pid, "fibrinogen", 300, "mg/dL", before - dt.timedelta(hours=30))  # older
+    fib = _lab(world, pid, "fibrinogen", 180, "mg/dL", before)
+    _lab(world, pid, "hemoglobin", 12.5, "g/dL", before)
+    _lab(world, pid, "ionized_calcium", 1.2, "mmol/L", before)
+    _lab(world, pid, "platelets", 80, "10*9/L", before - dt.timedelta(days=5))  # too old
+    _lab(world, pid, "potassium", 4.0, "mmol/L", before)
+    # the request's own values win: platelets entered today
+    out = _precheck(
+        world, second, {"vitals": VITALS, "access": "peripheral", "labs": {"platelets_10e9_l": 240}}
+    )
+    request = out.precheck_inputs
+    assert request["labs"] == {
+        "fibrinogen_g_l": 1.8,
+        "hemoglobin_g_dl": 12.5,
+        "ionized_calcium_mmol_l": 1.2,
+        "platelets_10e9_l": 240,
+        "potassium_mmol_l": 4.0,
+    }
+    ended = sheets[0].planned_start + dt.timedelta(hours=2)
+    expected_hours = round((second.planned_start - ended).total_seconds() / 3600, 1)
+    assert request["hours_since_last_exchange"] == expected_hours
+    source = out.precheck_result["from_record"]
+    assert source["labs"]["fibrinogen_g_l"]["lab_id"] == fib.id
+    assert "platelets_10e9_l" not in source["labs"]
+    assert source["last_exchange"]["session_id"] == sheets[0].id
+    assert out.go_decision == "proceed_with_caution"  # < 48 h after the end of the first
+    assert out.precheck_rule_version.startswith("precheck:")
+
+
+def test_precheck_first_exchange_and_missing_labs_hold(world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    first = _course(world, pid)[0]
+    out = _precheck(world, first, {"vitals": VITALS})
+    assert out.precheck_inputs["hours_since_last_exchange"] is None
+    assert out.precheck_inputs["labs"] == {}
+    assert out.go_decision == "hold"
+    assert "labs.fibrinogen_g_l" in out.precheck_result["missing"]
+
+
+def test_precheck_needs_the_ace_inhibitor_timing_when_the_record_has_one(world) -> None:  # type: ignore[no-untyped-def]
+    from plexms.core.errors import InputError
+
+    pid = world.patient().id
+    courses.assess_eligibility(
+        world.ctx("physician"), pid, AssessmentIn(request={"conditions": {"ace_inhibitor": True}})
+    )
+    first = _course(world, pid)[0]
+    with pytest.raises(InputError) as err:
+        _precheck(world, first, {"vitals": VITALS})
+    assert err.value.field == "request.hours_since_ace_inhibitor"
+    out = _precheck(world, first, {"vitals": VITALS, "hours_since_ace_inhibitor": 12})
+    assert "PRE-ACE" in {r["rule"] for r in out.precheck_result["reasons"]}
+
+
+def test_potassium_is_stored_in_mmol_per_litre_only(world) -> None:  # type: ignore[no-untyped-def]
+    from plexms.core.errors import InputError
+
+    pid = world.patient().id
+    now = dt.datetime(2026, 11, 30, 8, tzinfo=dt.UTC)
+    assert _lab(world, pid, "potassium", 4.1, "mmol/L", now).unit == "mmol/L"
+    with pytest.raises(InputError) as err:
+        _lab(world, pid, "potassium", 16, "mg/dL", now)
+    assert err.value.field == "unit"

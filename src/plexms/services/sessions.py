@@ -4,8 +4,10 @@ labs and adverse events."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.interop import units
@@ -31,6 +33,7 @@ from plexms.services.schemas.clinical import (
 from plexms.services.schemas.common import Page
 from plexms.store.models import (
     AdverseEvent,
+    Assessment,
     Centre,
     Course,
     ExchangeSession,
@@ -39,6 +42,7 @@ from plexms.store.models import (
 )
 
 __all__ = [
+    "PRECHECK_LAB_MAX_AGE",
     "add_lab",
     "get_session",
     "list_adverse_events",
@@ -93,20 +97,139 @@ def list_sessions(
         )
 
 
+# Stored lab (canonical unit) -> calc precheck lab field and the unit it wants.
+_PRECHECK_LABS = {
+    "fibrinogen": ("fibrinogen_g_l", "g/L"),
+    "ionized_calcium": ("ionized_calcium_mmol_l", "mmol/L"),
+    "calcium": ("total_calcium_mmol_l", "mmol/L"),
+    "hemoglobin": ("hemoglobin_g_dl", "g/dL"),
+    "platelets": ("platelets_10e9_l", "10*9/L"),
+    "potassium": ("potassium_mmol_l", "mmol/L"),
+}
+# Labs older than this are not "the latest values" for a pre-session check (LOCAL_POLICY: an
+# every-other-day course has labs drawn at least every second exchange).
+PRECHECK_LAB_MAX_AGE = dt.timedelta(hours=72)
+# Analytes interop.units does not convert: accepted in their canonical unit only.
+_MMOL_ONLY = ("potassium", "magnesium")
+
+
+def _record_labs(
+    session: Session, patient_id: int, at: dt.datetime
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """The latest of each precheck lab taken within PRECHECK_LAB_MAX_AGE before ``at``."""
+    rows = session.execute(
+        select(LabResult)
+        .where(
+            LabResult.patient_id == patient_id,
+            LabResult.analyte.in_(_PRECHECK_LABS),
+            LabResult.taken_at <= at,
+            LabResult.taken_at >= at - PRECHECK_LAB_MAX_AGE,
+            LabResult.deleted_at.is_(None),
+        )
+        .order_by(LabResult.taken_at.desc(), LabResult.id.desc())
+    ).scalars()
+    labs: dict[str, float] = {}
+    used: dict[str, Any] = {}
+    for lab in rows:
+        key, unit = _PRECHECK_LABS[lab.analyte]
+        if key in labs:
+            continue
+        value = lab.value
+        if lab.analyte not in _MMOL_ONLY and unit != lab.unit:
+            value = units.convert(value, lab.unit, unit, lab.analyte)
+        labs[key] = round(value, 4)
+        used[key] = {"lab_id": lab.id, "taken_at": lab.taken_at.isoformat()}
+    return labs, used
+
+
+def _last_exchange_hours(
+    session: Session, row: ExchangeSession, at: dt.datetime
+) -> tuple[float | None, dict[str, Any] | None]:
+    """Hours from the end of the patient's last completed exchange to ``at`` (None: first)."""
+    last = session.execute(
+        select(ExchangeSession)
+        .where(
+            ExchangeSession.patient_id == row.patient_id,
+            ExchangeSession.status == "done",
+            ExchangeSession.id != row.id,
+            ExchangeSession.actual_start.is_not(None),
+            ExchangeSession.actual_start <= at,
+            ExchangeSession.deleted_at.is_(None),
+        )
+        .order_by(ExchangeSession.actual_start.desc(), ExchangeSession.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if last is None:
+        return None, None
+    ended = last.actual_end or last.actual_start
+    assert ended is not None  # noqa: S101 - filtered above
+    hours = max(round((at - ended).total_seconds() / 3600, 1), 0.0)
+    return hours, {"session_id": last.id, "ended_at": ended.isoformat()}
+
+
+def _on_ace_inhibitor(session: Session, patient_id: int) -> int | None:
+    """The latest assessment saying the patient takes an ACE inhibitor (its id), else None."""
+    latest = session.execute(
+        select(Assessment)
+        .where(Assessment.patient_id == patient_id, Assessment.deleted_at.is_(None))
+        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    conditions = (latest.inputs or {}).get("conditions") or {} if latest is not None else {}
+    return latest.id if latest is not None and conditions.get("ace_inhibitor") is True else None
+
+
+def _precheck_request(
+    session: Session, ctx: ServiceContext, row: ExchangeSession, given: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The calc precheck request: the record's latest labs and the hours since the last
+    exchange, with whatever the request gives overriding; and where each filled value came
+    from."""
+    at = max(ctx.now, row.planned_start)  # the check is for this session's start
+    request = dict(given)
+    source: dict[str, Any] = {"lab_max_age_hours": PRECHECK_LAB_MAX_AGE.total_seconds() / 3600}
+    given_labs = given.get("labs", {})
+    if isinstance(given_labs, dict):  # anything else: the calculator names the error
+        record_labs, used = _record_labs(session, row.patient_id, at)
+        request["labs"] = record_labs | given_labs
+        source["labs"] = {k: v for k, v in used.items() if k not in given_labs}
+    if "hours_since_last_exchange" not in given:
+        hours, last = _last_exchange_hours(session, row, at)
+        request["hours_since_last_exchange"] = hours
+        source["last_exchange"] = last
+    if "hours_since_ace_inhibitor" not in given:
+        assessment = _on_ace_inhibitor(session, row.patient_id)
+        if assessment is not None:
+            raise InputError(
+                "request.hours_since_ace_inhibitor",
+                f"assessment {assessment} records an ACE inhibitor: give the hours since the "
+                "last dose (null if stopped)",
+                allowed=">= 0, or null",
+            )
+    return request, source
+
+
 @use_case(Permission.SESSION_RECORD)
 def record_precheck(
     ctx: ServiceContext, session_id: int, data: PrecheckIn, expected_version: int
 ) -> SessionOut:
-    """Run the pre-session go/no-go rules (core, via the calculator) and store the decision."""
+    """Run the pre-session go/no-go rules (core, via the calculator) and store the decision.
+
+    The request is completed from the record: the latest labs (canonical units, at most
+    PRECHECK_LAB_MAX_AGE old), the hours since the patient's last completed exchange; values
+    the request gives win. An ACE inhibitor recorded at the assessment needs its timing given.
+    The inputs (the full calc request) and the result (with ``from_record``) are stored.
+    """
     with ctx.db.write() as session:
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         check_version(row, expected_version)
         if row.status != "planned":
             raise Conflict(f"the session is already {row.status}", field="status")
         centre = session.get_one(Centre, row.centre_id)
-        result = compute("precheck", data.request, load_policy(centre), "request")
-        row.precheck_inputs = data.request
-        row.precheck_result = result
+        request, source = _precheck_request(session, ctx, row, data.request)
+        result = compute("precheck", request, load_policy(centre), "request")
+        row.precheck_inputs = request
+        row.precheck_result = {**result, "from_record": source}
         row.precheck_rule_version = rule_version("precheck", result)
         decision = str(result.get("decision", ""))[:24]
         row.go_decision = decision or None
@@ -175,7 +298,13 @@ def record_session(
 @use_case(Permission.SESSION_RECORD)
 def add_lab(ctx: ServiceContext, patient_id: int, data: LabIn) -> LabOut:
     """Store a lab value converted to its canonical unit (conversion: interop.units)."""
-    value = units.to_canonical(data.value, data.unit, data.analyte)
+    if data.analyte in _MMOL_ONLY:
+        if data.unit != "mmol/L":
+            raise InputError("unit", f"{data.analyte} is stored in mmol/L", allowed="mmol/L")
+        value, unit = data.value, "mmol/L"
+    else:
+        value = units.to_canonical(data.value, data.unit, data.analyte)
+        unit = units.canonical_unit(data.analyte)
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         if data.session_id is not None:
@@ -190,7 +319,7 @@ def add_lab(ctx: ServiceContext, patient_id: int, data: LabIn) -> LabOut:
             taken_at=data.taken_at,
             analyte=data.analyte,
             value=value,
-            unit=units.canonical_unit(data.analyte),
+            unit=unit,
             timing=data.timing,
         )
         session.add(row)
