@@ -329,6 +329,10 @@ def test_ambulation_score_range(score: object) -> None:
     with pytest.raises(InputError) as caught:
         ambulation_minimum(score)  # type: ignore[arg-type]
     assert (caught.value.field, caught.value.allowed) == ("ambulation_score", "0-16")
+    if score is not None:
+        with pytest.raises(InputError) as caught:
+            score_edss(_fs(), ambulation_score=score)  # type: ignore[arg-type]
+        assert (caught.value.field, caught.value.allowed) == ("ambulation_score", "0-16")
 
 
 # --- options (known ambiguities) --------------------------------------------------------

@@ -446,10 +446,7 @@ def score_edss(
 
 
 def _resolve_ambulation(ambulation_score: int | None, walks: Sequence[Walk]) -> int:
-    if ambulation_score is not None and walks:
-        raise InputError(
-            "walking", "give ambulation_score or walking, not both", allowed="one of the two"
-        )
+    # The slow path: a walk, no score at all, or a score that is not a valid one.
     if ambulation_score is None:
         if not walks:
             raise InputError(
@@ -458,8 +455,12 @@ def _resolve_ambulation(ambulation_score: int | None, walks: Sequence[Walk]) -> 
                 allowed="0-16, or walking {distance_m, aid}",
             )
         return ambulation_score_from_walks(walks)
+    if walks:
+        raise InputError(
+            "walking", "give ambulation_score or walking, not both", allowed="one of the two"
+        )
     _check_ambulation_score(ambulation_score)
-    return ambulation_score
+    return ambulation_score  # pragma: no cover - a valid score never takes this path
 
 
 def _convert_all(
@@ -476,34 +477,34 @@ def _convert_all(
     raw: dict[str, int | None] = {}
     converted: dict[str, int | None] = {}
     excluded: list[Exclusion] = []
-    drop_cerebral_1 = not options.cerebral_grade_1_counts
-    for name, table in _TABLES:
+    for name, table, size in _TABLES:
         if name not in fs:
             raise InputError(
                 f"fs.{name}", "missing: all seven FS are needed", allowed=_allowed_grade(name)
             )
         grade = raw[name] = fs[name]
-        if grade is None:
+        if type(grade) is int and 0 <= grade < size:
+            if not_due_to_ms and name in not_due_to_ms:
+                excluded.append(Exclusion(name, "not_due_to_ms"))
+                converted[name] = None
+            else:
+                converted[name] = table[grade]
+        elif grade is None:
             excluded.append(Exclusion(name, "not_assessable"))
             converted[name] = None
-            continue
-        if type(grade) is not int or not 0 <= grade < len(table):
+        else:
             raise InputError(
                 f"fs.{name}", f"{grade!r} is out of range", allowed=_allowed_grade(name)
             )
-        if not_due_to_ms and name in not_due_to_ms:
-            excluded.append(Exclusion(name, "not_due_to_ms"))
-            converted[name] = None
-        elif drop_cerebral_1 and name == "cerebral" and grade == 1:
-            converted[name] = 0
-        else:
-            converted[name] = table[grade]
+    if converted["cerebral"] == 1 and not options.cerebral_grade_1_counts:
+        converted["cerebral"] = 0  # Kurtzke 1983: cerebral grade 1 does not count
     return raw, converted, tuple(excluded)
 
 
 # Raw -> converted grade of every FS (identity for the FS that are not converted).
-_TABLES: tuple[tuple[str, tuple[int, ...]], ...] = tuple(
-    (name, _CONVERSIONS.get(name, tuple(range(FS_MAX[name] + 1)))) for name in FS_NAMES
+_TABLES: tuple[tuple[str, tuple[int, ...], int], ...] = tuple(
+    (name, _CONVERSIONS.get(name, tuple(range(FS_MAX[name] + 1))), FS_MAX[name] + 1)
+    for name in FS_NAMES
 )
 _FS_KEYSET = frozenset(FS_NAMES)
 _FS_LIST = ", ".join(FS_NAMES)
