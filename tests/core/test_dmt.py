@@ -142,6 +142,10 @@ def test_antibody_without_kinetic_parameters_says_not_modelled() -> None:
             {"key": "natalizumab", "course": Course(START, 5, 4.0)},
             "course.plasma_volumes_per_exchange",
         ),
+        (
+            {"key": "natalizumab", "course": Course(START, 2, 1.0, (START,))},
+            "course.exchange_dates",
+        ),
     ],
 )
 def test_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> None:
@@ -170,3 +174,16 @@ def test_more_exchanges_remove_more(
     for p in (a, b):
         if p.reduction_vs_no_exchange is not None:
             assert -1e-9 <= p.reduction_vs_no_exchange <= 1.0
+
+
+def test_actual_exchange_dates_set_the_last_exchange_and_the_model() -> None:
+    # Exchange 3 was held two days: the last one is on the 20th, not the planned 18th.
+    done = tuple(dt.date(2026, 3, d) for d in (10, 12, 16, 18, 20))
+    dose = dt.date(2026, 3, 6)
+    actual = dmt_advice("natalizumab", last_dose_date=dose, course=Course(START, 5, 1.0, done))
+    planned = dmt_advice("natalizumab", last_dose_date=dose, course=COURSE)
+    assert (str(actual.last_exchange_date), str(planned.last_exchange_date)) == (
+        "2026-03-20",
+        "2026-03-18",
+    )
+    assert actual.prediction.level_end_with_course != planned.prediction.level_end_with_course

@@ -289,3 +289,40 @@ def test_potassium_is_stored_in_mmol_per_litre_only(world) -> None:  # type: ign
     with pytest.raises(InputError) as err:
         _lab(world, pid, "potassium", 16, "mg/dL", now)
     assert err.value.field == "unit"
+
+
+# --- DMT hand-back timed from the exchanges actually done --------------------------------
+
+
+def test_handback_timing_runs_from_the_last_completed_exchange(world) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from plexms.services import outcomes, sessions
+    from plexms.services.schemas.clinical import HandBackIn, SessionRecordIn
+
+    pid = world.patient().id
+    sheets = _course(world, pid)
+    _done(world, sheets[0])
+    late = sheets[1].planned_start + dt.timedelta(days=3)  # held, done three days later
+    sessions.record_session(
+        world.ctx("nurse"),
+        sheets[1].id,
+        SessionRecordIn(status="done", actual_start=late, plasma_removed_ml=2500),
+        sheets[1].version,
+    )
+    planned = {"start_date": "2026-11-30", "exchanges": 5}
+    out = outcomes.record_handback(
+        world.ctx("physician"),
+        pid,
+        HandBackIn(
+            course_id=sheets[0].course_id,
+            planned_dmt="Natalizumab",
+            request={"dmt": "natalizumab", "last_dose_date": "2026-11-25", "course": planned},
+        ),
+    )
+    zone = ZoneInfo("America/Los_Angeles")
+    days = [sheets[0].planned_start.astimezone(zone).date(), late.astimezone(zone).date()]
+    assert out.inputs["course"]["exchange_dates"] == [d.isoformat() for d in days]
+    assert out.inputs["course"]["exchanges"] == 2
+    assert out.result["last_exchange_date"] == days[-1].isoformat()
+    assert out.rule_version.startswith("dmt:")

@@ -207,11 +207,13 @@ DMTS: dict[str, Dmt] = {
 
 @dataclass(frozen=True)
 class Course:
-    """The TPE course: first exchange date, number of exchanges, plasma volumes each."""
+    """The TPE course: first exchange date, number of exchanges, plasma volumes each; and the
+    dates the exchanges were actually done (a course under way or over), when known."""
 
     start_date: dt.date
     exchanges: int
     plasma_volumes_per_exchange: float
+    exchange_dates: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,13 +280,18 @@ def dmt_advice(
     """Class, TPE removal and timing advice for DMT ``key``, quantified for antibody drugs
     with kinetic parameters (Ibrahim 2007; Puisset 2013; Khatri 2009; REVERBERI_2007 model).
 
-    Exchanges fall every ``policy.schedule.interval_days`` from ``course.start_date`` at the
+    Exchanges fall on ``course.exchange_dates`` when given (the sessions actually done),
+    otherwise every ``policy.schedule.interval_days`` from ``course.start_date``, at the
     centre's default start time; a date-only dose is taken to end at 12:00.
 
     >>> course = Course(dt.date(2026, 3, 10), 5, 1.0)
     >>> a = dmt_advice("natalizumab", last_dose_date=dt.date(2026, 3, 6), course=course)
     >>> a.prediction.dose_fraction_removed > 0.5, str(a.last_exchange_date)
     (True, '2026-03-18')
+    >>> done = [dt.date(2026, 3, d) for d in (10, 12, 15)]
+    >>> course = Course(dt.date(2026, 3, 10), 3, 1.0, tuple(done))
+    >>> str(dmt_advice("natalizumab", course=course).last_exchange_date)
+    '2026-03-15'
     """
     policy = policy or CentrePolicy()
     if key not in DMTS:
@@ -302,7 +309,8 @@ def dmt_advice(
     if course is not None:
         _check_course(course)
         step = dt.timedelta(days=policy.schedule.interval_days)
-        dates = [course.start_date + i * step for i in range(course.exchanges)]
+        planned = [course.start_date + i * step for i in range(course.exchanges)]
+        dates = sorted(course.exchange_dates) or planned
     last = dates[-1] if dates else None
     if not antibody:
         note = f"not modelled: TPE is not expected to remove {dmt.label} meaningfully"
@@ -329,6 +337,12 @@ def dmt_advice(
 def _check_course(course: Course) -> None:
     if isinstance(course.exchanges, bool) or not 1 <= course.exchanges <= 20:
         raise InputError("course.exchanges", f"{course.exchanges!r} out of range", allowed="1-20")
+    if course.exchange_dates and len(course.exchange_dates) != course.exchanges:
+        raise InputError(
+            "course.exchange_dates",
+            f"{len(course.exchange_dates)} date(s) for {course.exchanges} exchange(s)",
+            allowed="one date per exchange",
+        )
     if not 0.1 <= course.plasma_volumes_per_exchange <= 3.0:
         raise InputError(
             "course.plasma_volumes_per_exchange",

@@ -8,6 +8,7 @@ import binascii
 import datetime as dt
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -293,19 +294,57 @@ def list_outcomes(ctx: ServiceContext, patient_id: int) -> list[OutcomeOut]:
         return out
 
 
+def _with_done_exchanges(
+    session: Session, centre: Centre, course_id: int | None, request: dict[str, Any]
+) -> dict[str, Any]:
+    """The calc dmt request with the course as done: the dates of its completed exchanges
+    (centre-local), so the timing runs from the actual last exchange, not the plan."""
+    course_in = request.get("course")
+    if course_id is None or (isinstance(course_in, dict) and "exchange_dates" in course_in):
+        return request
+    starts = session.execute(
+        select(ExchangeSession.actual_start)
+        .where(
+            ExchangeSession.course_id == course_id,
+            ExchangeSession.status == "done",
+            ExchangeSession.actual_start.is_not(None),
+            ExchangeSession.deleted_at.is_(None),
+        )
+        .order_by(ExchangeSession.actual_start)
+    ).scalars()
+    zone = ZoneInfo(centre.time_zone)
+    dates = [s.astimezone(zone).date().isoformat() for s in starts if s is not None]
+    if not dates:
+        return request  # nothing done yet: the calculator plans from the request's course
+    course = session.get_one(Course, course_id)
+    given = course_in if isinstance(course_in, dict) else {}
+    return request | {
+        "course": {
+            "plasma_volumes_per_exchange": course.plasma_volumes_per_exchange,
+            **given,
+            "start_date": dates[0],
+            "exchanges": len(dates),
+            "exchange_dates": dates,
+        }
+    }
+
+
 @use_case(Permission.HANDBACK_WRITE)
 def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> HandBackOut:
-    """The hand-back plan (DMT and timing; the DMT calculator when it exists)."""
+    """The hand-back plan: DMT and timing by calc dmt, against the course's completed
+    exchanges (their actual dates) when the course is given."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         _check_course(session, ctx, data.course_id, patient.id)
         result: dict[str, Any] = {}
         version = "entered"
         earliest = data.earliest_dose_date
-        if data.request is not None:
+        inputs = data.request
+        if inputs is not None:
             name = available("dmt", "handback") or "dmt"
-            policy = load_policy(session.get_one(Centre, patient.centre_id))
-            result = compute(name, data.request, policy, "request")
+            centre = session.get_one(Centre, patient.centre_id)
+            inputs = _with_done_exchanges(session, centre, data.course_id, inputs)
+            result = compute(name, inputs, load_policy(centre), "request")
             version = rule_version(name, result)
         row = new(
             ctx,
@@ -316,7 +355,7 @@ def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> H
             planned_dmt=data.planned_dmt,
             earliest_dose_date=earliest,
             plan=data.plan,
-            inputs=data.request or {},
+            inputs=inputs or {},
             result=result,
             rule_version=version,
         )

@@ -38,13 +38,17 @@ DmtKey = Literal[
 
 
 class CourseIn(BaseModel):
-    """The TPE course: exchanges every ``interval_days`` of the centre from ``start_date``."""
+    """The TPE course: exchanges on ``exchange_dates`` (the sessions done) when given, else
+    every ``interval_days`` of the centre from ``start_date``."""
 
     model_config = ConfigDict(extra="forbid")
 
     start_date: Date
     exchanges: Count = Field(ge=1, le=20)
     plasma_volumes_per_exchange: Number = Field(default=1.0, ge=0.1, le=3.0)
+    exchange_dates: list[Date] | None = Field(
+        default=None, max_length=20, description="one per exchange: the dates actually done"
+    )
 
 
 class DmtRequest(BaseModel):
@@ -59,7 +63,10 @@ class DmtRequest(BaseModel):
 
 def compute(request: DmtRequest, policy: CentrePolicy) -> dict[str, Any]:
     """Answer one ``calc dmt`` request."""
-    course = Course(**request.course.model_dump()) if request.course else None
+    course = None
+    if request.course is not None:
+        given = request.course.model_dump()
+        course = Course(**given | {"exchange_dates": tuple(given["exchange_dates"] or ())})
     return dmt_advice(
         request.dmt, last_dose_date=request.last_dose_date, course=course, policy=policy
     ).to_dict()
@@ -72,7 +79,8 @@ CALCULATOR = Calculator(
     compute=compute,
     help=(
         'Request: {"dmt": "natalizumab", "last_dose_date": "2026-03-06", "course": '
-        '{"start_date": "2026-03-10", "exchanges": 5, "plasma_volumes_per_exchange": 1.0}}. '
+        '{"start_date": "2026-03-10", "exchanges": 5, "plasma_volumes_per_exchange": 1.0, '
+        '"exchange_dates": ["2026-03-10", ...] (optional: the dates actually done)}}. '
         "last_dose_date and course may be left out (general advice only). Answer: dmt, label, "
         "class, kind, route, removed_by_tpe (yes, no, uncertain), basis, timing, advice "
         "[{rule, text, source}], last_exchange_date, prediction {modelled, note, "
