@@ -406,6 +406,12 @@ def test_not_due_to_ms_is_reported_and_not_counted() -> None:
     assert "Sensory not due to MS" in result.explanation
 
 
+def test_not_due_to_ms_wins_over_not_assessable() -> None:
+    result = score_edss(_fs(cerebellar=None), ambulation_score=0, not_due_to_ms=["cerebellar"])
+    assert result.not_counted == (Exclusion("cerebellar", "not_due_to_ms"),)
+    assert not result.uncertain
+
+
 def test_not_due_to_ms_names_are_checked() -> None:
     with pytest.raises(InputError) as caught:
         score_edss(_fs(), ambulation_score=0, not_due_to_ms=["vision"])

@@ -490,7 +490,9 @@ def _convert_all(
             else:
                 converted[name] = table[grade]
         elif grade is None:
-            excluded.append(Exclusion(name, "not_assessable"))
+            # Not due to MS wins: the FS is then left out for a known reason, not unknown.
+            due_elsewhere = not_due_to_ms and name in not_due_to_ms
+            excluded.append(Exclusion(name, "not_due_to_ms" if due_elsewhere else "not_assessable"))
             converted[name] = None
         else:
             raise InputError(
