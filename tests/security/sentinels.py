@@ -1,0 +1,96 @@
+"""A centre-A record whose every text is a sentinel: any response, log line or export that
+contains one of these strings leaked patient data."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+SENTINELS = {
+    "mrn": "SNTMRN4417",
+    "family_name": "Qzxsentinelfam",
+    "given_name": "Qzxsentinelgiv",
+    "phone": "555-0143",
+    "email": "qzx.sentinel@example.org",
+    "notes": "qzx-sentinel-notes",
+    "referring_neurologist": "Dr Qzxneuro",
+    "episode": "qzx-sentinel-episode",
+    "referral": "qzx-sentinel-referral",
+    "referrer": "Dr Qzxreferrer",
+    "document_title": "Qzx sentinel letter",
+    "document": "qzx-sentinel-document",
+    "assessment": "qzx-sentinel-assessment",
+}
+# Strings too common to search for (e.g. the phone is short): checked only where exact.
+SEARCHED = tuple(v for k, v in SENTINELS.items() if k != "phone")
+
+
+def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
+    """The record, through the services; ids by path parameter name."""
+    from plexms.services import courses, outcomes, patients, referrals
+    from plexms.services.schemas import EpisodeIn, MeasurementIn, PatientIn, ReferralIn
+    from plexms.services.schemas.clinical import AssessmentIn, CoursePlanIn, DocumentIn
+
+    s = SENTINELS
+    ctx = world.ctx("physician", centre)
+    patient = patients.create_patient(
+        ctx,
+        PatientIn(
+            mrn=s["mrn"],
+            family_name=s["family_name"],
+            given_name=s["given_name"],
+            birth_date=dt.date(1979, 3, 9),
+            sex="female",
+            phone=s["phone"],
+            email=s["email"],
+            notes=s["notes"],
+            referring_neurologist=s["referring_neurologist"],
+        ),
+    )
+    pid = patient.id
+    patients.add_measurement(
+        ctx, pid, MeasurementIn(measured_at=ctx.now, height_cm=170, weight_kg=70, hematocrit=0.41)
+    )
+    episode = patients.add_episode(
+        ctx,
+        pid,
+        EpisodeIn(
+            onset_date=dt.date(2026, 11, 1), presentation="relapse", description=s["episode"]
+        ),
+    )
+    referral = referrals.submit_referral(
+        ctx, ReferralIn(patient_id=pid, reason=s["referral"], referrer_name=s["referrer"])
+    )
+    assessment = courses.assess_eligibility(
+        ctx, pid, AssessmentIn(episode_id=episode.id, notes=s["assessment"])
+    )
+    course = courses.plan_course(
+        ctx, pid, CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"})
+    )
+    session = courses.list_course_sessions(ctx, course.id)[0]
+    document = outcomes.add_document(
+        ctx,
+        pid,
+        DocumentIn(
+            kind="letter",
+            title=s["document_title"],
+            media_type="text/plain",
+            content_base64=base64.b64encode(s["document"].encode()).decode(),
+        ),
+    )
+    return {
+        "patient_id": pid,
+        "episode_id": episode.id,
+        "referral_id": referral.id,
+        "assessment_id": assessment.id,
+        "course_id": course.id,
+        "session_id": session.id,
+        "document_id": document.id,
+        "user_id": world.users[(centre, "viewer")],
+    }
+
+
+def leaks(text: str) -> list[str]:
+    """The sentinels found in ``text``."""
+    return [v for v in SEARCHED if v in text]
