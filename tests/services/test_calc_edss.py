@@ -154,6 +154,18 @@ def test_request_must_be_an_object() -> None:
     assert _error("edss")["field"] == "request"
 
 
+def test_single_answers_can_be_changed_safely() -> None:
+    request = {"fs": {**FS, "cerebellar": None}, "ambulation_score": 0}
+    first = _ok(request)
+    first["not_counted"].append("changed")
+    first["not_counted"][0]["fs"] = "changed"
+    first["edss_range"].append(0)
+    first["sources"].clear()
+    again = _ok(request)
+    assert again["not_counted"] == [{"fs": "cerebellar", "reason": "not_assessable"}]
+    assert len(again["edss_range"]) == 2 and again["sources"]
+
+
 def test_batch_answers_in_order_with_errors_in_place() -> None:
     batch = [
         {"fs": FS, "ambulation_score": 2},

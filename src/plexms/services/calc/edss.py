@@ -166,7 +166,12 @@ def compute(request: EdssRequest, policy: CentrePolicy) -> dict[str, Any]:
         not_due_to_ms=request.not_due_to_ms,
         options=_options(request),
     )
-    return result_dict(result)
+    body = result_dict(result)
+    # One answer may be kept and changed by its caller: give it containers of its own.
+    body["not_counted"] = [dict(item) for item in body["not_counted"]]
+    body["edss_range"] = list(body["edss_range"])
+    body["sources"] = list(body["sources"])
+    return body
 
 
 def _walk(walk: WalkingInput) -> Walk:
