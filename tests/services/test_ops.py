@@ -63,6 +63,22 @@ def test_demo_seed(db, settings) -> None:
         demo.seed(ctx, None)
 
 
+def test_demo_seed_is_all_or_nothing(db, settings) -> None:
+    from plexms.core.errors import InputError
+    from plexms.store.models import AuditEvent, Centre
+
+    ctx = ServiceContext(db=db, actor=SYSTEM, settings=settings)
+    # the centre is created, then the first user fails (password too short): nothing stays
+    with pytest.raises(InputError, match="password"):
+        demo.seed(ctx, "short")
+    with db.read() as s:
+        assert s.execute(select(func.count()).select_from(Centre)).scalar_one() == 0
+        assert s.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 0
+        assert audit_chain.verify(s).ok
+    assert not demo.is_seeded(ctx)
+    assert demo.seed(ctx, "long-enough-password").patients == 12
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Run ``plexms`` commands in process (typer's runner) against ``PLEXMS_DATABASE_URL``."""

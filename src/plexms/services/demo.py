@@ -8,6 +8,7 @@ names are synthetic.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import secrets
 from dataclasses import dataclass
@@ -87,7 +88,13 @@ def is_seeded(ctx: ServiceContext) -> bool:
 
 
 def seed(ctx: ServiceContext, password: str | None = None) -> DemoResult:
-    """Seed the demo centre, users (one per role) and twelve synthetic patients."""
+    """Seed the demo centre, users (one per role) and twelve synthetic patients, all in one
+    transaction: a failure part way leaves the database empty, so a re-run works."""
+    with ctx.db.transaction() as db:
+        return _seed(dataclasses.replace(ctx, db=db), password)
+
+
+def _seed(ctx: ServiceContext, password: str | None) -> DemoResult:
     if is_seeded(ctx):
         raise InputError("database", "is not empty: the demo seeds an empty database only")
     generated = not password

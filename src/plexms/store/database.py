@@ -82,6 +82,13 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """One write transaction shared by every ``read()``/``write()`` of the Database it
+        yields (each ``write()`` a savepoint): all of it is committed at the end, or none."""
+        with self.write() as session:
+            yield _Bound(self, session)
+
     def ping(self) -> None:
         """Raise if the database cannot answer ``SELECT 1``."""
         with self.engine.connect() as conn:
@@ -89,6 +96,33 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _Bound(Database):
+    """A view of ``db`` whose transactions all run inside ``session``'s (see transaction)."""
+
+    def __init__(self, db: Database, session: Session) -> None:  # no engine of its own
+        self.url, self.dialect, self.engine = db.url, db.dialect, db.engine
+        self._reader, self._writer = db._reader, db._writer
+        self._session = session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        yield self._session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        savepoint = self._session.begin_nested()
+        try:
+            yield self._session
+            self._session.flush()
+            savepoint.commit()
+        except BaseException:
+            savepoint.rollback()
+            raise
+
+    def dispose(self) -> None:  # the outer Database owns the engine
+        return None
 
 
 def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
