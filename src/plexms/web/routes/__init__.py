@@ -14,6 +14,7 @@ from plexms.web.routes import (
     pages,
     planner,
     referrals,
+    registry,
     scores,
     session_sheet,
 )
@@ -32,4 +33,5 @@ ROUTERS: list[APIRouter] = [
     session_sheet.router,
     outcome.router,
     handback.router,
+    registry.router,
 ]
