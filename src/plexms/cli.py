@@ -527,6 +527,31 @@ def users_create(
     emit_json(user.model_dump(mode="json"))
 
 
+@users_app.command("set-password")
+def users_set_password(
+    username: Annotated[str, typer.Argument(help="The user's login name.")],
+) -> None:
+    """Set a user's password (read from the first line of stdin, >= 12 characters); unlocks
+    the account and ends all its sessions and API tokens."""
+    from plexms.core.errors import InputError
+    from plexms.services import users
+    from plexms.services.calc import error_body
+    from plexms.services.errors import ServiceError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    ctx = _ops_context()
+    try:
+        user = users.set_password(ctx, username, password)
+    except InputError as exc:
+        emit_json(error_body(exc))
+        raise typer.Exit(EXIT_INPUT) from None
+    except ServiceError as exc:
+        _fail_input(exc.field or "username", exc.detail)
+    finally:
+        ctx.db.dispose()
+    emit_json(user.model_dump(mode="json"))
+
+
 @app.command("demo")
 def demo_command(
     registry: Annotated[

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "default_data_dir", "get_settings"]
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=24 * 7)
     api_token_days: int = Field(default=90, ge=1, le=3650)
     demo_password: str | None = None
+    # Bearer token Prometheus must send for /metrics (PLEXMS_METRICS_TOKEN); unset: open.
+    metrics_token: SecretStr | None = None
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     log_level: str = "INFO"
     log_json: bool = True

@@ -96,3 +96,40 @@ def test_api_token_outlives_idle_timeout(world) -> None:
         db=world.db, actor=None, now=api.expires_at - dt.timedelta(days=1), settings=world.settings
     )
     assert auth.authenticate(later, api.token).role == "physician"
+
+
+def test_admin_sets_a_password_unlocks_and_ends_every_session(world) -> None:
+    nurse = world.users[("a", "nurse")]
+    token = world.tokens[("a", "nurse")]
+    with world.db.write() as s:
+        s.get_one(User, nurse).locked_until = T0 + dt.timedelta(hours=1)
+    users.set_password(world.ctx("admin"), nurse, "a-brand-new-password")
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(_ctx(world), token)
+    assert auth.login(_ctx(world), "nurse-a", "a-brand-new-password").role == "nurse"
+    with pytest.raises(InputError):
+        users.set_password(world.ctx("admin"), "nurse-a", "short")
+    from plexms.services.errors import NotFound, PermissionDenied
+
+    with pytest.raises(NotFound):  # another centre's user is not there
+        users.set_password(world.ctx("admin"), "nurse-b", "a-brand-new-password")
+    with pytest.raises(PermissionDenied):
+        users.set_password(world.ctx("physician"), "nurse-a", "a-brand-new-password")
+
+
+def test_api_tokens_listed_and_revoked(world) -> None:
+    from plexms.services.errors import NotFound
+
+    nurse, admin, other = world.ctx("nurse"), world.ctx("admin"), world.ctx("admin", "b")
+    made = auth.create_api_token(nurse, "script")
+    listed = auth.list_api_tokens(nurse)
+    assert [t.name for t in listed] == ["script"] and "token" not in listed[0].model_dump()
+    assert auth.authenticate(_ctx(world, nurse.now), made.token).username == "nurse-a"
+    with pytest.raises(NotFound):  # not the other centre's admin
+        auth.revoke_api_token(other, listed[0].id)
+    with pytest.raises(NotFound):  # not another user's (non-admin)
+        auth.revoke_api_token(world.ctx("physician"), listed[0].id)
+    assert auth.revoke_api_token(admin, listed[0].id).revoked_at is not None
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(_ctx(world, nurse.now), made.token)
+    assert auth.list_api_tokens(nurse)[0].revoked_at is not None

@@ -113,6 +113,12 @@ def test_cli_operations(cli, db_url: str, tmp_path: Path) -> None:
     assert made.exit_code == 0 and json.loads(made.stdout)["role"] == "nurse"
     short = cli(["users", "create", "extra2", "--role", "nurse"], db_url, "short\n")
     assert short.exit_code == 2 and json.loads(short.stdout)["error"]["field"] == "password"
+    reset = cli(["users", "set-password", "extra"], db_url, "another-long-password\n")
+    assert reset.exit_code == 0 and json.loads(reset.stdout)["username"] == "extra"
+    too_short = cli(["users", "set-password", "extra"], db_url, "short\n")
+    assert json.loads(too_short.stdout)["error"]["field"] == "password"
+    nobody = cli(["users", "set-password", "nobody"], db_url, "another-long-password\n")
+    assert too_short.exit_code == nobody.exit_code == 2
     verify = cli(["audit", "verify"], db_url)
     assert verify.exit_code == 0 and json.loads(verify.stdout)["ok"]
     backup = cli(["backup", str(tmp_path / "b.dump")], db_url)

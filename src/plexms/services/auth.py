@@ -23,9 +23,9 @@ from plexms.core.errors import InputError
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import Actor, ServiceContext
-from plexms.services.errors import Unauthenticated
+from plexms.services.errors import NotFound, Unauthenticated
 from plexms.services.permissions import Permission
-from plexms.services.schemas.admin import TokenOut
+from plexms.services.schemas.admin import ApiTokenOut, TokenOut
 from plexms.settings import Settings
 from plexms.store.models import AuthToken, User
 
@@ -36,9 +36,11 @@ __all__ = [
     "change_password",
     "create_api_token",
     "hash_password",
+    "list_api_tokens",
     "login",
     "logout",
     "password_hasher",
+    "revoke_api_token",
     "token_digest",
     "validate_password",
 ]
@@ -283,3 +285,44 @@ def change_password(ctx: ServiceContext, current_password: str, new_password: st
         )
     if not ok:
         raise InputError("current_password", "is not your current password")
+
+
+@use_case(Permission.AUTHENTICATED)
+def list_api_tokens(ctx: ServiceContext) -> list[ApiTokenOut]:
+    """Your API tokens (live and ended), newest first; never their secrets."""
+    assert ctx.actor is not None and ctx.actor.user_id is not None  # noqa: S101 - use_case checked
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(AuthToken)
+            .where(AuthToken.user_id == ctx.actor.user_id, AuthToken.kind == "api")
+            .order_by(AuthToken.created_at.desc(), AuthToken.id.desc())
+        ).scalars()
+        return [ApiTokenOut.model_validate(r) for r in rows]
+
+
+@use_case(Permission.AUTHENTICATED)
+def revoke_api_token(ctx: ServiceContext, token_id: int) -> ApiTokenOut:
+    """Revoke one of your API tokens (an admin: any API token of the centre's users)."""
+    assert ctx.actor is not None and ctx.actor.user_id is not None  # noqa: S101 - use_case checked
+    with ctx.db.write() as session:
+        found = session.execute(
+            select(AuthToken, User)
+            .join(User, User.id == AuthToken.user_id)
+            .where(AuthToken.id == token_id, AuthToken.kind == "api")
+        ).one_or_none()
+        mine = found is not None and found[0].user_id == ctx.actor.user_id
+        admin = found is not None and ctx.actor.role == "admin"
+        if found is None or not (mine or (admin and found[1].centre_id == ctx.centre_id)):
+            raise NotFound(f"no API token {token_id}", field="token_id")
+        row = found[0]
+        if row.revoked_at is None:
+            row.revoked_at = ctx.now
+        audit.record(
+            session,
+            ctx,
+            "revoke",
+            entity="api_token",
+            entity_id=row.id,
+            detail={"user_id": row.user_id},
+        )
+        return ApiTokenOut.model_validate(row)

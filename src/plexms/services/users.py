@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 
 from plexms.services import audit
 from plexms.services._usecase import use_case
-from plexms.services.auth import hash_password
+from plexms.services.auth import hash_password, validate_password
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict, NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas.admin import UserIn, UserOut
 from plexms.store.models import AuthToken, Centre, User
 
-__all__ = ["create_user", "list_users", "set_user_active", "unlock_user"]
+__all__ = ["create_user", "list_users", "set_password", "set_user_active", "unlock_user"]
 
 
 def _centre_id(ctx: ServiceContext, centre_code: str | None) -> int:
@@ -117,3 +117,32 @@ def unlock_user(ctx: ServiceContext, user_id: int) -> UserOut:
             session, ctx, "update", entity="user", entity_id=user.id, detail={"unlocked": True}
         )
         return UserOut.model_validate(user)
+
+
+@use_case(Permission.USERS_MANAGE)
+def set_password(ctx: ServiceContext, user: int | str, new_password: str) -> UserOut:
+    """An administrator sets a user's password (by id or username): the account is unlocked
+    and every session and API token of the user ends. The password is never audited."""
+    validate_password(ctx.settings, new_password)
+    password_hash = hash_password(ctx.settings, new_password)
+    with ctx.db.write() as session:
+        if isinstance(user, str):
+            found = session.execute(select(User.id).where(User.username == user.lower())).first()
+            if found is None:
+                raise NotFound(f"no user {user!r}", field="username")
+            user = int(found[0])
+        row = _user(ctx, session, user)
+        row.password_hash = password_hash
+        row.password_changed_at = ctx.now
+        row.locked_until = None
+        row.failed_logins = 0
+        row.failure_window_start = None
+        session.execute(
+            update(AuthToken)
+            .where(AuthToken.user_id == row.id, AuthToken.revoked_at.is_(None))
+            .values(revoked_at=ctx.now)
+        )
+        audit.record(
+            session, ctx, "password_reset", entity="user", entity_id=row.id, centre_id=row.centre_id
+        )
+        return UserOut.model_validate(row)

@@ -11,7 +11,14 @@ from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_versi
 from plexms.services import audit_log, centres, users
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.schemas.admin import AuditEventOut, CentreOut, CentreUpdate, UserIn, UserOut
+from plexms.services.schemas.admin import (
+    AuditEventOut,
+    CentreOut,
+    CentreUpdate,
+    PasswordResetIn,
+    UserIn,
+    UserOut,
+)
 from plexms.services.schemas.common import Page
 
 router = APIRouter(prefix="/api", tags=["admin"])
@@ -52,6 +59,12 @@ def set_active(ctx: Users, user_id: PathId, body: ActiveIn) -> UserOut:
 @router.post("/users/{user_id}/unlock", response_model=UserOut)
 def unlock(ctx: Users, user_id: PathId) -> UserOut:
     return users.unlock_user(ctx, user_id)
+
+
+@router.put("/users/{user_id}/password", response_model=UserOut)
+def set_password(ctx: Users, user_id: PathId, body: PasswordResetIn) -> UserOut:
+    """Set a user's password (admin): unlocks the account and ends all its sessions/tokens."""
+    return users.set_password(ctx, user_id, body.new_password)
 
 
 @router.get("/centre", response_model=CentreOut)

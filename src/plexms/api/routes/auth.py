@@ -7,11 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from plexms.api.deps import requires
+from plexms.api.deps import PathId, requires
 from plexms.services import auth
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.schemas.admin import LoginIn, PasswordChangeIn, TokenIn, TokenOut
+from plexms.services.schemas.admin import (
+    ApiTokenOut,
+    LoginIn,
+    PasswordChangeIn,
+    TokenIn,
+    TokenOut,
+)
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 Public = Annotated[ServiceContext, requires(Permission.PUBLIC)]
@@ -77,6 +83,18 @@ def create_token(ctx: Signed, body: TokenIn, response: Response) -> TokenOut:
     """An API token for scripts (shown once)."""
     response.headers["Cache-Control"] = "no-store"
     return auth.create_api_token(ctx, body.name)
+
+
+@router.get("/tokens", response_model=list[ApiTokenOut])
+def list_tokens(ctx: Signed) -> list[ApiTokenOut]:
+    """Your API tokens (live and revoked or expired), never their secrets."""
+    return auth.list_api_tokens(ctx)
+
+
+@router.delete("/tokens/{token_id}", response_model=ApiTokenOut)
+def revoke_token(ctx: Signed, token_id: PathId) -> ApiTokenOut:
+    """Revoke one of your API tokens (an admin: any API token of the centre's users)."""
+    return auth.revoke_api_token(ctx, token_id)
 
 
 @router.post("/password", status_code=204)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
@@ -12,6 +13,7 @@ from plexms import __version__
 from plexms.api.deps import requires
 from plexms.services import ops
 from plexms.services.context import ServiceContext
+from plexms.services.errors import Unauthenticated
 from plexms.services.permissions import Permission
 
 router = APIRouter(tags=["system"])
@@ -41,6 +43,13 @@ def health(ctx: Public, response: Response) -> Health:
 
 @router.get("/metrics", response_class=Response, include_in_schema=False)
 def metrics(ctx: Public, request: Request) -> Response:
-    """Prometheus text exposition of request counts and latencies."""
+    """Prometheus text exposition of request counts and latencies; when
+    ``PLEXMS_METRICS_TOKEN`` is set, only for ``Authorization: Bearer <that token>``."""
+    expected = ctx.settings.metrics_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        secret = expected.get_secret_value().encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), secret):
+            raise Unauthenticated("the metrics token is needed (Authorization: Bearer ...)")
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

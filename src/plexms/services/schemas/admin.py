@@ -10,12 +10,14 @@ from pydantic import Field, StringConstraints
 from plexms.services.schemas.common import In, Name, Out, ShortText
 
 __all__ = [
+    "ApiTokenOut",
     "AuditEventOut",
     "CentreIn",
     "CentreOut",
     "CentreUpdate",
     "LoginIn",
     "PasswordChangeIn",
+    "PasswordResetIn",
     "TokenIn",
     "TokenOut",
     "UserIn",
@@ -41,6 +43,24 @@ class PasswordChangeIn(In):
 
 class TokenIn(In):
     name: ShortText = "api"
+
+
+class PasswordResetIn(In):
+    """An administrator sets a user's password (>= 12 characters)."""
+
+    new_password: Password
+
+
+class ApiTokenOut(Out):
+    """An API token (never its secret: only the SHA-256 of it is stored)."""
+
+    id: int
+    user_id: int
+    name: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
 
 
 class TokenOut(Out):
