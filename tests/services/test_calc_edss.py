@@ -186,7 +186,7 @@ def test_batch_answers_in_order_with_errors_in_place() -> None:
 def test_schema_documents_the_grades() -> None:
     schema = CALCULATOR.request_model.model_json_schema()
     text = json.dumps(schema)
-    assert '"maximum": 6' in text and '"const": "X"' in text
+    assert '"maximum": 6' in text and '"enum": ["X", "x"]' in text
 
 
 # --- the batch path answers exactly as run_one does ---------------------------------------

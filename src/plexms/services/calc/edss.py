@@ -5,7 +5,16 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, NotRequired, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
@@ -64,7 +73,7 @@ def _grade(top: int) -> Any:
         "anyOf": [
             {"type": "integer", "minimum": 0, "maximum": top},
             {"type": "null"},
-            {"const": "X"},
+            {"enum": ["X", "x"]},
         ],
         "description": f"Raw grade 0-{top}; null or 'X' when not assessable.",
     }
@@ -99,13 +108,19 @@ class WalkingInput(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     aid: NotRequired[WalkingAid]
-    distance_m: NotRequired[Annotated[float | None, Field(ge=0, le=_MAX_DISTANCE_M)]]
-    restricted: NotRequired[bool]
+    distance_m: NotRequired[Annotated[StrictFloat | None, Field(ge=0, le=_MAX_DISTANCE_M)]]
+    restricted: NotRequired[StrictBool]
 
 
 def _as_list(value: Any) -> Any:
     # One walk or several: errors then name the walk as walking.0, walking.1, ...
     return [value] if isinstance(value, dict) else value
+
+
+def _one_or_many(schema: dict[str, Any]) -> None:
+    # The schema says what _as_list accepts: one walk object, or a list of them.
+    array = next(option for option in schema["anyOf"] if option.get("type") == "array")
+    schema["anyOf"].insert(0, dict(array["items"]))
 
 
 class EdssRequest(BaseModel):
@@ -114,19 +129,23 @@ class EdssRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     fs: FunctionalSystems
-    ambulation_score: int | None = Field(default=None, ge=0, le=16)
+    ambulation_score: StrictInt | None = Field(default=None, ge=0, le=16)
     walking: Annotated[list[WalkingInput], BeforeValidator(_as_list)] | None = Field(
-        default=None, description="One walk, or a list of walks (the best one is scored)."
+        default=None,
+        description="One walk, or a list of walks (the best one is scored).",
+        json_schema_extra=_one_or_many,
     )
     not_due_to_ms: list[FsName] = Field(
         default_factory=list, description="FS scored but not due to MS: reported, not counted."
     )
     variant: Literal["neurostatus", "kurtzke_1983"] = "neurostatus"
-    cerebral_grade_1_counts: bool | None = Field(
+    cerebral_grade_1_counts: StrictBool | None = Field(
         default=None, description="Overrides the variant: true (Neurostatus), false (Kurtzke)."
     )
-    ambulation_score_1_minimum: float | None = Field(
-        default=None, description="Overrides the variant: 2.0 (Neurostatus) or 4.0."
+    ambulation_score_1_minimum: StrictFloat | None = Field(
+        default=None,
+        description="Overrides the variant: 2.0 (Neurostatus) or 4.0.",
+        json_schema_extra={"enum": [2.0, 4.0, None]},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from plexms.core.policy import CentrePolicy
 from plexms.core.response import (
@@ -28,8 +28,8 @@ class EyesLogmar(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    right: float | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
-    left: float | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
+    right: StrictFloat | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
+    left: StrictFloat | None = Field(default=None, ge=_LOGMAR_MIN, le=3.0)
 
 
 class AssessmentInput(BaseModel):
@@ -37,7 +37,7 @@ class AssessmentInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    edss: float | None = Field(default=None, ge=0, le=10)
+    edss: StrictFloat | None = Field(default=None, ge=0, le=10)
     logmar: EyesLogmar | None = None
 
 
@@ -46,7 +46,7 @@ class PreRelapse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    edss: float = Field(ge=0, le=10)
+    edss: StrictFloat = Field(ge=0, le=10)
 
 
 class ResponseRequest(BaseModel):
