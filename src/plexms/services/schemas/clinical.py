@@ -18,6 +18,7 @@ __all__ = [
     "AcuityIn",
     "AdverseEventIn",
     "AdverseEventOut",
+    "AdverseEventUpdate",
     "AssessmentIn",
     "AssessmentOut",
     "CourseOut",
@@ -202,6 +203,16 @@ class AdverseEventIn(In):
     action: Text = ""
     outcome: Text = ""
     notes: Text = ""
+
+
+class AdverseEventUpdate(In):
+    """What may change as an adverse event evolves (fields left out stay as they are)."""
+
+    severity: Literal["mild", "moderate", "severe", "death"] | None = None
+    procedure_interrupted: bool | None = None
+    action: Text | None = None
+    outcome: Text | None = None
+    notes: Text | None = None
 
 
 class AdverseEventOut(Stamped):

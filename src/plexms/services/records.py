@@ -1,0 +1,102 @@
+"""Corrections to clinical records after the fact: soft delete (the row answers 410 afterwards
+and is kept with its history) of courses, sessions, outcome visits and adverse events, and
+``If-Match`` updates of adverse events. Every change is versioned and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from plexms.services import audit
+from plexms.services._records import apply, changes, check_version, load, soft_delete
+from plexms.services._usecase import use_case
+from plexms.services.context import ServiceContext
+from plexms.services.permissions import Permission
+from plexms.services.schemas.clinical import AdverseEventOut, AdverseEventUpdate, OutcomeOut
+from plexms.store.models import AdverseEvent, Course, ExchangeSession, OutcomeAssessment
+
+__all__ = [
+    "DELETABLE",
+    "delete_record",
+    "get_adverse_event",
+    "get_outcome",
+    "update_adverse_event",
+]
+
+# API path segment -> (model, audit entity)
+DELETABLE: dict[str, tuple[Any, str]] = {
+    "courses": (Course, "course"),
+    "sessions": (ExchangeSession, "session"),
+    "outcomes": (OutcomeAssessment, "outcome"),
+    "adverse-events": (AdverseEvent, "adverse_event"),
+}
+
+
+@use_case(Permission.DELETE)
+def delete_record(ctx: ServiceContext, kind: str, row_id: int, expected_version: int) -> None:
+    """Soft delete one course (with its sessions), session, outcome visit or adverse event
+    (410 afterwards)."""
+    model, entity = DELETABLE[kind]
+    with ctx.db.write() as session:
+        row = load(session, ctx, model, row_id, for_update=True)
+        check_version(row, expected_version)
+        soft_delete(ctx, row)
+        if model is Course:  # its sessions go with it (off the board), kept like the course
+            for planned in session.execute(
+                select(ExchangeSession).where(
+                    ExchangeSession.course_id == row.id, ExchangeSession.deleted_at.is_(None)
+                )
+            ).scalars():
+                soft_delete(ctx, planned)
+        session.flush()
+        audit.record(
+            session, ctx, "delete", entity=entity, entity_id=row.id, patient_id=row.patient_id
+        )
+
+
+@use_case(Permission.PATIENT_READ)
+def get_outcome(ctx: ServiceContext, outcome_id: int) -> OutcomeOut:
+    with ctx.db.write() as session:
+        row = load(session, ctx, OutcomeAssessment, outcome_id)
+        audit.record(
+            session, ctx, "read", entity="outcome", entity_id=row.id, patient_id=row.patient_id
+        )
+        return OutcomeOut.model_validate(row)
+
+
+@use_case(Permission.PATIENT_READ)
+def get_adverse_event(ctx: ServiceContext, event_id: int) -> AdverseEventOut:
+    with ctx.db.write() as session:
+        row = load(session, ctx, AdverseEvent, event_id)
+        audit.record(
+            session,
+            ctx,
+            "read",
+            entity="adverse_event",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+        )
+        return AdverseEventOut.model_validate(row)
+
+
+@use_case(Permission.SESSION_RECORD)
+def update_adverse_event(
+    ctx: ServiceContext, event_id: int, data: AdverseEventUpdate, expected_version: int
+) -> AdverseEventOut:
+    """Grade, action, outcome or notes of an adverse event as it evolves (412 when stale)."""
+    with ctx.db.write() as session:
+        row = load(session, ctx, AdverseEvent, event_id, for_update=True)
+        check_version(row, expected_version)
+        changed = apply(ctx, row, changes(data))
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "update",
+            entity="adverse_event",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={"fields": changed},
+        )
+        return AdverseEventOut.model_validate(row)
