@@ -3,9 +3,11 @@
 The second implementation is table-driven and vectorised: the rule table of
 ``shared/reference/edss.md`` written out as data (highest converted grade and ranges of the
 counts per grade), applied with NumPy to all combinations at once. It shares no code with
-``plexms.core.edss``. For each ambulation score below, the production ``score_edss`` is called
-on every combination and must raise nothing, agree with the table, give only valid EDSS
-steps, and never fall when any FS rises.
+``plexms.core.edss``. The production ``score_edss`` is called on every combination, once
+with ambulation score 0 (the EDSS is then the FS step: it must never fall when any FS rises)
+and once with each of the 17 ambulation scores in turn, and on the combinations where the
+Kurtzke-literal variant differs; it must raise nothing, agree with the table (and the
+ambulation minimum) everywhere, and give only valid EDSS steps.
 """
 
 from __future__ import annotations
