@@ -149,9 +149,6 @@ class EdssRequest(BaseModel):
     )
 
 
-# The response lists source keys, not the full citations: those are in ``--help`` and in
-# plexms.core.sources, and 100,000 copies of two citation objects would double the JSON a
-# registry batch writes.
 _OPTIONS: dict[tuple[str, bool | None, float | None], EdssOptions] = {}
 
 
@@ -252,6 +249,9 @@ def _template(
         "edss_range": list(edss_range),
         "variant": _variant(cerebral_grade_1_counts, ambulation_score_1_minimum),
         "explanation": explanation,
+        # Source keys, not the full citations: those are in ``--help`` and in
+        # plexms.core.sources; 100,000 copies of two citation objects would double the JSON
+        # a registry batch writes.
         "sources": list(EDSS_SOURCES),
     }
 
