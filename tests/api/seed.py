@@ -46,4 +46,28 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
             content_base64=base64.b64encode(b"Dear colleague").decode(),
         ),
     )
-    return {"course_id": course.id, "session_id": first.id, "document_id": doc.id}
+    from plexms.services import sessions
+    from plexms.services.schemas.clinical import AdverseEventIn, OutcomeIn
+
+    outcome = outcomes.record_outcome(
+        ctx,
+        patient_id,
+        OutcomeIn(timepoint="baseline", assessed_on=dt.date(2026, 11, 29), va_right_logmar=0.3),
+    )
+    event = sessions.report_adverse_event(
+        ctx,
+        patient_id,
+        AdverseEventIn(
+            session_id=first.id,
+            event_type="hypotension",
+            severity="mild",
+            onset_at=dt.datetime(2026, 11, 30, 18, tzinfo=dt.UTC),
+        ),
+    )
+    return {
+        "course_id": course.id,
+        "session_id": first.id,
+        "document_id": doc.id,
+        "outcome_id": outcome.id,
+        "event_id": event.id,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from plexms.api.middleware import Metrics, RequestMiddleware
-from plexms.api.problems import install_problem_handlers
+from plexms.api.problems import install_problem_handlers, problem_responses
 from plexms.api.routes import admin, auth, calc, patients, system
 
 __all__ = ["install"]
@@ -14,11 +14,12 @@ __all__ = ["install"]
 def install(app: FastAPI) -> None:
     """Add the API's routes, error handlers and middleware to ``app``."""
     install_problem_handlers(app)
+    errors = problem_responses()
     for router in (system.router, auth.router, patients.router, admin.router):
-        app.include_router(router)
-    app.include_router(calc.build_router())
+        app.include_router(router, responses=errors)
+    app.include_router(calc.build_router(), responses=problem_responses(validation=False))
     for module in _optional_routers():
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors)
     app.state.metrics = Metrics()
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
 

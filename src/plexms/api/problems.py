@@ -8,15 +8,57 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plexms.core.errors import InfeasibleError, InputError
 from plexms.services.errors import ServiceError, StaleVersion
 
-__all__ = ["PROBLEM_JSON", "install_problem_handlers", "problem"]
+__all__ = ["PROBLEM_JSON", "Problem", "install_problem_handlers", "problem", "problem_responses"]
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the field at fault and the request id."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="every invalid field: {field, message}"
+    )
+
+
+_STATUSES = {
+    401: "Not signed in, or the session ended",
+    403: "The role does not allow this",
+    404: "No such record in your centre",
+    409: "Conflicts with the record's state",
+    410: "The record was deleted",
+    412: "If-Match is out of date: reload and retry",
+    422: "Invalid input: the field and the reason",
+    428: "If-Match is required",
+    503: "The database does not answer",
+}
+
+
+def problem_responses(*, validation: bool = True) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a router: every error status the API answers, as
+    problem+json (``validation=False`` leaves 422 to the route, e.g. the calc contract)."""
+    content = {PROBLEM_JSON: {"schema": Problem.model_json_schema()}}
+    return {
+        status: {"description": text, "content": content}
+        for status, text in _STATUSES.items()
+        if validation or status != 422
+    }
+
+
 _log = structlog.get_logger("plexms.api")
 
 
