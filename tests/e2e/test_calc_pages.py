@@ -6,6 +6,7 @@ import shutil
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT, SHOTS, check_a11y, shot
 
@@ -52,6 +53,6 @@ def test_edss_is_computed_live_as_grades_change(page: Any) -> None:
     ):
         page.select_option(f"#f-fs_{name}", grade)
     page.select_option("#f-ambulation_score", "1")
-    page.wait_for_function("document.querySelector('#edss-value').textContent === '4.0'")
+    expect(page.locator("#edss-value")).to_have_text("4.0", timeout=15_000)
     check_a11y(page)
     shot(page, "edss")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import check_a11y, shot
 from tests.web.conftest import PASSWORD
@@ -139,7 +140,7 @@ def test_full_journey(page: Any) -> None:
     page.select_option("#f-timepoint", "end_of_course")
     page.select_option("#f-fs_pyramidal", "2")
     page.select_option("#f-fs_sensory", "2")
-    page.wait_for_function("document.querySelector('#edss-value').textContent === '2.5'")
+    expect(page.locator("#edss-value")).to_have_text("2.5", timeout=15_000)
     page.fill("#f-va_right", "20/25")
     page.fill("#f-va_left", "20/20")
     page.select_option("#f-targeted_deficit", "moderate")
