@@ -117,3 +117,31 @@ def test_outcome_delete(client, world) -> None:  # type: ignore[no-untyped-def]
     assert _delete(client, world, url) == 204
     assert client.get(url, headers=doc).status_code == 410
     assert client.get(f"/api/patients/{pid}/outcomes", headers=doc).json() == []
+
+
+def test_outcome_tnd_corrected_and_the_response_reclassified(client, world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    nurse = world.headers("nurse")
+    base = {"timepoint": "baseline", "assessed_on": "2026-11-29", "va_right_logmar": 0.3}
+    visits = f"/api/patients/{pid}/outcomes"
+    assert client.post(visits, headers=nurse, json=base).status_code == 201
+    later = {
+        "timepoint": "1_month",
+        "assessed_on": "2026-12-29",
+        "va_right_logmar": 0.2,
+        "targeted_deficit": "mild",
+    }
+    made = client.post(visits, headers=nurse, json=later).json()
+    assert made["result"]["response"]["criteria"]["tnd"]["responder"] is False
+    url = f"/api/outcomes/{made['id']}"
+    body = {"targeted_deficit": "marked", "notes": "graded by the neurologist"}
+    assert client.patch(url, headers=nurse, json=body).status_code == 428
+    tag = _tag(client, world, url)
+    r = client.patch(url, headers={**nurse, "If-Match": tag}, json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["targeted_deficit"] == "marked" and out["inputs"]["response"]["tnd"] == "marked"
+    assert out["result"]["response"]["criteria"]["tnd"]["responder"] is True
+    assert out["result"]["response"]["baseline"]["from"] == "outcome"
+    assert out["rule_version"].count("response:") == 1
+    assert client.patch(url, headers={**nurse, "If-Match": tag}, json=body).status_code == 412

@@ -9,12 +9,19 @@ from typing import Any
 from sqlalchemy import select
 
 from plexms.services import audit
+from plexms.services._compute import compute, rule_version
 from plexms.services._records import apply, changes, check_version, load, soft_delete
 from plexms.services._usecase import use_case
+from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.schemas.clinical import AdverseEventOut, AdverseEventUpdate, OutcomeOut
-from plexms.store.models import AdverseEvent, Course, ExchangeSession, OutcomeAssessment
+from plexms.services.schemas.clinical import (
+    AdverseEventOut,
+    AdverseEventUpdate,
+    OutcomeOut,
+    OutcomeUpdate,
+)
+from plexms.store.models import AdverseEvent, Centre, Course, ExchangeSession, OutcomeAssessment
 
 __all__ = [
     "DELETABLE",
@@ -22,6 +29,7 @@ __all__ = [
     "get_adverse_event",
     "get_outcome",
     "update_adverse_event",
+    "update_outcome",
 ]
 
 # API path segment -> (model, audit entity)
@@ -100,3 +108,45 @@ def update_adverse_event(
             detail={"fields": changed},
         )
         return AdverseEventOut.model_validate(row)
+
+
+@use_case(Permission.OUTCOME_RECORD)
+def update_outcome(
+    ctx: ServiceContext, outcome_id: int, data: OutcomeUpdate, expected_version: int
+) -> OutcomeOut:
+    """Correct an outcome visit's targeted deficit grade (the stored response is classified
+    again from its stored request) or notes (412 when stale). EDSS and acuity: delete the visit
+    and record it again."""
+    with ctx.db.write() as session:
+        row = load(session, ctx, OutcomeAssessment, outcome_id, for_update=True)
+        check_version(row, expected_version)
+        changed = apply(ctx, row, changes(data, ("targeted_deficit",)))
+        request = (row.inputs or {}).get("response")
+        if "targeted_deficit" in changed:
+            row.inputs = {**(row.inputs or {}), "targeted_deficit": row.targeted_deficit}
+        if "targeted_deficit" in changed and isinstance(request, dict):
+            request = {k: v for k, v in request.items() if k != "tnd"}
+            if row.targeted_deficit is not None:
+                request["tnd"] = row.targeted_deficit
+            policy = load_policy(session.get_one(Centre, row.centre_id))
+            answer = compute("response", request, policy, "response")
+            answer["baseline"] = row.result["response"]["baseline"]
+            row.inputs = {
+                **row.inputs,
+                "response": request,
+                "targeted_deficit": row.targeted_deficit,
+            }
+            row.result = {**row.result, "response": answer}
+            versions = [v for v in row.rule_version.split(";") if not v.startswith("response:")]
+            row.rule_version = ";".join([*versions, rule_version("response", answer)])
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            "update",
+            entity="outcome",
+            entity_id=row.id,
+            patient_id=row.patient_id,
+            detail={"fields": changed},
+        )
+        return OutcomeOut.model_validate(row)

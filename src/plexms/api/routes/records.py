@@ -1,6 +1,6 @@
 """Corrections of clinical records: soft delete (410 afterwards, history kept) of courses,
 sessions, outcome visits and adverse events; reading one outcome or adverse event with its
-ETag; updating an adverse event with If-Match."""
+ETag; updating an outcome visit or an adverse event with If-Match."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from plexms.api.deps import IfMatch, PathId, etag, expected_version, requires
 from plexms.services import records
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.schemas.clinical import AdverseEventOut, AdverseEventUpdate, OutcomeOut
+from plexms.services.schemas.clinical import (
+    AdverseEventOut,
+    AdverseEventUpdate,
+    OutcomeOut,
+    OutcomeUpdate,
+)
 
 router = APIRouter(prefix="/api", tags=["clinical"])
 Read = Annotated[ServiceContext, requires(Permission.PATIENT_READ)]
 Record = Annotated[ServiceContext, requires(Permission.SESSION_RECORD)]
 Delete = Annotated[ServiceContext, requires(Permission.DELETE)]
+Outcome = Annotated[ServiceContext, requires(Permission.OUTCOME_RECORD)]
 
 
 def _delete(ctx: ServiceContext, kind: str, row_id: int, if_match: str | None) -> Response:
@@ -41,6 +47,20 @@ def delete_session(ctx: Delete, session_id: PathId, if_match: IfMatch = None) ->
 @router.get("/outcomes/{outcome_id}", response_model=OutcomeOut)
 def get_outcome(ctx: Read, outcome_id: PathId, response: Response) -> OutcomeOut:
     out = records.get_outcome(ctx, outcome_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch("/outcomes/{outcome_id}", response_model=OutcomeOut)
+def update_outcome(
+    ctx: Outcome,
+    outcome_id: PathId,
+    body: OutcomeUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> OutcomeOut:
+    """Correct the targeted deficit grade (response re-classified) or notes. If-Match required."""
+    out = records.update_outcome(ctx, outcome_id, body, expected_version(if_match))
     response.headers["ETag"] = etag(out.version)
     return out
 

@@ -34,6 +34,7 @@ __all__ = [
     "LabOut",
     "OutcomeIn",
     "OutcomeOut",
+    "OutcomeUpdate",
     "PatientRecord",
     "PrecheckIn",
     "SessionOut",
@@ -262,6 +263,13 @@ class OutcomeIn(In):
     acuity: AcuityIn | None = None
     targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
     notes: Text = ""
+
+
+class OutcomeUpdate(In):
+    """Correct the targeted deficit grade (the response is re-classified) or the notes."""
+
+    targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
+    notes: Text | None = None
 
 
 class OutcomeOut(Stamped):
