@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from typing import Any
@@ -235,6 +236,18 @@ _item = st.one_of(
 @given(items=st.lists(_item, max_size=6))
 def test_batch_path_is_identical_to_run_one(items: list[Any]) -> None:
     assert run_batch(items, POLICY) == [run_one(CALCULATOR, item, POLICY) for item in items]
+
+
+def test_batch_path_restores_the_garbage_collector() -> None:
+    assert gc.isenabled()
+    run_batch([{"fs": FS, "ambulation_score": 0}, {"fs": FS}], POLICY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        run_batch([{"fs": FS, "ambulation_score": 0}], POLICY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_batch_path_on_every_plain_shape() -> None:
