@@ -36,6 +36,7 @@ class Problem(BaseModel):
 
 
 _STATUSES = {
+    400: "The request body could not be parsed (not JSON, or not the declared media type)",
     401: "Not signed in, or the session ended",
     403: "The role does not allow this",
     404: "No such record in your centre",
