@@ -5,10 +5,10 @@ Per operation, each of (signed in, signed out) x (positive, negative) gets ``EXA
 Signed-in cases act as the admin of centre A and, half the time, aim their path ids at a
 seeded record so the handlers run past the lookup.
 
-Strict checks: no 5xx; 2xx bodies match the documented schema; invalid input answered 4xx;
-every error is problem+json without a stack trace; and the database content (audit tables and
-the login-throttling/token-touch columns aside) is unchanged by every rejected request.
-The documented-status/content-type check is separate (xfail: a known bug, see bugs.md).
+Checks: no 5xx; every status and content type is documented and every body matches its
+documented schema; invalid input answered 4xx; every error is problem+json (the calculators:
+their JSON contract) without a stack trace; and the database content (audit tables and the
+login-throttling/token-touch columns aside) is unchanged by every rejected request.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import (
+    content_type_conformance,
     negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from tests.api.seed import seed_record
@@ -42,6 +44,8 @@ SESSION_ENDING = {
     "POST /api/auth/password",
     "PUT /api/users/{user_id}/active",
 }
+# Statuses answered but not yet in /openapi.json (bugs.md B3); everything else is checked.
+KNOWN_UNDOCUMENTED = frozenset({400})
 _SEND = ("params", "headers", "json", "content", "data", "files")
 
 
@@ -112,6 +116,8 @@ class Fuzzer:
         self.statuses[r.status_code] += 1
         where = f"{case.operation.label} ({'in' if signed_in else 'out'}) -> {r.status_code}"
         for check in self.checks:
+            if check is status_code_conformance and r.status_code in KNOWN_UNDOCUMENTED:
+                continue  # tracked by test_bodies_document_400 (xfail, bugs.md B3)
             try:
                 case.validate_response(r, checks=[check])
             except BaseException as exc:  # schemathesis raises a FailureGroup
@@ -172,7 +178,13 @@ def test_fuzz_api_no_5xx_schema_and_unchanged_db(app, client, world, backend, ca
         app,
         client,
         world,
-        [not_a_server_error, response_schema_conformance, negative_data_rejection],
+        [
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+            negative_data_rejection,
+        ],
         EXAMPLES[backend],
     )
     fuzzer.run()
@@ -181,10 +193,6 @@ def test_fuzz_api_no_5xx_schema_and_unchanged_db(app, client, world, backend, ca
     assert not any(code >= 500 for code in fuzzer.statuses)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: OpenAPI documents neither 401/403/404/412/428 nor problem+json for 422",
-)
 def test_openapi_documents_the_statuses_the_api_answers(app) -> None:
     """What the fuzzer sees: protected routes answer 401 (and 403/404/412/428), undocumented."""
     from plexms.services.permissions import Permission
@@ -215,3 +223,20 @@ def test_openapi_documents_the_statuses_the_api_answers(app) -> None:
             ):
                 missing.append(f"{method.upper()} {path}: 422 documented as {sorted(error)}")
     assert missing == [], "\n".join(missing)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: 400 (unparsable JSON body) is not documented")
+def test_bodies_document_400(app, client) -> None:  # type: ignore[no-untyped-def]
+    """A malformed JSON body answers 400 problem+json; the operations do not document 400."""
+    r = client.post(
+        "/api/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, item in app.openapi()["paths"].items()
+        for method, operation in item.items()
+        if "requestBody" in operation and "400" not in operation.get("responses", {})
+    ]
+    assert undocumented == []

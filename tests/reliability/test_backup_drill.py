@@ -102,8 +102,10 @@ def test_restore_equals_the_source_at_the_backup_point(  # type: ignore[no-untyp
     engine = create_engine(restore_url)
     try:
         restored_hash, head = _export(engine)
-        with Database(restore_url).read() as s:
+        restored_db = Database(restore_url)
+        with restored_db.read() as s:
             assert audit_chain.verify(s).ok
+        restored_db.dispose()
     finally:
         engine.dispose()
     source_hash, _ = _export(world.db.engine, head_seq=head)

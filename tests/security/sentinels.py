@@ -21,6 +21,8 @@ SENTINELS = {
     "document_title": "Qzx sentinel letter",
     "document": "qzx-sentinel-document",
     "assessment": "qzx-sentinel-assessment",
+    "outcome": "qzx-sentinel-outcome",
+    "adverse_event": "qzx-sentinel-adverse-event",
 }
 # Strings too common to search for (e.g. the phone is short): checked only where exact.
 SEARCHED = tuple(v for k, v in SENTINELS.items() if k != "phone")
@@ -79,7 +81,42 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
             content_base64=base64.b64encode(s["document"].encode()).decode(),
         ),
     )
+    from sqlalchemy import select
+
+    from plexms.services import sessions
+    from plexms.services.schemas.clinical import AdverseEventIn, OutcomeIn
+    from plexms.store.models import AuthToken
+
+    outcome = outcomes.record_outcome(
+        ctx,
+        pid,
+        OutcomeIn(
+            timepoint="baseline",
+            assessed_on=dt.date(2026, 11, 29),
+            va_right_logmar=0.3,
+            notes=s["outcome"],
+        ),
+    )
+    event = sessions.report_adverse_event(
+        ctx,
+        pid,
+        AdverseEventIn(
+            session_id=session.id,
+            event_type="hypotension",
+            severity="mild",
+            onset_at=dt.datetime(2026, 11, 30, 18, tzinfo=dt.UTC),
+            notes=s["adverse_event"],
+        ),
+    )
+    viewer = world.users[(centre, "viewer")]
+    with world.db.read() as db_session:
+        token_id = db_session.execute(
+            select(AuthToken.id).where(AuthToken.user_id == viewer)
+        ).scalar_one()
     return {
+        "token_id": token_id,
+        "outcome_id": outcome.id,
+        "event_id": event.id,
         "patient_id": pid,
         "episode_id": episode.id,
         "referral_id": referral.id,
