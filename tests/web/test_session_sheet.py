@@ -115,3 +115,13 @@ def test_today_board_shows_the_adverse_event_as_an_alert(clinic: TestClient) -> 
     test_adverse_event_with_waa_severity(clinic)
     board = clinic.get("/today").text
     assert 'id="alerts"' in board and "hypotension (moderate)" in board
+
+
+def test_header_shows_start_and_end_in_the_centres_time_zone(clinic: TestClient) -> None:
+    _, sheet = first_sheet(clinic)
+    found = re.search(r"Planned \w{3} \d\d \w{3} \d{4} (\d\d:\d\d) (\w+) – (\d\d:\d\d)", sheet)
+    assert found, sheet[:2000]
+    start, zone, end = found.groups()
+    assert zone in {"PST", "PDT"}  # the seed clinic's zone, named
+    # Both ends of the appointment are wall-clock times of the clinic, inside its hours.
+    assert "09:00" <= start < end <= "17:00", (start, end)

@@ -61,6 +61,16 @@ def fmt_datetime(value: Any, tz: str | None = None) -> str:
     return str(value.strftime("%a %d %b %Y %H:%M %Z").strip())
 
 
+def fmt_clock(value: Any, tz: str | None = None) -> str:
+    """The wall-clock time (HH:MM) of an aware datetime in the centre's time zone."""
+    if value is None:
+        return "—"
+    zone = _zone(tz)
+    if zone is not None and value.tzinfo is not None:
+        value = value.astimezone(zone)
+    return str(value.strftime("%H:%M"))
+
+
 def fmt_date(value: Any) -> str:
     """A date written out unambiguously (weekday, day, month name, year)."""
     if value is None:
@@ -80,6 +90,7 @@ def _fmt_time(value: Any) -> str:
 
 TEMPLATES.env.filters["num"] = fmt_num
 TEMPLATES.env.filters["datetime"] = fmt_datetime
+TEMPLATES.env.filters["clock"] = fmt_clock
 TEMPLATES.env.filters["date"] = fmt_date
 TEMPLATES.env.filters["time"] = _fmt_time
 TEMPLATES.env.globals["svg"] = svg
