@@ -13,11 +13,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
 
 from plexms.settings import Settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
+
+# Under CI the examples are derandomised (same inputs every run, so a red run is reproducible)
+# and no per-example deadline applies (two xdist workers share two cores with PostgreSQL and
+# chromium; timing is measured by `make bench`, never asserted in tests).
+hypothesis_settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+if os.environ.get("CI", "").lower() == "true":
+    hypothesis_settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get(
     "PLEXMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
