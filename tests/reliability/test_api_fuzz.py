@@ -15,6 +15,7 @@ login-throttling/token-touch columns aside) is unchanged by every rejected reque
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from typing import Any
@@ -40,6 +41,8 @@ pytestmark = [pytest.mark.fuzz]
 
 # examples per operation (signed in/out and valid/invalid data drawn within them)
 EXAMPLES = {"sqlite": scale(5, 1000), "postgres": scale(3, 250)}
+if os.environ.get("PLEXMS_FUZZ_EXAMPLES", "").isdigit():  # e.g. a medium run: 100
+    EXAMPLES = dict.fromkeys(EXAMPLES, int(os.environ["PLEXMS_FUZZ_EXAMPLES"]))
 # Signing out or changing the password ends the fuzzer's own session: it signs in again.
 SESSION_ENDING = {
     "POST /api/auth/logout",
@@ -120,6 +123,12 @@ class Fuzzer:
         for check in self.checks:
             if check is status_code_conformance and r.status_code in KNOWN_UNDOCUMENTED:
                 continue  # tracked by test_bodies_document_400 (xfail, bugs.md B3)
+            calc = case.operation.path.startswith("/api/calc/")
+            if calc and check is negative_data_rejection and isinstance(case.body, list):
+                continue  # documented calc contract: a batch answers 200, errors in place
+            if calc and check is content_type_conformance and r.status_code == 422:
+                if r.headers.get("content-type", "").startswith("application/problem+json"):
+                    continue  # tracked by test_calc_documents_problem_422 (xfail, bugs.md B4)
             try:
                 case.validate_response(r, checks=[check])
             except BaseException as exc:  # schemathesis raises a FailureGroup
@@ -242,3 +251,14 @@ def test_bodies_document_400(app, client) -> None:  # type: ignore[no-untyped-de
         if "requestBody" in operation and "400" not in operation.get("responses", {})
     ]
     assert undocumented == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: calc 422 for an unparsable body is problem+json")
+def test_calc_documents_problem_422(app, client) -> None:  # type: ignore[no-untyped-def]
+    """The calculators document 422 as their JSON contract only; a body that is not JSON gets
+    FastAPI's problem+json 422 (found by the 100-cases-per-operation run)."""
+    json_type = {"Content-Type": "application/json"}
+    r = client.post("/api/calc/edss", content=b"{not json", headers=json_type)
+    assert r.status_code == 422
+    documented = app.openapi()["paths"]["/api/calc/edss"]["post"]["responses"]["422"]["content"]
+    assert r.headers["content-type"].split(";")[0] in documented
