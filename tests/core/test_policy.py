@@ -35,6 +35,8 @@ def test_round_trip_and_defaults() -> None:
         }
     )
     assert custom.hours.closed_dates == frozenset({dt.date(2026, 12, 25)})
+    assert policy_to_dict(custom)["hours"]["closed_dates"] == ["2026-12-25"]
+    assert policy_from_dict(policy_to_dict(custom)) == custom
     assert custom.prescription.albumin_vial_sizes_ml == (500,)
 
 
