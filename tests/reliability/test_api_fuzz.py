@@ -126,9 +126,6 @@ class Fuzzer:
             calc = case.operation.path.startswith("/api/calc/")
             if calc and check is negative_data_rejection and isinstance(case.body, list):
                 continue  # documented calc contract: a batch answers 200, errors in place
-            if calc and check is content_type_conformance and r.status_code == 422:
-                if r.headers.get("content-type", "").startswith("application/problem+json"):
-                    continue  # tracked by test_calc_documents_problem_422 (xfail, bugs.md B4)
             try:
                 case.validate_response(r, checks=[check])
             except BaseException as exc:  # schemathesis raises a FailureGroup
@@ -236,27 +233,32 @@ def test_openapi_documents_the_statuses_the_api_answers(app) -> None:
     assert missing == [], "\n".join(missing)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: 400 (unparsable JSON body) is not documented")
 def test_bodies_document_400(app, client) -> None:  # type: ignore[no-untyped-def]
-    """A malformed JSON body answers 400 problem+json; the operations do not document 400."""
+    """A body that is not JSON answers problem+json naming the problem (B3, fixed: FastAPI
+    answers 422, and 400 and 422 are documented as problem+json on every operation with a
+    body)."""
     r = client.post(
         "/api/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert r.status_code == 400
+    assert r.status_code in (400, 422)
     assert r.headers["content-type"].startswith("application/problem+json")
     undocumented = [
         f"{method.upper()} {path}"
         for path, item in app.openapi()["paths"].items()
         for method, operation in item.items()
-        if "requestBody" in operation and "400" not in operation.get("responses", {})
+        if "requestBody" in operation
+        and any(
+            "application/problem+json"
+            not in operation.get("responses", {}).get(code, {}).get("content", {})
+            for code in ("400", "422")
+        )
     ]
     assert undocumented == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: calc 422 for an unparsable body is problem+json")
 def test_calc_documents_problem_422(app, client) -> None:  # type: ignore[no-untyped-def]
-    """The calculators document 422 as their JSON contract only; a body that is not JSON gets
-    FastAPI's problem+json 422 (found by the 100-cases-per-operation run)."""
+    """A calculator's 422 is its JSON contract, or problem+json for a body that is not JSON;
+    both are documented (B4, found by the 100-cases-per-operation run, fixed)."""
     json_type = {"Content-Type": "application/json"}
     r = client.post("/api/calc/edss", content=b"{not json", headers=json_type)
     assert r.status_code == 422

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from plexms.api.deps import requires
+from plexms.api.problems import PROBLEM_JSON, Problem
 from plexms.services import calc as calc_service
 from plexms.services import centres
 from plexms.services.context import ServiceContext
@@ -43,6 +44,36 @@ def _request_schema(calc: calc_service.Calculator) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": body}}}}
 
 
+_CALC_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["field", "message"],
+            "properties": {
+                "field": {"type": "string"},
+                "message": {"type": "string"},
+                "allowed": {"type": "string"},
+            },
+        }
+    },
+}
+
+# 422 has two shapes: the calc contract's {"error": ...} for a request the calculator refuses,
+# and problem+json when the body is not JSON at all (refused before the calculator sees it).
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "The calculator refused the request (field, message, allowed), or the "
+        "body is not JSON (problem+json)",
+        "content": {
+            "application/json": {"schema": _CALC_ERROR},
+            PROBLEM_JSON: {"schema": Problem.model_json_schema()},
+        },
+    }
+}
+
+
 def build_router() -> APIRouter:
     """A router with one route per calculator found at start-up."""
     router = APIRouter(prefix="/api/calc", tags=["calc"])
@@ -54,5 +85,6 @@ def build_router() -> APIRouter:
             summary=calc.summary,
             name=f"calc_{calc.name}",
             openapi_extra=_request_schema(calc),
+            responses=_RESPONSES,
         )
     return router
