@@ -27,9 +27,9 @@ from tests.conftest import PASSWORD, ROLES, SyncClient
 from tests.security.sentinels import leaks, seed_sentinel_record
 
 REFUSED = {403, 404, 410, 422}
-# Stateless fragments that read nothing of the record (only echo the id in a form action):
-# 200 with no data is no leak (the sentinel search still runs on them). See bugs.md B2.
-STATELESS = {("POST", "/patients/{patient_id}/outcomes/edss")}
+# Stateless fragments that would answer 200 for another centre's id (none since B2 was fixed:
+# the live-EDSS fragment now looks the patient up like every other id route).
+STATELESS: set[tuple[str, str]] = set()
 LIST_FILTERS = (
     "/api/courses?patient_id={patient_id}",
     "/api/adverse-events?patient_id={patient_id}",

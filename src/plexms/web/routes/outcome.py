@@ -95,10 +95,14 @@ async def outcome_page(request: Request, patient_id: int, user: Reader) -> Respo
 @router.post("/patients/{patient_id}/outcomes/edss")
 async def outcome_edss_live(request: Request, patient_id: int, user: Recorder) -> Response:
     """The live EDSS for the grades entered so far (the fragment htmx swaps in)."""
+    # The patient must be one of the user's centre, like every other id route (404 otherwise).
+    patient = await run_in_threadpool(
+        patients.get_patient, service_context(request, user.actor), patient_id
+    )
     form = await request.form()
     reader = FormReader(form)
     edss = await run_in_threadpool(scores_view.score_edss, reader)
-    page = _ctx(user, values=dict(form), edss=edss, errors=reader.errors, p={"id": patient_id})
+    page = _ctx(user, values=dict(form), edss=edss, errors=reader.errors, p={"id": patient.id})
     return render(request, "outcome.html", page, block="edss_live")
 
 
