@@ -4,6 +4,7 @@ is not overwritten: the nurse sees a conflict message (412) and the current vers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -112,35 +113,16 @@ async def session_precheck(request: Request, session_id: int, user: Nurse) -> Re
     data = await run_in_threadpool(_load, request, user, session_id)
     body = session_view.precheck_request(reader, data["hours_since_last"])
     ctx = service_context(request, user.actor)
-    status, conflict = 422, ""
-    if reader.ok:
-        try:
-            await run_in_threadpool(
-                sessions.record_precheck,
-                ctx,
-                session_id,
-                PrecheckIn(request=body),
-                int(version or 0),
-            )
-        except StaleVersion:
-            status, conflict = 412, STALE_MESSAGE
-        except Conflict as exc:
-            status, conflict = 409, exc.detail
-        except InputError as exc:
-            reader.fail(_field_of(exc, form), exc.message)
-        else:
-            return RedirectResponse(f"/sessions/{session_id}#precheck", status_code=303)
-    return await run_in_threadpool(
-        lambda: _page(
-            request,
-            user,
-            session_id,
-            values=dict(form),
-            errors=reader.errors,
-            section="precheck",
-            conflict=conflict,
-            status=status,
-        )
+    return await _save_or_rerender(
+        request,
+        user,
+        session_id,
+        form,
+        reader,
+        "precheck",
+        lambda: sessions.record_precheck(
+            ctx, session_id, PrecheckIn(request=body), int(version or 0)
+        ),
     )
 
 
@@ -152,13 +134,35 @@ async def session_record(request: Request, session_id: int, user: Nurse) -> Resp
     version = reader.number("version", lo=1, integer=True, required=True)
     body = session_view.record_body(reader, _zone(user))
     ctx = service_context(request, user.actor)
+    return await _save_or_rerender(
+        request,
+        user,
+        session_id,
+        form,
+        reader,
+        "record",
+        lambda: sessions.record_session(
+            ctx, session_id, SessionRecordIn.model_validate(body), int(version or 0)
+        ),
+    )
+
+
+async def _save_or_rerender(
+    request: Request,
+    user: WebUser,
+    session_id: int,
+    form: Any,
+    reader: FormReader,
+    section: str,
+    save: Callable[[], object],
+) -> Response:
+    """Run ``save`` when the form read cleanly; back to the section on success, otherwise the
+    sheet again with messages beside the fields (422), the edit conflict (412) or the
+    record's state (409)."""
     status, conflict = 422, ""
     if reader.ok:
         try:
-            data = SessionRecordIn.model_validate(body)
-            await run_in_threadpool(
-                sessions.record_session, ctx, session_id, data, int(version or 0)
-            )
+            await run_in_threadpool(save)
         except ValidationError as exc:
             for e in exc.errors(include_url=False):
                 reader.fail(str(e["loc"][0]), e["msg"])
@@ -169,7 +173,7 @@ async def session_record(request: Request, session_id: int, user: Nurse) -> Resp
         except InputError as exc:
             reader.fail(_field_of(exc, form), exc.message)
         else:
-            return RedirectResponse(f"/sessions/{session_id}#record", status_code=303)
+            return RedirectResponse(f"/sessions/{session_id}#{section}", status_code=303)
     return await run_in_threadpool(
         lambda: _page(
             request,
@@ -177,7 +181,7 @@ async def session_record(request: Request, session_id: int, user: Nurse) -> Resp
             session_id,
             values=dict(form),
             errors=reader.errors,
-            section="record",
+            section=section,
             conflict=conflict,
             status=status,
         )
