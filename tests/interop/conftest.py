@@ -222,8 +222,9 @@ def seed_patient(db: Database, centre_id: int, mrn: str = "MRN-0001") -> int:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[tuple[Database, int, int]]:
-    db = make_db(tmp_path / "a.sqlite")
+def seeded(migrated_url: str) -> Iterator[tuple[Database, int, int]]:
+    """The seed patient in a migrated database, on each backend (SQLite, PostgreSQL)."""
+    db = Database(migrated_url)
     centre_id = add_centre(db)
     patient_id = seed_patient(db, centre_id)
     yield db, centre_id, patient_id

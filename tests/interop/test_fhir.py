@@ -26,6 +26,7 @@ from plexms.interop.fhir_import import BundleRejected, import_bundle, parse_bund
 from plexms.interop.record import load_record
 from plexms.store.base import Base
 from plexms.store.database import Database
+from plexms.store.migrate import upgrade
 from plexms.store.models import DmtHistory, Episode, LabResult, Patient
 
 from .conftest import NOW, add_centre, make_db
@@ -114,10 +115,11 @@ def _normalise(bundle: dict[str, Any]) -> list[str]:
     return sorted(json.dumps(clean(e["resource"]), sort_keys=True) for e in bundle["entry"])
 
 
-def test_round_trip_export_import_export(seeded, tmp_path: Path) -> None:
+def test_round_trip_export_import_export(seeded, db_url: str) -> None:
     db, centre_id, patient_id = seeded
     first = _export(db, centre_id, patient_id)
-    other = make_db(tmp_path / "b.sqlite")
+    upgrade(db_url)  # a second database on the same backend
+    other = Database(db_url)
     other_centre = add_centre(other, code="OTHER")
     with other.write() as s:
         summary = import_bundle(s, json.dumps(first), centre_id=other_centre, actor="t", now=NOW)

@@ -3,6 +3,7 @@ in the audit detail)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,20 +59,39 @@ def export_fhir_all(
             query = query.where(Patient.centre_id == centre_id)
         ids = list(session.scalars(query))
     for first in range(0, len(ids), batch_size):
-        with ctx.db.read() as session:
-            bundles = [
-                (
-                    record.patient.id,
-                    record.centre.id,
-                    patient_bundle(record, bundle_type=bundle_type, now=ctx.now),
-                )
-                for record in load_records(session, ids[first : first + batch_size], centre_id)
-            ]
+        bundles = _build_batch(ctx, ids[first : first + batch_size], centre_id, bundle_type)
         with ctx.db.write() as session:
             for patient_id, patient_centre, bundle in bundles:
                 _audit_export(session, ctx, patient_id, patient_centre, bundle, bundle_type)
         for patient_id, _, bundle in bundles:
             yield patient_id, bundle
+
+
+def _build_batch(
+    ctx: ServiceContext, ids: list[int], centre_id: int | None, bundle_type: str
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """``(patient id, centre id, bundle)`` of the live ``ids``, read in one transaction.
+
+    The cyclic garbage collector is paused meanwhile (and put back as it was): the rows and
+    bundles are some 1,000 containers per patient and hold no reference cycles, yet the
+    collections their allocation triggered took over half of the build (1,000 registry
+    patients: 1.2 s with the collector on, 0.55 s paused; nothing left for it to find after).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with ctx.db.read() as session:
+            return [
+                (
+                    record.patient.id,
+                    record.centre.id,
+                    patient_bundle(record, bundle_type=bundle_type, now=ctx.now),
+                )
+                for record in load_records(session, ids, centre_id)
+            ]
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _audit_export(
