@@ -2,10 +2,12 @@
 
 Per patient 1-3 courses (mean 1.5), each with its own episode (onset), 5-7 exchanges (mean 6),
 adverse events and outcome visits. Every column is drawn with NumPy from one seeded generator
-per chunk of patients, so the same seed gives the same registry. Loading: PostgreSQL ``COPY ...
-FROM STDIN (FORMAT csv)`` fed by Arrow's C++ CSV writer (psycopg 3 ``cursor.copy``); SQLite
-``executemany`` in one large transaction per chunk. Then ``VACUUM``/``ANALYZE`` so the planner
-knows the new sizes (and PostgreSQL can use index-only scans).
+per chunk of patients, so the same seed gives the same registry. Loading, in one transaction
+with the tables' keys and indexes dropped and rebuilt after: PostgreSQL ``COPY ... FROM STDIN
+(FORMAT binary)`` of rows encoded column-wise by NumPy/Arrow (psycopg 3 ``cursor.copy``);
+SQLite ``executemany``. The next chunks are generated while one loads. Then
+``VACUUM``/``ANALYZE`` so the planner knows the new sizes (and PostgreSQL can use index-only
+scans).
 
 Distributions (all synthetic, chosen to look like the literature, not to reproduce it):
 
@@ -23,7 +25,6 @@ Distributions (all synthetic, chosen to look like the literature, not to reprodu
 from __future__ import annotations
 
 import datetime as dt
-import io
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +34,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from plexms.core.errors import InputError
 from plexms.services import audit
@@ -43,7 +43,8 @@ from plexms.services.permissions import Permission
 
 __all__ = ["CHUNK_PATIENTS", "TABLES", "RegistryLoad", "build_chunk", "load_registry"]
 
-CHUNK_PATIENTS = 20_000
+CHUNK_PATIENTS = 10_000
+_AHEAD = 2  # chunks generated ahead of the one loading
 MAX_PATIENTS = 2_000_000
 TABLES = ("patient", "episode", "course", "exchange_session", "adverse_event", "outcome_assessment")
 _BY = "registry-demo"
@@ -92,8 +93,23 @@ class RegistryLoad:
         }
 
 
+def _choose(values: tuple[str, ...], codes: np.ndarray) -> pa.Array:
+    """``values[codes]`` as an Arrow string column (one C++ take, no Python string per row)."""
+    return pa.array(values, pa.string()).take(pa.array(codes))
+
+
 def _pick(rng: np.random.Generator, values: tuple[str, ...], p: tuple[float, ...], n: int) -> Any:
-    return np.asarray(values, dtype=object)[rng.choice(len(values), size=n, p=p)]
+    return _choose(values, rng.choice(len(values), size=n, p=p))
+
+
+def _text(*parts: Any) -> pa.Array:
+    """Element-wise concatenation of string columns and constants (Arrow, vectorised)."""
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _digits(values: np.ndarray) -> pa.Array:
+    """Whole numbers as decimal strings (``values`` already rounded)."""
+    return pa.array(values.astype(np.int64)).cast(pa.string())
 
 
 def _stamp(days: np.ndarray, minutes: np.ndarray) -> pa.Array:
@@ -126,7 +142,10 @@ def build_chunk(
     end: dt.date,
     now: dt.datetime,
 ) -> dict[str, pa.Table]:
-    """The rows of ``n`` synthetic patients, ids starting at ``first[table]``."""
+    """The rows of ``n`` synthetic patients, ids starting at ``first[table]``.
+
+    Column-wise throughout: NumPy draws, Arrow takes and string joins; no Python loop per row.
+    """
     stamp = pa.scalar(now, type=pa.timestamp("us", tz="UTC"))
     end_day = np.datetime64(end, "D").astype(np.int64)
     out: dict[str, pa.Table] = {}
@@ -138,7 +157,7 @@ def build_chunk(
     out["patient"] = pa.table(
         {
             **_common(n, first["patient"], centre_id, stamp),
-            "mrn": pa.array([f"REG-{i:08d}" for i in pid.tolist()]),
+            "mrn": _text("REG-", pc.utf8_lpad(_digits(pid), 8, "0")),
             "family_name": pa.repeat(pa.scalar("Registry"), n),
             "given_name": pa.repeat(pa.scalar("Synthetic"), n),
             "birth_date": _date(first_start - (age * 365.25).astype(np.int64)),
@@ -163,7 +182,7 @@ def build_chunk(
     start = np.repeat(first_start, n_courses) + nth * rng.integers(120, 700, m)
     onset_days = np.minimum(np.rint(rng.gamma(2.2, 7.0, m)).astype(np.int64), 120)
     indication_ix = rng.choice(len(_INDICATIONS), size=m, p=_INDICATION_P)
-    indication = np.asarray(_INDICATIONS, dtype=object)[indication_ix]
+    indication = _choose(_INDICATIONS, indication_ix)
     eid = np.arange(first["episode"], first["episode"] + m, dtype=np.int64)
     edss0 = rng.integers(6, 15, m) / 2.0  # 3.0-7.0
     out["episode"] = pa.table(
@@ -189,8 +208,8 @@ def build_chunk(
             "patient_id": pa.array(owner),
             "episode_id": pa.array(eid),
             "indication": indication,
-            "status": np.where(stopped, "stopped", "completed").astype(object),
-            "stop_reason": np.where(stopped, "adverse event", "").astype(object),
+            "status": _choose(("completed", "stopped"), stopped.astype(np.int8)),
+            "stop_reason": _choose(("", "adverse event"), stopped.astype(np.int8)),
             "planned_exchanges": pa.array(exchanges.astype(np.int64)),
             "plasma_volumes_per_exchange": pa.array(pvx),
             "replacement_fluid": pa.repeat(pa.scalar("albumin_5"), m),
@@ -198,11 +217,12 @@ def build_chunk(
             "started_on": _date(start),
             "completed_on": _date(start + 2 * (done_n - 1)),
             "inputs": pa.repeat(pa.scalar("{}"), m),
-            "prescription": pa.array(
-                [
-                    f'{{"plasma_volume_ml": {a:.0f}, "exchange_volume_ml": {b:.0f}}}'
-                    for a, b in zip(pv.tolist(), (pv * pvx).tolist(), strict=True)
-                ]
+            "prescription": _text(
+                '{"plasma_volume_ml": ',
+                _digits(np.rint(pv)),
+                ', "exchange_volume_ml": ',
+                _digits(np.rint(pv * pvx)),
+                "}",
             ),
             "rule_version": pa.repeat(pa.scalar(_BY), m),
             "notes": pa.repeat(pa.scalar(""), m),
@@ -213,6 +233,7 @@ def build_chunk(
     s_course = np.repeat(np.arange(m), exchanges)
     seq = np.arange(k) - np.repeat(np.cumsum(exchanges) - exchanges, exchanges) + 1
     done = seq <= done_n[s_course]
+    done_arrow = pa.array(done)
     day = start[s_course] + 2 * (seq - 1)
     begin_min = 15 * 60 + rng.integers(0, 24, k) * 15  # 08:00-13:45 Pacific, in UTC
     removed = pv[s_course] * pvx[s_course] * rng.uniform(0.95, 1.02, k)
@@ -220,30 +241,31 @@ def build_chunk(
     planned_start = _stamp(day, begin_min)
     planned_end = _stamp(day, begin_min + 120)
     nothing = pa.nulls(k, pa.timestamp("us", tz="UTC"))
-    fluids = [
-        f'[{{"fluid": "albumin_5", "volume_ml": {v:.0f}}}]' if d else "[]"
-        for v, d in zip(removed.tolist(), done.tolist(), strict=True)
-    ]
+    fluids = pc.if_else(
+        done_arrow,
+        _text('[{"fluid": "albumin_5", "volume_ml": ', _digits(np.rint(removed)), "}]"),
+        "[]",
+    )
     out["exchange_session"] = pa.table(
         {
             **_common(k, first["exchange_session"], centre_id, stamp),
             "patient_id": pa.array(owner[s_course]),
             "course_id": pa.array(cid[s_course]),
             "sequence": pa.array(seq.astype(np.int64)),
-            "status": np.where(done, "done", "cancelled").astype(object),
+            "status": _choose(("cancelled", "done"), done.astype(np.int8)),
             "planned_start": planned_start,
             "planned_end": planned_end,
-            "actual_start": pc.if_else(pa.array(done), planned_start, nothing),
-            "actual_end": pc.if_else(pa.array(done), planned_end, nothing),
+            "actual_start": pc.if_else(done_arrow, planned_start, nothing),
+            "actual_end": pc.if_else(done_arrow, planned_end, nothing),
             "planned_plasma_volume_ml": pa.array(np.round(pv * pvx)[s_course]),
             "plasma_removed_ml": pa.array(np.round(removed), mask=~done),
             "whole_blood_processed_ml": pa.array(np.round(removed * 1.9), mask=~done),
-            "replacement_fluids": pa.array(fluids),
-            "anticoagulant": np.where(done, "ACD-A", "").astype(object),
+            "replacement_fluids": fluids,
+            "anticoagulant": _choose(("", "ACD-A"), done.astype(np.int8)),
             "vascular_access": _pick(rng, ("peripheral", "central"), (0.7, 0.3), k),
             "vitals": pa.repeat(pa.scalar("[]"), k),
-            "go_decision": pa.array(np.where(done, "go", np.array(None, dtype=object))),
-            "signed_off_at": pc.if_else(pa.array(done), planned_end, nothing),
+            "go_decision": pc.if_else(done_arrow, "go", pa.scalar(None, pa.string())),
+            "signed_off_at": pc.if_else(done_arrow, planned_end, nothing),
             "notes": pa.repeat(pa.scalar(""), k),
         }
     )
@@ -251,7 +273,7 @@ def build_chunk(
     p_event = np.where(seq == 1, 0.045, 0.035)
     hit = np.flatnonzero(done & (rng.random(k) < p_event))
     e = hit.size
-    severity = _pick(rng, _SEVERITY, _SEVERITY_P, e)
+    severity_ix = rng.choice(len(_SEVERITY), size=e, p=_SEVERITY_P)
     out["adverse_event"] = pa.table(
         {
             **_common(e, first["adverse_event"], centre_id, stamp),
@@ -259,9 +281,9 @@ def build_chunk(
             "course_id": pa.array(cid[s_course[hit]]),
             "session_id": pa.array(sid[hit]),
             "event_type": _pick(rng, _AE_TYPES, _AE_TYPE_P, e),
-            "severity": severity,
+            "severity": _choose(_SEVERITY, severity_ix),
             "onset_at": _stamp(day[hit], begin_min[hit] + rng.integers(20, 110, e)),
-            "procedure_interrupted": pa.array(severity == "severe"),
+            "procedure_interrupted": pa.array(severity_ix == _SEVERITY.index("severe")),
             "action": pa.repeat(pa.scalar(""), e),
             "outcome": pa.repeat(pa.scalar("resolved"), e),
             "notes": pa.repeat(pa.scalar(""), e),
@@ -291,45 +313,36 @@ def _outcomes(
     band = np.searchsorted(np.array([7, 14, 28]), onset_days, side="left")
     p = np.clip(_BAND_RESPONSE[band] + _INDICATION_SHIFT[indication_ix], 0.0, 1.0)
     responder = rng.random(m) < p
-    good = np.asarray(_GOOD, dtype=object)[rng.choice(2, size=m, p=(0.35, 0.65))]
-    poor = np.asarray(_POOR, dtype=object)[rng.choice(3, size=m, p=(0.5, 0.42, 0.08))]
+    # grades as indexes into _GRADES (None = no graded TND, the baseline visit)
+    good = rng.choice(2, size=m, p=(0.35, 0.65))  # marked, moderate
+    poor = 2 + rng.choice(3, size=m, p=(0.5, 0.42, 0.08))  # mild, none, worse
     grade = np.where(responder, good, poor)
     end_visit = rng.random(m) < 0.9
     month = end_visit & (rng.random(m) < 0.3)
     later = np.where(responder | (rng.random(m) < 0.15), good, poor)  # some improve later
     edss_end = np.clip(edss0 - np.where(responder, 1.0, 0.0), 0.0, 9.5)
-    parts = [
-        (np.arange(m), "baseline", start, None, edss0),
-        (np.flatnonzero(end_visit), "end_of_course", start + 2 * (done_n - 1) + 1, grade, edss_end),
-        (np.flatnonzero(month), "1_month", start + 30, later, edss_end),
-    ]
-    rows = []
-    for ix, timepoint, when, grades, edss in parts:
-        idx = ix
-        rows.append(
-            {
-                "patient_id": owner[idx],
-                "course_id": cid[idx],
-                "timepoint": np.full(idx.size, timepoint, dtype=object),
-                "assessed_on": when[idx],
-                "edss": edss[idx],
-                "targeted_deficit": (
-                    np.full(idx.size, None, dtype=object) if grades is None else grades[idx]
-                ),
-            }
-        )
-    merged = {key: np.concatenate([r[key] for r in rows]) for key in rows[0]}
-    total = merged["course_id"].size
+    ends = np.flatnonzero(end_visit)
+    months = np.flatnonzero(month)
+    idx = np.concatenate([np.arange(m), ends, months])
+    timepoint = np.repeat(np.arange(3, dtype=np.int8), (m, ends.size, months.size))
+    assessed_on = np.concatenate(
+        [start, (start + 2 * (done_n - 1) + 1)[ends], (start + 30)[months]]
+    )
+    edss = np.concatenate([edss0, edss_end[ends], edss_end[months]])
+    graded = np.concatenate([np.full(m, -1), grade[ends], later[months]])
+    total = idx.size
     return pa.table(
         {
             **_common(total, first["outcome_assessment"], centre_id, stamp),
-            "patient_id": pa.array(merged["patient_id"]),
-            "course_id": pa.array(merged["course_id"]),
-            "timepoint": merged["timepoint"],
-            "assessed_on": _date(merged["assessed_on"]),
+            "patient_id": pa.array(owner[idx]),
+            "course_id": pa.array(cid[idx]),
+            "timepoint": _choose(("baseline", "end_of_course", "1_month"), timepoint),
+            "assessed_on": _date(assessed_on),
             "assessed_by": pa.repeat(pa.scalar(_BY), total),
-            "edss": pa.array(merged["edss"]),
-            "targeted_deficit": pa.array(merged["targeted_deficit"], type=pa.string()),
+            "edss": pa.array(edss),
+            "targeted_deficit": pa.array(_GOOD + _POOR, pa.string()).take(
+                pa.array(graded, mask=graded < 0)
+            ),
             "inputs": pa.repeat(pa.scalar("{}"), total),
             "result": pa.repeat(pa.scalar("{}"), total),
             "rule_version": pa.repeat(pa.scalar(_BY), total),
@@ -340,33 +353,72 @@ def _outcomes(
 
 # --- loading ---------------------------------------------------------------------------------
 #
-# Like pg_restore: inside the one load transaction the six tables' secondary indexes and
-# foreign keys are dropped, the rows copied, then the indexes rebuilt (one sort each instead of
-# a B-tree insertion per row) and the foreign keys re-added (one validating join each). The
+# Like pg_restore: inside the one load transaction the six tables' indexes and constraints
+# (primary keys, unique constraints, foreign keys, also those of other tables pointing at
+# them) are dropped, the rows copied, then the keys and indexes rebuilt (one sort each instead
+# of a B-tree insertion per row) and the foreign keys re-added (one validating join each). The
 # transaction holds ACCESS EXCLUSIVE locks on those tables meanwhile: a demo/benchmark tool,
 # not something to run beside a busy clinic. A failure rolls everything back.
+#
+# PostgreSQL gets binary COPY (the server parses no text: timestamps, dates and numbers go as
+# the 8/4-byte values it stores), the rows of a chunk encoded by NumPy and Arrow in one pass
+# per column while the previous chunk is being copied.
 
-_PG_FKS = (
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-    "WHERE conrelid = %s::regclass AND contype = 'f'"
+_PG_TYPES = (
+    "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+    "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+)
+_PG_CONSTRAINTS = (
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+    "FROM pg_constraint WHERE (contype IN ('p', 'u') AND conrelid = ANY(%(t)s::regclass[])) "
+    "OR (contype = 'f' AND (conrelid = ANY(%(t)s::regclass[]) "
+    "OR confrelid = ANY(%(t)s::regclass[])))"
 )
 _PG_INDEXES = (
-    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-    "WHERE indrelid = %s::regclass AND NOT indisprimary AND NOT indisunique"
+    "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
+    "WHERE indrelid = ANY(%(t)s::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+    "WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))"
 )
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # binary COPY header: no flags, no extension
+_TRAILER = b"\xff\xff"
+_EPOCH_US = 946_684_800_000_000  # PostgreSQL counts from 2000-01-01 (Unix time of it, in us)
+_EPOCH_DAYS = 10_957
+_BINARY = {  # PostgreSQL type -> big-endian NumPy type of its binary send format
+    "int2": ">i2",
+    "int4": ">i4",
+    "int8": ">i8",
+    "float8": ">f8",
+    "bool": "u1",
+    "date": ">i4",
+    "timestamptz": ">i8",
+}
+_TEXT = frozenset({"text", "varchar", "json"})  # sent as their UTF-8 text
+_NULL_FIELD = pa.scalar(b"\xff\xff\xff\xff", pa.binary())  # field length -1
+_NO_BYTES = pa.scalar(b"", pa.binary())
+
+
+def _pg_types(cursor: Any) -> dict[str, dict[str, str]]:
+    return {t: dict(cursor.execute(_PG_TYPES, (t,)).fetchall()) for t in TABLES}
 
 
 def _drop_postgres(cursor: Any) -> list[str]:
-    """Drop the secondary indexes and foreign keys of TABLES; the DDL that restores them."""
-    restore = []
-    for table in TABLES:
-        for name, definition in cursor.execute(_PG_FKS, (table,)).fetchall():
-            restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-        for name, definition in cursor.execute(_PG_INDEXES, (table,)).fetchall():
-            restore.insert(0, definition)  # indexes first: the FK checks use them
-            cursor.execute(f"DROP INDEX {name}")
-    return restore
+    """Drop the keys, indexes and foreign keys of TABLES; the DDL that restores them in order
+    (keys, then indexes, then foreign keys, which use the keys' indexes to validate)."""
+    tables = {"t": list(TABLES)}
+    keys: list[tuple[str, str, str]] = []
+    foreign: list[tuple[str, str, str]] = []
+    indexes: list[str] = []
+    constraints = cursor.execute(_PG_CONSTRAINTS, tables).fetchall()
+    index_rows = cursor.execute(_PG_INDEXES, tables).fetchall()
+    for table, name, definition, kind in constraints:
+        restore = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        (foreign if kind == "f" else keys).append((table, name, restore))
+    for table, name, _ in foreign + keys:  # foreign keys first: they need the keys
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, definition in index_rows:
+        indexes.append(definition)
+        cursor.execute(f"DROP INDEX {name}")
+    return [r for _, _, r in keys] + indexes + [r for _, _, r in foreign]
 
 
 def _drop_sqlite(cursor: Any) -> list[str]:
@@ -381,30 +433,126 @@ def _drop_sqlite(cursor: Any) -> list[str]:
 
 
 def _naive(data: pa.Table) -> pa.Table:
-    """Timestamps without their zone (the load session is in UTC): much faster CSV."""
+    """Timestamps without their zone (the load session is in UTC)."""
     columns = [
         c.cast(pa.timestamp("us")) if pa.types.is_timestamp(c.type) else c for c in data.columns
     ]
     return pa.table(columns, names=data.column_names)
 
 
-def _csv(data: pa.Table) -> bytes:
-    buffer = io.BytesIO()
-    pacsv.write_csv(
-        _naive(data), buffer, pacsv.WriteOptions(include_header=False, batch_size=65536)
-    )
-    return buffer.getvalue()
+def _fixed_values(column: pa.Array, pg_type: str, where: str) -> np.ndarray:
+    """A column's values as the big-endian integers/floats of PostgreSQL's binary format."""
+    kind = column.type
+    values: np.ndarray
+    if pg_type == "timestamptz" and pa.types.is_timestamp(kind) and kind.tz is not None:
+        micros = column.cast(pa.timestamp("us", tz=kind.tz)).cast(pa.int64())
+        values = micros.fill_null(0).to_numpy() - _EPOCH_US
+    elif pg_type == "date" and pa.types.is_date32(kind):
+        values = column.cast(pa.int32()).fill_null(0).to_numpy().astype(np.int64) - _EPOCH_DAYS
+    elif pg_type == "bool" and pa.types.is_boolean(kind):
+        values = column.fill_null(False).to_numpy(zero_copy_only=False)
+    elif pg_type.startswith("int") and pa.types.is_integer(kind):
+        values = column.fill_null(0).to_numpy()
+        info = np.iinfo(_BINARY[pg_type])
+        if values.size and (values.min() < info.min or values.max() > info.max):
+            raise InputError(where, "a value out of the column's range", allowed=pg_type)
+    elif pg_type == "float8" and (pa.types.is_floating(kind) or pa.types.is_integer(kind)):
+        values = column.fill_null(0).to_numpy()
+    else:
+        raise InputError(where, f"{kind} cannot be copied to {pg_type}", allowed="same kind")
+    return np.asarray(values, dtype=_BINARY[pg_type])
 
 
-def _copy_postgres(cursor: Any, table: str, data: pa.Table, payload: bytes) -> None:
-    columns = ", ".join(data.column_names)
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+def _as_binary(block: np.ndarray) -> pa.Array:
+    """An ``(n, width)`` byte matrix as an Arrow binary column (one value per row)."""
+    n, width = block.shape
+    buffers = [None, pa.py_buffer(np.ascontiguousarray(block))]
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, buffers).cast(pa.binary())
+
+
+def _binary_copy(table: str, data: pa.Table, types: dict[str, str]) -> tuple[list[str], Any]:
+    """The rows of ``data`` in PostgreSQL's binary COPY format (without header and trailer),
+    and the column order they are in.
+
+    Per row: the field count, then per field its byte length (-1 for NULL) and its bytes. Every
+    column that is never NULL and has one width in this chunk (numbers, dates, timestamps,
+    fixed-length or constant text) is written into one ``(rows, bytes)`` NumPy matrix, column
+    slice by column slice; the others become Arrow binary columns (length prefix + bytes) and
+    one element-wise Arrow join appends them to each row. So the columns go fixed ones first.
+    """
+    n = data.num_rows
+    if n == 0:
+        return list(data.column_names), b""
+    fixed: list[tuple[str, np.ndarray]] = []  # (name, (n, width) bytes of the value)
+    varying: list[tuple[str, pa.Array]] = []  # (name, length-prefixed field bytes)
+    for name in data.column_names:
+        column = data.column(name).combine_chunks()
+        where = f"{table}.{name}"
+        pg_type = types.get(name)
+        if pg_type in _BINARY:
+            values = _fixed_values(column, pg_type, where).view(np.uint8).reshape(n, -1)
+            if column.null_count == 0:
+                fixed.append((name, values))
+                continue
+            width = values.shape[1]
+            field = np.empty((n, 4 + width), np.uint8)
+            field[:, :4] = np.frombuffer(width.to_bytes(4, "big"), np.uint8)
+            field[:, 4:] = values
+            varying.append((name, pc.if_else(column.is_valid(), _as_binary(field), _NULL_FIELD)))
+        elif pg_type in _TEXT and (pa.types.is_string(kind := column.type) or kind == pa.null()):
+            raw = column.cast(pa.string()).cast(pa.binary())
+            offsets = np.frombuffer(raw.buffers()[1], np.int32, n + 1, raw.offset * 4)
+            lengths = np.diff(offsets)
+            if n and column.null_count == 0 and lengths.min() == lengths.max():
+                body = np.frombuffer(raw.buffers()[2] or b"", np.uint8)[offsets[0] : offsets[-1]]
+                fixed.append((name, body.reshape(n, int(lengths[0]))))
+                continue
+            prefix = _as_binary(lengths.astype(">i4").view(np.uint8).reshape(n, 4))
+            field = pc.binary_join_element_wise(prefix, raw, _NO_BYTES)  # NULL stays NULL
+            varying.append((name, field.fill_null(_NULL_FIELD) if column.null_count else field))
+        else:
+            kind = column.type
+            raise InputError(where, f"{kind} cannot be copied to {pg_type}", allowed="same kind")
+    width = 2 + sum(4 + values.shape[1] for _, values in fixed)
+    block = np.empty((n, width), np.uint8)
+    block[:, :2] = np.frombuffer((len(fixed) + len(varying)).to_bytes(2, "big"), np.uint8)
+    at = 2
+    for _, values in fixed:
+        size = values.shape[1]
+        block[:, at : at + 4] = np.frombuffer(size.to_bytes(4, "big"), np.uint8)
+        block[:, at + 4 : at + 4 + size] = values
+        at += 4 + size
+    names = [name for name, _ in fixed] + [name for name, _ in varying]
+    if not varying:
+        return names, block.reshape(-1).data
+    rows = pc.binary_join_element_wise(_as_binary(block), *(v for _, v in varying), _NO_BYTES)
+    offsets = np.frombuffer(rows.buffers()[1], np.int32, n + 1, rows.offset * 4)
+    return names, memoryview(rows.buffers()[2])[offsets[0] : offsets[-1]]
+
+
+def _copy_postgres(cursor: Any, table: str, columns: list[str], payload: Any) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)") as copy:
+        copy.write(_SIGNATURE)
         copy.write(payload)
+        copy.write(_TRAILER)
 
 
-def _sqlite_rows(data: pa.Table) -> Any:
-    columns = []
-    for column in data.columns:
+def _sql_literal(value: Any) -> str:
+    """A constant column's value written into the INSERT (no binding per row)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bool | int | float):
+        return repr(int(value) if isinstance(value, bool) else value)
+    raise TypeError(f"no SQL literal for {type(value).__name__}")  # pragma: no cover
+
+
+def _insert_sqlite(cursor: Any, table: str, data: pa.Table) -> None:
+    """``executemany`` of the rows; a column with one value in the whole chunk goes into the
+    statement as a literal instead of being bound on every row."""
+    names, values, columns = [], [], []
+    for name, column in zip(data.column_names, data.columns, strict=True):
         kind = column.type
         if pa.types.is_timestamp(kind):
             # "YYYY-MM-DD HH:MM:SS.ffffff" as SQLAlchemy stores it (a cast: 10x strftime)
@@ -413,14 +561,14 @@ def _sqlite_rows(data: pa.Table) -> Any:
             column = column.cast(pa.string())
         elif pa.types.is_boolean(kind):
             column = column.cast(pa.int64())
-        columns.append(column.to_pylist())
-    return zip(*columns, strict=True)
-
-
-def _insert_sqlite(cursor: Any, table: str, data: pa.Table) -> None:
-    names = ", ".join(data.column_names)
-    marks = ", ".join("?" * data.num_columns)
-    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", _sqlite_rows(data))  # noqa: S608 - fixed names
+        names.append(name)
+        if len(column) > 1 and pc.count_distinct(column, mode="all").as_py() == 1:
+            values.append(_sql_literal(column[0].as_py()))
+        else:
+            values.append("?")
+            columns.append(column.to_pylist())
+    statement = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(values)})"  # noqa: S608 - fixed names, literals quoted
+    cursor.executemany(statement, zip(*columns, strict=True))
 
 
 def _next_ids(cursor: Any) -> dict[str, int]:
@@ -429,6 +577,9 @@ def _next_ids(cursor: Any) -> dict[str, int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - fixed names
         ids[table] = int(cursor.fetchone()[0]) + 1
     return ids
+
+
+Prepared = tuple[dict[str, int], dict[str, Any]]
 
 
 @use_case(Permission.CENTRE_MANAGE)
@@ -454,8 +605,8 @@ def load_registry(
         driver: Any = raw.driver_connection
         cursor = driver.cursor()
         if postgres:
-            cursor.execute("SET LOCAL TimeZone = 'UTC'")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            types = _pg_types(cursor)
             restore = _drop_postgres(cursor)
         else:
             cursor.execute("PRAGMA foreign_keys = OFF")  # rows are consistent by construction
@@ -464,31 +615,34 @@ def load_registry(
         first = _next_ids(cursor)
         offsets = list(range(0, patients, CHUNK_PATIENTS))
 
-        def prepare(chunk: int) -> tuple[dict[str, pa.Table], dict[str, bytes]]:
+        def prepare(chunk: int) -> Prepared:
+            """Generate (and for PostgreSQL encode) one chunk; runs beside the loading."""
             n = min(CHUNK_PATIENTS, patients - offsets[chunk])
             rng = np.random.default_rng([seed, chunk])
             tables = build_chunk(rng, n, dict(first), centre_id, end, ctx.now)
+            rows = {t: tables[t].num_rows for t in TABLES}
             for table in TABLES:
-                first[table] += tables[table].num_rows
-            payloads = {t: _csv(tables[t]) for t in TABLES} if postgres else {}
-            return tables, payloads
+                first[table] += rows[table]
+            if postgres:
+                return rows, {t: _binary_copy(t, tables[t], types[t]) for t in TABLES}
+            return rows, tables
 
-        # the next chunk is generated (NumPy, Arrow: GIL released) while this one loads
+        # NumPy and Arrow release the GIL: the next chunks are made while this one loads
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(prepare, 0)
+            pending = [pool.submit(prepare, c) for c in range(min(_AHEAD, len(offsets)))]
             for chunk, offset in enumerate(offsets):
-                tables, payloads = pending.result()
-                if chunk + 1 < len(offsets):
-                    pending = pool.submit(prepare, chunk + 1)
+                rows, payloads = pending.pop(0).result()
+                if chunk + _AHEAD < len(offsets):
+                    pending.append(pool.submit(prepare, chunk + _AHEAD))
                 for table in TABLES:
-                    data = tables[table]
                     if postgres:
-                        _copy_postgres(cursor, table, data, payloads[table])
+                        _copy_postgres(cursor, table, *payloads[table])
                     else:
-                        _insert_sqlite(cursor, table, data)
-                    counts[table] += data.num_rows
+                        _insert_sqlite(cursor, table, payloads[table])
+                    counts[table] += rows[table]
+                del payloads
                 if progress is not None:
-                    progress(offset + tables["patient"].num_rows, patients)
+                    progress(offset + rows["patient"], patients)
         for statement in restore:
             cursor.execute(statement)
         if postgres:
@@ -497,7 +651,6 @@ def load_registry(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT MAX(id) FROM {table}))"
                 )
-        if postgres:
             driver.commit()
         else:
             cursor.execute("COMMIT")
