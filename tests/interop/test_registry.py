@@ -1,9 +1,14 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hmac
+import io
 import json
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,7 +16,16 @@ from tests.interop.conftest import add_centre, seed_patient
 from typer.testing import CliRunner
 
 from plexms.cli import app
-from plexms.interop.registry import MAX_SHIFT_DAYS, Pseudonymiser, _age, _fluids
+from plexms.interop.registry import (
+    MAX_SHIFT_DAYS,
+    Pseudonymiser,
+    _age,
+    _ages,
+    _cell,
+    _csv_float,
+    _csv_text,
+    _fluids,
+)
 from plexms.interop.registry_columns import TABLES, registry_columns_markdown
 from plexms.settings import get_settings
 from plexms.store.database import Database
@@ -41,8 +55,6 @@ def test_shifts_go_both_ways_and_pseudonyms_differ_by_kind() -> None:
 
 
 def test_age_is_capped_and_fluids_are_summed() -> None:
-    import datetime as dt
-
     assert _age(dt.date(1930, 6, 1), dt.date(2025, 5, 31)) == 90
     assert _age(dt.date(1990, 6, 1), dt.date(2025, 5, 31)) == 34
     fluids = [
@@ -54,6 +66,51 @@ def test_age_is_capped_and_fluids_are_summed() -> None:
         {"fluid": "plasma", "volume_ml": None},
     ]
     assert _fluids(fluids) == {"albumin_ml": 2500.0, "saline_ml": 500.0, "plasma_ml": None}
+
+
+@pytest.mark.parametrize("length", [16, 32, 63, 64, 65, 200])
+def test_batch_pseudonyms_and_shifts_are_the_single_ones(length: int) -> None:
+    key = bytes(range(256))[:length]
+    pseudo = Pseudonymiser(key)
+    ids = [1, 2, 17, 999_999, 2**40 + 3]
+    assert pseudo.pids_of("course", ids) == [pseudo.pid("course", i) for i in ids]
+    assert pseudo.pid("course", 17) == hmac.new(key, b"course:17", "sha256").hexdigest()[:16]
+    assert pseudo.shifts(ids).tolist() == [pseudo.shift_days(i) for i in ids]
+
+
+@given(st.lists(st.dates(), min_size=1), st.lists(st.dates(), min_size=1))
+def test_ages_column_wise_are_age(births: list[dt.date], days: list[dt.date]) -> None:
+    n = min(len(births), len(days))
+    births, days = births[:n], days[:n]
+    got = _ages(
+        np.array(births, "datetime64[D]").astype(np.int64),
+        np.array(days, "datetime64[D]").astype(np.int64),
+    )
+    assert got.tolist() == [_age(b, d) for b, d in zip(births, days, strict=True)]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.floats(),
+            st.sampled_from([-0.0, 1e16, 9999999999999998.0, 2.0**53 + 2, -1e15, 5e-324]),
+        )
+    )
+)
+def test_csv_floats_are_python_str(values: list[float | None]) -> None:
+    assert _csv_float(pa.array(values, pa.float64())).to_pylist() == [
+        None if v is None else _cell(v) for v in values
+    ]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from('ab ,"\r\n\t\x00;é\u2028')))))
+def test_csv_strings_are_what_csv_writer_writes(values: list[str | None]) -> None:
+    cells = _csv_text(pa.array(values, pa.string())).to_pylist()
+    for value, cell in zip(values, cells, strict=True):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(["x", value or ""])
+        assert buffer.getvalue() == f"x,{cell or ''}\r\n"
 
 
 @pytest.fixture

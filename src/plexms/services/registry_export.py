@@ -1,5 +1,6 @@
 """Registry export use case: de-identified CSV/Parquet of the actor's centre (every centre for
-the command line), streamed in batches of patients, audited once as an export.
+the command line), streamed in batches of patients (one read transaction, so one consistent
+snapshot), audited once as an export.
 
 The pseudonym key is derived from ``PLEXMS_SECRET_KEY`` when set; otherwise it is the
 installation's own random key, created once in the data directory (``registry-secret.key``,
@@ -13,13 +14,21 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
-from plexms.interop.registry import FORMATS, Pseudonymiser, RegistryWriter, load_batch, rows_of
+from plexms.interop.registry import (
+    FORMATS,
+    Pseudonymiser,
+    RegistryWriter,
+    read_batch,
+    registry_tables,
+)
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
@@ -49,12 +58,12 @@ def registry_secret(settings: Settings) -> bytes:
     return path.read_bytes()
 
 
-def _patient_ids(ctx: ServiceContext) -> list[int]:
+def _patient_ids(session: Session, centre_id: int | None) -> list[int]:
+    """The live patients exported (of ``centre_id`` unless ``None``), in id order."""
     query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
-    if ctx.actor is not None and not ctx.actor.is_system:
-        query = query.where(Patient.centre_id == ctx.actor.centre_id)
-    with ctx.db.read() as session:
-        return list(session.scalars(query))
+    if centre_id is not None:
+        query = query.where(Patient.centre_id == centre_id)
+    return list(session.scalars(query))
 
 
 @use_case(Permission.EXPORT)
@@ -73,16 +82,31 @@ def export_registry(
     if not 1 <= batch_size <= 100_000:
         raise InputError("batch_size", f"{batch_size} patients", allowed="1 to 100000")
     pseudo = Pseudonymiser(secret if secret is not None else registry_secret(ctx.settings))
-    ids = _patient_ids(ctx)
-    with RegistryWriter(Path(out_dir), formats) as writer:
-        for first in range(0, len(ids), batch_size):
-            chunk = ids[first : first + batch_size]
-            with ctx.db.read() as session:
-                tables = rows_of(load_batch(session, chunk), pseudo)
-            for table, rows in tables.items():
-                writer.write(table, rows)
+    centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
+    with (
+        ctx.db.read() as session,
+        RegistryWriter(Path(out_dir), formats) as writer,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-read") as reader,
+    ):
+        ids = _patient_ids(session, centre_id)
+        connection = session.connection()
+        chunks = [ids[first : first + batch_size] for first in range(0, len(ids), batch_size)]
+        done = 0
+
+        def read(chunk: list[int]) -> Future[dict[str, Any]]:
+            return reader.submit(read_batch, connection, chunk[0], chunk[-1], centre_id)
+
+        # the next batch is read (the database working, the driver waiting) while this one
+        # is pseudonymised and written; only the reader thread uses the connection meanwhile
+        pending: Future[dict[str, Any]] | None = None
+        for i, chunk in enumerate(chunks):
+            raw = (pending or read(chunk)).result()
+            pending = read(chunks[i + 1]) if i + 1 < len(chunks) else None
+            for table, data in registry_tables(raw, pseudo).items():
+                writer.write(table, data)
+            done += len(chunk)
             if progress is not None:
-                progress(first + len(chunk), len(ids))
+                progress(done, len(ids))
         counts, paths = dict(writer.counts), [p.name for p in writer.paths]
     audit.record_alone(
         ctx,
