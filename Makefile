@@ -35,6 +35,8 @@ run: install
 
 browser:  ## Debian's chromium for the browser tests (never a downloaded browser)
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@# WeasyPrint's font subsetting (chromium depends on it too; checked for a pre-installed chromium)
+	@/sbin/ldconfig -p | grep -q libharfbuzz-subset || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libharfbuzz-subset0 >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -108,6 +108,9 @@ def _clean_postgres(url: str) -> None:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
             conn.execute(text("SET session_replication_role = DEFAULT"))
+            # a tamper test drops the append-only guard (ALTER TABLE ... DISABLE TRIGGER) and
+            # commits: put it back so the next test on this worker's database has it
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
             conn.execute(text(f"UPDATE audit_head SET seq = 0, hash = '{'0' * 64}'"))
     finally:
         engine.dispose()

@@ -94,3 +94,91 @@ def test_tampering_detected(db: Database, tamper: str) -> None:
             s.execute(text(statement))
     report = _verify(db)
     assert not report.ok, tamper
+
+
+def _row(i: int, action: str = "read", outcome: str = "ok") -> dict[str, object]:
+    return {
+        "at": T0 + dt.timedelta(seconds=i),
+        "actor": "nurse",
+        "action": action,
+        "entity": "patient",
+        "entity_id": i,
+        "patient_id": i,
+        "outcome": outcome,
+    }
+
+
+def test_rows_of_one_transaction_link_in_order_at_commit(db: Database) -> None:
+    with db.write() as s:
+        for i in range(4):
+            audit_chain.append(s, **_row(i))
+        assert audit_chain.pending(s) == 4
+        assert s.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 0
+    with db.read() as s:
+        ids = s.execute(text("SELECT entity_id FROM audit_event ORDER BY seq")).scalars().all()
+    assert ids == [0, 1, 2, 3]
+    report = _verify(db)
+    assert report.ok and report.rows == 4 and report.head_seq == 4
+
+
+def test_seal_links_early_and_commit_adds_only_the_rest(db: Database) -> None:
+    with db.write() as s:
+        audit_chain.append(s, **_row(0))
+        assert audit_chain.seal(s) == 1
+        assert audit_chain.pending(s) == 0
+        assert s.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == 1
+        audit_chain.append(s, **_row(1))
+    assert _verify(db).rows == 2 and _verify(db).ok
+
+
+def test_rolled_back_transaction_leaves_no_row(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.write() as s:
+        audit_chain.append(s, **_row(0))
+        raise RuntimeError("the change failed")
+    _append(db, 1)  # the next transaction starts clean
+    report = _verify(db)
+    assert report.ok and report.rows == 1
+
+
+def test_a_savepoint_rolled_back_drops_its_rows_only(db: Database) -> None:
+    with db.transaction() as bound:
+        with bound.write() as s:
+            audit_chain.append(s, **_row(0, "create"))
+        with pytest.raises(RuntimeError), bound.write() as s:
+            audit_chain.append(s, **_row(1, "update"))
+            raise RuntimeError("this step failed")
+        with bound.write() as s:
+            audit_chain.append(s, **_row(2, "update"))
+    with db.read() as s:
+        ids = s.execute(text("SELECT entity_id FROM audit_event ORDER BY seq")).scalars().all()
+    assert ids == [0, 2]
+    assert _verify(db).ok
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    ("rows", "change", "durable"),
+    [
+        ([("read", "ok")], False, False),
+        ([("read", "ok"), ("search", "ok"), ("export", "ok")], False, False),
+        ([("read", "ok"), ("create", "ok")], False, True),  # a change: durable commit
+        ([("read", "denied")], False, True),  # a denial is a security event
+        ([("read", "ok")], True, True),  # the transaction changed a clinical row
+    ],
+)
+def test_only_pure_read_audit_commits_asynchronously(
+    db: Database, rows: list[tuple[str, str]], change: bool, durable: bool
+) -> None:
+    with db.write() as s:
+        # the test databases default to synchronous_commit = off: start from production's on
+        # (on the raw connection, which the session does not count as a change)
+        s.connection().exec_driver_sql("SET LOCAL synchronous_commit TO on")
+        if change:
+            s.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        for i, (action, outcome) in enumerate(rows):
+            audit_chain.append(s, **_row(i, action, outcome))
+        audit_chain.seal(s)
+        setting = s.execute(text("SELECT current_setting('synchronous_commit')")).scalar_one()
+    assert (setting == "off") is not durable
+    assert _verify(db).ok

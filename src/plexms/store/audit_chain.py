@@ -1,8 +1,9 @@
 """Appending to and verifying the hash-chained audit trail.
 
 ``append`` must run inside the caller's write transaction, so the audit row commits or rolls
-back with the change it describes. Appends are serialised: on PostgreSQL by a transaction-scoped
-advisory lock, on SQLite by the database write lock (``BEGIN IMMEDIATE``).
+back with the change it describes. The rows of a transaction are linked into the chain just
+before it commits (``seal``), so appends are serialised only for the commit itself: on PostgreSQL
+by a row lock on the chain's head, on SQLite by the database write lock (``BEGIN IMMEDIATE``).
 """
 
 from __future__ import annotations
@@ -14,15 +15,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from plexms.store.models.audit import AuditEvent, AuditHead
 
-__all__ = ["GENESIS_HASH", "AuditProblem", "AuditReport", "append", "row_hash", "verify"]
+__all__ = [
+    "GENESIS_HASH",
+    "READ_ACTIONS",
+    "AuditProblem",
+    "AuditReport",
+    "append",
+    "pending",
+    "row_hash",
+    "seal",
+    "verify",
+]
 
 GENESIS_HASH = "0" * 64
-_ADVISORY_KEY = 727002  # arbitrary constant: "the audit chain" lock
+_PENDING = "plexms_audit_pending"
+_WROTE = "plexms_wrote"
+READ_ACTIONS = frozenset({"read", "search", "list", "export"})
+"""Actions that record an access, not a change (their transactions may commit asynchronously)."""
 _HASHED = (
     "seq",
     "at",
@@ -54,24 +68,108 @@ def row_hash(prev_hash: str, values: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + _canonical(values)).encode()).hexdigest()
 
 
-def append(session: Session, **values: Any) -> AuditEvent:
-    """Add one audit row after the chain's head (inside the caller's transaction)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_ADVISORY_KEY)))
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+def append(session: Session, **values: Any) -> None:
+    """Add one audit row to ``session``'s transaction; it joins the chain when that commits.
+
+    The row is linked (seq, prev_hash, hash) in the ``before_commit`` hook, together with every
+    other row of the transaction, so the chain is locked only while committing. A row added
+    inside a savepoint that rolls back is dropped with it, as if it had been flushed there.
+    """
     values = {"entity": "", "entity_id": None, "patient_id": None, "centre_id": None, **values}
     values.setdefault("request_id", "")
     values.setdefault("actor_role", "")
     values["detail"] = dict(values.get("detail") or {})
     values["at"] = values["at"].astimezone(dt.UTC)
-    values["seq"] = head.seq + 1
-    digest = row_hash(head.hash, values)
-    event = AuditEvent(**values, prev_hash=head.hash, hash=digest)
-    session.add(event)
-    head.seq = values["seq"]
-    head.hash = digest
-    session.flush()
-    return event
+    session.connection()  # begin now if not yet begun, so a rollback can drop the row
+    pending: list[tuple[list[SessionTransaction], dict[str, Any]]]
+    pending = session.info.setdefault(_PENDING, [])
+    pending.append((_transactions(session), values))
+
+
+def pending(session: Session) -> int:
+    """Audit rows of ``session``'s transaction not yet linked into the chain."""
+    return len(session.info.get(_PENDING, ()))
+
+
+def seal(session: Session) -> int:
+    """Link the transaction's pending rows into the chain now (also runs before commit).
+
+    Serialised: on PostgreSQL by locking the head row (``FOR UPDATE``) until the commit, on
+    SQLite by the database write lock. On PostgreSQL a transaction whose only change is
+    audit rows of reads (``READ_ACTIONS``) commits asynchronously (``synchronous_commit = off``
+    for that transaction): the lock is not held through a WAL flush for every page view. A
+    server crash can lose such a transaction of the last moment (PostgreSQL's bound is three
+    ``wal_writer_delay``, 0.6 s by default), never a clinical change or its audit row, and the
+    chain stays whole: the WAL is replayed in order and a later durable commit flushes it.
+    """
+    rows = [values for _, values in session.info.pop(_PENDING, ())]
+    if not rows:
+        return 0
+    postgres = session.get_bind().dialect.name == "postgresql"
+    head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+    if postgres:
+        head = head.with_for_update()
+        if not session.info.get(_WROTE) and all(_is_read(r) for r in rows):
+            # set_config(..., is_local => true) is SET LOCAL, sent with the head's query
+            head = head.add_columns(func.set_config("synchronous_commit", "off", True))
+    seq, prev = session.execute(head).one()[:2]
+    linked = []
+    for values in rows:
+        seq += 1
+        values["seq"] = seq
+        digest = row_hash(prev, values)
+        linked.append({**values, "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.execute(insert(AuditEvent), linked)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    return len(linked)
+
+
+def _is_read(values: dict[str, Any]) -> bool:
+    return values["action"] in READ_ACTIONS and values["outcome"] == "ok"
+
+
+def _transactions(session: Session) -> list[SessionTransaction]:
+    """The open transaction and its parents (savepoints first)."""
+    chain = []
+    current = session.get_nested_transaction() or session.get_transaction()
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    return chain
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if session.info.get(_PENDING):
+        session.flush()
+        seal(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    rows = session.info.get(_PENDING)
+    if rows:
+        session.info[_PENDING] = [(chain, v) for chain, v in rows if previous not in chain]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: start clean next time
+        session.info.pop(_PENDING, None)
+        session.info.pop(_WROTE, None)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        state.session.info[_WROTE] = True
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 Row ``seq`` n stores ``prev_hash`` (row n-1's ``hash``) and its own ``hash`` =
 SHA-256(prev_hash + canonical JSON of the row). ``audit_head`` holds the last seq and hash, so
-truncating the tail is detected too. Appends are serialised (SQLite: the write lock;
-PostgreSQL: ``pg_advisory_xact_lock``) so the chain stays linear.
+truncating the tail is detected too. Linking is serialised (SQLite: the write lock;
+PostgreSQL: a row lock on ``audit_head``) so the chain stays linear.
 """
 
 from __future__ import annotations
