@@ -31,3 +31,20 @@ def test_the_current_setting_wins_over_a_retired_copy() -> None:
 def test_a_current_policy_loads_unchanged() -> None:
     assert load_policy(_stored()) == CentrePolicy()
     assert load_policy(Centre(policy=None)) == CentrePolicy()
+
+
+def test_a_changed_setting_is_read_at_once_despite_the_cache(world) -> None:  # type: ignore[no-untyped-def]
+    from plexms.services import centres
+    from plexms.services.schemas.admin import CentreUpdate
+
+    ctx = world.ctx("admin")
+    centre, policy = centres.centre_and_policy(ctx)
+    assert centres.centre_and_policy(ctx)[1] is policy  # the same settings: cached
+    stored = policy_to_dict(policy)
+    stored["prescription"]["fibrinogen_plasma_threshold_g_l"] = 0.8
+    centres.update_centre(ctx, CentreUpdate(policy=stored), expected_version=centre.version)
+    changed = centres.centre_and_policy(ctx)[1]
+    assert changed.prescription.fibrinogen_plasma_threshold_g_l == 0.8
+    assert centres.centre_policy(ctx) == changed
+    other = centres.centre_and_policy(world.ctx("admin", "b"))[1]
+    assert other.prescription.fibrinogen_plasma_threshold_g_l == 1.0  # centre b unchanged

@@ -103,7 +103,13 @@ def soft_delete(ctx: ServiceContext, row: ClinicalMixin) -> None:
 def page(
     session: Session, query: Select[Any], limit: int, offset: int, order: Any
 ) -> tuple[list[Any], int]:
-    """One page of ``query`` and the total count."""
+    """One page of ``query`` and the total count, in one query (``count(*) OVER ()``); a
+    second query counts only when the page is empty past the start (offset beyond the end)."""
+    counted = query.add_columns(func.count().over().label("page_total"))
+    rows = session.execute(counted.order_by(*order).limit(limit).offset(offset)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][-1])
+    if offset == 0:
+        return [], 0
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(*order).limit(limit).offset(offset)).scalars().all()
-    return list(rows), int(total)
+    return [], int(total)

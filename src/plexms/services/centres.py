@@ -6,6 +6,8 @@ with ``policy_from_dict`` on the way in and :func:`centre_policy` loads it for t
 
 from __future__ import annotations
 
+import functools
+import json
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +24,7 @@ from plexms.services.schemas.admin import CentreIn, CentreOut, CentreUpdate
 from plexms.store.models import Centre
 
 __all__ = [
+    "centre_and_policy",
     "centre_policy",
     "create_centre",
     "get_centre",
@@ -65,8 +68,14 @@ def _normalise_policy(policy: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_policy(centre: Centre) -> CentrePolicy:
-    """The centre's settings as the core's ``CentrePolicy``."""
-    policy: CentrePolicy = policy_from_dict(_current(centre.policy or {}))
+    """The centre's settings as the core's ``CentrePolicy`` (immutable, so cached by content:
+    every page reads it, and a changed setting is a new key)."""
+    return _policy(json.dumps(centre.policy or {}, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=256)
+def _policy(stored: str) -> CentrePolicy:
+    policy: CentrePolicy = policy_from_dict(_current(json.loads(stored)))
     return policy
 
 
@@ -96,6 +105,16 @@ def get_centre(ctx: ServiceContext) -> CentreOut:
         if centre is None:
             raise NotFound("no centre", field="centre")
         return CentreOut.model_validate(centre)
+
+
+@use_case(Permission.AUTHENTICATED)
+def centre_and_policy(ctx: ServiceContext) -> tuple[CentreOut, CentrePolicy]:
+    """The signed-in user's centre and its settings, in one read (every page needs both)."""
+    with ctx.db.read() as session:
+        centre = session.get(Centre, ctx.centre_id) if ctx.centre_id is not None else None
+        if centre is None:
+            raise NotFound("no centre", field="centre")
+        return CentreOut.model_validate(centre), load_policy(centre)
 
 
 @use_case(Permission.CENTRE_MANAGE)

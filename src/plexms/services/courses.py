@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -19,7 +19,7 @@ from plexms.services._usecase import use_case
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
-from plexms.services.patients import latest_measurement, load_patient
+from plexms.services.patients import latest_measurement, load_patient, rows_of
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
     AssessmentIn,
@@ -148,12 +148,7 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
 def list_assessments(ctx: ServiceContext, patient_id: int) -> list[AssessmentOut]:
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
-        rows = session.execute(
-            scoped(ctx, Assessment)
-            .where(Assessment.patient_id == patient.id, Assessment.deleted_at.is_(None))
-            .order_by(Assessment.assessed_at, Assessment.id)
-        ).scalars()
-        out = [AssessmentOut.model_validate(r) for r in rows]
+        out = rows_of(session, ctx, patient.id, Assessment, AssessmentOut, Assessment.assessed_at)
         audit.record(
             session,
             ctx,
@@ -267,6 +262,21 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
         return CourseOut.model_validate(course)
 
 
+COURSE_ORDER = (Course.start_date.desc(), Course.id)
+
+
+def courses_query(
+    ctx: ServiceContext, *, patient_id: int | None = None, status: str | None = None
+) -> Select[Any]:
+    """The centre's live courses (of one patient, of one status)."""
+    query = scoped(ctx, Course).where(Course.deleted_at.is_(None))
+    if patient_id is not None:
+        query = query.where(Course.patient_id == patient_id)
+    if status is not None:
+        query = query.where(Course.status == status)
+    return query
+
+
 @use_case(Permission.PATIENT_READ)
 def list_courses(
     ctx: ServiceContext,
@@ -277,13 +287,9 @@ def list_courses(
     offset: int = 0,
 ) -> Page[CourseOut]:
     """Courses of the centre (the registry list), newest first; filter by patient and status."""
-    query = scoped(ctx, Course).where(Course.deleted_at.is_(None))
-    if patient_id is not None:
-        query = query.where(Course.patient_id == patient_id)
-    if status is not None:
-        query = query.where(Course.status == status)
+    query = courses_query(ctx, patient_id=patient_id, status=status)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, (Course.start_date.desc(), Course.id))
+        rows, total = page(session, query, limit, offset, COURSE_ORDER)
         audit.record(
             session,
             ctx,

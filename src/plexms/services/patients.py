@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -89,17 +89,17 @@ def _mrn_taken(session: Session, centre_id: int, mrn: str, but: int | None = Non
     return session.execute(query).first() is not None
 
 
-@use_case(Permission.PATIENT_READ)
-def list_patients(
+PATIENT_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
+
+
+def patients_query(
     ctx: ServiceContext,
     *,
     q: str | None = None,
     stage: str | None = None,
     include_deleted: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-) -> Page[PatientOut]:
-    """Patients of the actor's centre, by name; ``q`` matches MRN or names (case-insensitive)."""
+) -> tuple[Select[Any], list[str]]:
+    """The centre's patients matching ``q`` (MRN or names) and ``stage``, and the filters used."""
     query = scoped(ctx, Patient)
     filters = []
     if q:
@@ -117,10 +117,23 @@ def list_patients(
         filters.append("stage")
     if not include_deleted:
         query = query.where(Patient.deleted_at.is_(None))
+    return query, filters
+
+
+@use_case(Permission.PATIENT_READ)
+def list_patients(
+    ctx: ServiceContext,
+    *,
+    q: str | None = None,
+    stage: str | None = None,
+    include_deleted: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[PatientOut]:
+    """Patients of the actor's centre, by name; ``q`` matches MRN or names (case-insensitive)."""
+    query, filters = patients_query(ctx, q=q, stage=stage, include_deleted=include_deleted)
     with ctx.db.write() as session:
-        rows, total = page(
-            session, query, limit, offset, (Patient.family_name, Patient.given_name, Patient.id)
-        )
+        rows, total = page(session, query, limit, offset, PATIENT_ORDER)
         audit.record(
             session,
             ctx,
@@ -248,17 +261,24 @@ def _add(
         return out.model_validate(row)
 
 
+def rows_of(
+    session: Session, ctx: ServiceContext, patient_id: int, model: Any, out: type[OutT], order: Any
+) -> list[OutT]:
+    """The patient's live rows of ``model`` (in ``order``, then id) as ``out``."""
+    rows = session.execute(
+        scoped(ctx, model)
+        .where(model.patient_id == patient_id, model.deleted_at.is_(None))
+        .order_by(order, model.id)
+    ).scalars()
+    return [out.model_validate(r) for r in rows]
+
+
 def _list(
     ctx: ServiceContext, patient_id: int, model: Any, out: type[OutT], entity: str, order: Any
 ) -> list[OutT]:
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
-        rows = session.execute(
-            scoped(ctx, model)
-            .where(model.patient_id == patient.id, model.deleted_at.is_(None))
-            .order_by(order, model.id)
-        ).scalars()
-        result = [out.model_validate(r) for r in rows]
+        result = rows_of(session, ctx, patient.id, model, out, order)
         audit.record(
             session,
             ctx,

@@ -6,7 +6,9 @@ records the referral's presentation as an episode when the onset date is known.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -90,6 +92,21 @@ def submit_public_referral(
     return _submit(ctx, centre_id, data, "web")
 
 
+REFERRAL_ORDER = (Referral.received_at, Referral.id)
+
+
+def referrals_query(
+    ctx: ServiceContext, *, status: str | None = None, patient_id: int | None = None
+) -> Select[Any]:
+    """The centre's referrals (of one status, of one patient)."""
+    query = scoped(ctx, Referral).where(Referral.deleted_at.is_(None))
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if patient_id is not None:
+        query = query.where(Referral.patient_id == patient_id)
+    return query
+
+
 @use_case(Permission.PATIENT_READ)
 def list_referrals(
     ctx: ServiceContext,
@@ -100,13 +117,9 @@ def list_referrals(
     offset: int = 0,
 ) -> Page[ReferralOut]:
     """Referrals of the centre, oldest pending first (the triage queue with status=pending)."""
-    query = scoped(ctx, Referral).where(Referral.deleted_at.is_(None))
-    if status is not None:
-        query = query.where(Referral.status == status)
-    if patient_id is not None:
-        query = query.where(Referral.patient_id == patient_id)
+    query = referrals_query(ctx, status=status, patient_id=patient_id)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, (Referral.received_at, Referral.id))
+        rows, total = page(session, query, limit, offset, REFERRAL_ORDER)
         audit.record(
             session,
             ctx,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -64,6 +64,36 @@ def get_session(ctx: ServiceContext, session_id: int) -> SessionOut:
         return SessionOut.model_validate(row)
 
 
+SESSION_ORDER = (ExchangeSession.planned_start, ExchangeSession.id)
+EVENT_ORDER = (AdverseEvent.onset_at.desc(), AdverseEvent.id)
+
+
+def sessions_query(
+    ctx: ServiceContext,
+    *,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    status: str | None = None,
+) -> Select[Any]:
+    """The centre's sessions planned in ``[start, end)``, optionally of one status."""
+    query = scoped(ctx, ExchangeSession).where(ExchangeSession.deleted_at.is_(None))
+    if start is not None:
+        query = query.where(ExchangeSession.planned_start >= start)
+    if end is not None:
+        query = query.where(ExchangeSession.planned_start < end)
+    if status is not None:
+        query = query.where(ExchangeSession.status == status)
+    return query
+
+
+def events_query(ctx: ServiceContext, *, patient_id: int | None = None) -> Select[Any]:
+    """The centre's adverse events (of one patient)."""
+    query = scoped(ctx, AdverseEvent).where(AdverseEvent.deleted_at.is_(None))
+    if patient_id is not None:
+        query = query.where(AdverseEvent.patient_id == patient_id)
+    return query
+
+
 @use_case(Permission.PATIENT_READ)
 def list_sessions(
     ctx: ServiceContext,
@@ -75,17 +105,9 @@ def list_sessions(
     offset: int = 0,
 ) -> Page[SessionOut]:
     """Sessions of the centre planned in ``[start, end)`` (the today/this-week board)."""
-    query = scoped(ctx, ExchangeSession).where(ExchangeSession.deleted_at.is_(None))
-    if start is not None:
-        query = query.where(ExchangeSession.planned_start >= start)
-    if end is not None:
-        query = query.where(ExchangeSession.planned_start < end)
-    if status is not None:
-        query = query.where(ExchangeSession.status == status)
+    query = sessions_query(ctx, start=start, end=end, status=status)
     with ctx.db.write() as session:
-        rows, total = page(
-            session, query, limit, offset, (ExchangeSession.planned_start, ExchangeSession.id)
-        )
+        rows, total = page(session, query, limit, offset, SESSION_ORDER)
         audit.record(
             session, ctx, "search", entity="session", detail={"returned": len(rows), "total": total}
         )
@@ -385,13 +407,9 @@ def report_adverse_event(
 def list_adverse_events(
     ctx: ServiceContext, *, patient_id: int | None = None, limit: int = 100, offset: int = 0
 ) -> Page[AdverseEventOut]:
-    query = scoped(ctx, AdverseEvent).where(AdverseEvent.deleted_at.is_(None))
-    if patient_id is not None:
-        query = query.where(AdverseEvent.patient_id == patient_id)
+    query = events_query(ctx, patient_id=patient_id)
     with ctx.db.write() as session:
-        rows, total = page(
-            session, query, limit, offset, (AdverseEvent.onset_at.desc(), AdverseEvent.id)
-        )
+        rows, total = page(session, query, limit, offset, EVENT_ORDER)
         audit.record(
             session,
             ctx,

@@ -85,7 +85,7 @@ def _load_user(request: Request, token: str) -> WebUser:
 
 def _centre_of(ctx: ServiceContext) -> tuple[CentreOut | None, CentrePolicy]:
     try:
-        return centres.get_centre(ctx), centres.centre_policy(ctx)
+        return centres.centre_and_policy(ctx)
     except NotFound:
         return None, CentrePolicy()
 

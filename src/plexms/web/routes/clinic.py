@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services import courses, patients, referrals, sessions
+from plexms.services import board as clinic_board
+from plexms.services import patients
 from plexms.services.permissions import Permission
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
@@ -30,24 +31,24 @@ async def today(request: Request, user: Reader) -> Response:
     week_end = midnight + dt.timedelta(days=7 - midnight.weekday())
 
     def load() -> dict[str, object]:
-        week = sessions.list_sessions(ctx, start=midnight, end=week_end).items
-        recent = sessions.list_sessions(
-            ctx, start=midnight - dt.timedelta(days=7), end=midnight + dt.timedelta(days=1)
-        ).items
-        events = sessions.list_adverse_events(ctx, limit=50).items
+        board = clinic_board.today_board(
+            ctx, week=(midnight, week_end), recent_from=midnight - dt.timedelta(days=7)
+        )
+        tomorrow = midnight + dt.timedelta(days=1)
+        week = board.week.items
         return {
-            "sessions_today": [
-                s for s in week if s.planned_start < midnight + dt.timedelta(days=1)
+            "sessions_today": [s for s in week if s.planned_start < tomorrow],
+            "sessions_week": [s for s in week if s.planned_start >= tomorrow],
+            "held": [
+                s for s in board.recent.items if s.status == "held" or s.go_decision == "hold"
             ],
-            "sessions_week": [
-                s for s in week if s.planned_start >= midnight + dt.timedelta(days=1)
+            "recent_events": [
+                e for e in board.events.items if e.onset_at >= midnight - dt.timedelta(days=7)
             ],
-            "held": [s for s in recent if s.status == "held" or s.go_decision == "hold"],
-            "recent_events": [e for e in events if e.onset_at >= midnight - dt.timedelta(days=7)],
-            "pending": referrals.list_referrals(ctx, status="pending", limit=10),
-            "active": patients.list_patients(ctx, stage="course_active", limit=20),
-            "planned": patients.list_patients(ctx, stage="course_planned", limit=20),
-            "completed": patients.list_patients(ctx, stage="course_completed", limit=20),
+            "pending": board.pending,
+            "active": board.active,
+            "planned": board.planned,
+            "completed": board.completed,
         }
 
     data = await run_in_threadpool(load)
@@ -68,12 +69,13 @@ async def patient_page(request: Request, patient_id: int, user: Reader) -> Respo
     ctx = service_context(request, user.actor)
 
     def load() -> dict[str, Any]:
+        page = clinic_board.patient_page(ctx, patient_id)
         return {
-            "p": patients.get_patient(ctx, patient_id),
-            "episodes": patients.list_episodes(ctx, patient_id),
-            "referrals": referrals.list_referrals(ctx, patient_id=patient_id).items,
-            "courses": courses.list_courses(ctx, patient_id=patient_id).items,
-            "assessments": courses.list_assessments(ctx, patient_id),
+            "p": page.patient,
+            "episodes": page.episodes,
+            "referrals": page.referrals.items,
+            "courses": page.courses.items,
+            "assessments": page.assessments,
         }
 
     data = await run_in_threadpool(load)
