@@ -379,7 +379,8 @@ def read_batch(
     connection: Connection, first: int, last: int, centre_id: int | None
 ) -> dict[str, pa.Table]:
     """The source columns of every live row of the live patients with ids ``first..last``
-    (of ``centre_id`` only, unless ``None``), per table, in export order."""
+    (of ``centre_id`` only, unless ``None``), per table, in export order. On PostgreSQL it
+    sets ``DateStyle`` and ``extra_float_digits`` for the rest of the (read) transaction."""
     if connection.dialect.name != "postgresql":
         return {
             table: _read_sqlite(connection, query, _select(query, first, last, centre_id, False))
