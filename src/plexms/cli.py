@@ -11,16 +11,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from plexms import __version__
+from plexms.cli_io import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    answer_calc,
+    emit_json,
+    read_json_stdin,
+)
+from plexms.cli_io import fail_input as _fail_input
 from plexms.services import calc as calc_service
 
-EXIT_OK = 0
-EXIT_INPUT = 2
-EXIT_PARTIAL = 3
+__all__ = ["EXIT_INPUT", "EXIT_OK", "EXIT_PARTIAL", "app", "emit_json", "main", "read_json_stdin"]
 
 app = typer.Typer(
     name="plexms",
@@ -51,46 +58,11 @@ def _root(
     """plexms command line."""
 
 
-def _json_default(value: Any) -> Any:
-    # NumPy scalars and arrays, dates: everything else is a bug and fails loudly.
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def emit_json(body: Any, *, compact: bool = False) -> None:
-    """Write one JSON value to stdout."""
-    if compact:
-        text = json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-    else:
-        text = json.dumps(body, default=_json_default, ensure_ascii=False, indent=2)
-    sys.stdout.write(text + "\n")
-
-
-def _fail_input(field: str, message: str) -> NoReturn:
-    emit_json({"error": {"field": field, "message": message}})
-    raise typer.Exit(EXIT_INPUT)
-
-
-def read_json_stdin() -> Any:
-    """The JSON value on stdin, or exit 2 with an error body naming the problem."""
-    text = sys.stdin.read()
-    if not text.strip():
-        _fail_input("request", "no JSON on standard input")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail_input("request", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-
-
 def run_calc(name: str, payload: Any) -> None:
     """Answer ``payload`` with calculator ``name`` and exit with the contract's status."""
-    outcome = calc_service.run(name, payload)
-    emit_json(outcome.body, compact=outcome.batch)
-    if not outcome.ok:
-        raise typer.Exit(EXIT_PARTIAL if outcome.batch else EXIT_INPUT)
+    status = answer_calc(name, payload)
+    if status != EXIT_OK:
+        raise typer.Exit(status)
 
 
 def _register_calc(calc: calc_service.Calculator) -> None:

@@ -23,7 +23,16 @@ from pydantic import BaseModel, ValidationError
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 
-__all__ = ["CalcOutcome", "Calculator", "calculators", "error_body", "run", "run_one"]
+__all__ = [
+    "CalcOutcome",
+    "Calculator",
+    "calculator",
+    "calculators",
+    "error_body",
+    "module_names",
+    "run",
+    "run_one",
+]
 
 _DEFAULT_POLICY = CentrePolicy()
 
@@ -49,6 +58,22 @@ class CalcOutcome:
     body: Any
     ok: bool
     batch: bool
+
+
+@cache
+def module_names() -> frozenset[str]:
+    """The calculator modules of this package (found without importing them)."""
+    return frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+
+def calculator(name: str) -> Calculator:
+    """Calculator ``name`` (``KeyError`` if none): only its own module is imported when the
+    module has the calculator's name, as every calculator's does."""
+    if name in module_names():
+        calc = getattr(importlib.import_module(f"{__name__}.{name}"), "CALCULATOR", None)
+        if isinstance(calc, Calculator) and calc.name == name:
+            return calc
+    return calculators()[name]
 
 
 @cache
@@ -102,7 +127,7 @@ def run_one(
 
 def run(name: str, payload: Any, policy: CentrePolicy = _DEFAULT_POLICY) -> CalcOutcome:
     """Answer one request object or a list of them with calculator ``name``."""
-    calc = calculators()[name]
+    calc = calculator(name)
     if isinstance(payload, list):
         if calc.run_batch is not None:
             answers = calc.run_batch(payload, policy)
