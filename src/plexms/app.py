@@ -10,7 +10,10 @@ import importlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from plexms import __version__
 from plexms.api import install as install_api
@@ -38,6 +41,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(_warm_up, app)
         yield
         app.state.db.dispose()
 
@@ -63,6 +67,24 @@ def create_app(
     install_api(app)
     _install_web(app, settings)
     return app
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Before the first request: compile the page templates and open database connections
+    (the first visitors of a freshly started worker would otherwise pay for it). Never fatal:
+    a database that is down is reported by ``/api/health``, not by a worker that won't start."""
+    warm = getattr(importlib.import_module("plexms.web.templating"), "warm_up", None)
+    if callable(warm):
+        warm()
+    db: Database = app.state.db
+    try:
+        with db.engine.connect() as first, db.engine.connect() as second:
+            for conn in (first, second):
+                conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError as exc:
+        structlog.get_logger("plexms.app").warning(
+            "warm_up_database_unavailable", error=type(exc).__name__
+        )
 
 
 def _install_web(app: FastAPI, settings: Settings) -> None:

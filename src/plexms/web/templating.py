@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from plexms.web import svg
 
-__all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render"]
+__all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render", "warm_up"]
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 _ENV = Environment(
@@ -30,6 +30,14 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 TEMPLATES = Jinja2Blocks(env=_ENV)
+
+
+def warm_up() -> int:
+    """Compile every template now (Jinja compiles on first use otherwise); how many."""
+    names = _ENV.list_templates(extensions=("html", "svg", "txt"))
+    for name in names:
+        _ENV.get_template(name)
+    return len(names)
 
 
 def is_htmx(request: Request) -> bool:
