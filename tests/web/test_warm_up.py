@@ -4,6 +4,7 @@ open; a database that is down does not stop the worker from starting."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from plexms.app import create_app
@@ -18,7 +19,10 @@ def _lifespan(app) -> int:  # type: ignore[no-untyped-def]
         async with app.router.lifespan_context(app):
             return int(app.state.db.engine.pool.checkedin())
 
-    return asyncio.run(go())
+    # in a thread of its own: another test (Playwright's sync API) may leave this thread's
+    # event loop marked as running
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 def test_every_template_compiles_at_warm_up() -> None:
