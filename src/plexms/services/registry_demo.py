@@ -44,6 +44,7 @@ from plexms.services.permissions import Permission
 __all__ = ["CHUNK_PATIENTS", "TABLES", "RegistryLoad", "build_chunk", "load_registry"]
 
 CHUNK_PATIENTS = 10_000
+_FIRST_CHUNK = 2_500  # small, so the database starts copying soon
 _AHEAD = 2  # chunks generated ahead of the one loading
 MAX_PATIENTS = 2_000_000
 TABLES = ("patient", "episode", "course", "exchange_session", "adverse_event", "outcome_assessment")
@@ -441,7 +442,8 @@ def _naive(data: pa.Table) -> pa.Table:
 
 
 def _fixed_values(column: pa.Array, pg_type: str, where: str) -> np.ndarray:
-    """A column's values as the big-endian integers/floats of PostgreSQL's binary format."""
+    """A column's values in the units of PostgreSQL's binary format (days and microseconds
+    since 2000-01-01), NULLs as 0; made big-endian when written into the records."""
     kind = column.type
     values: np.ndarray
     if pg_type == "timestamptz" and pa.types.is_timestamp(kind) and kind.tz is not None:
@@ -460,7 +462,31 @@ def _fixed_values(column: pa.Array, pg_type: str, where: str) -> np.ndarray:
         values = column.fill_null(0).to_numpy()
     else:
         raise InputError(where, f"{kind} cannot be copied to {pg_type}", allowed="same kind")
-    return np.asarray(values, dtype=_BINARY[pg_type])
+    if pg_type == "date" and values.size and np.abs(values).max() > np.iinfo(np.int32).max:
+        raise InputError(where, "a date out of range", allowed="PostgreSQL dates")
+    return values
+
+
+Field = tuple[str | None, Any]  # NumPy type of the value (None: empty), the values
+
+
+def _records(n: int, fields: list[Field], count: int | None = None) -> np.ndarray:
+    """``n`` packed records of the binary format as an ``(n, bytes)`` matrix: the field count
+    (when given), then per field its byte length and its value. A NumPy structured array: each
+    column is one typed (and byte-swapping) assignment, not a loop over rows."""
+    layout: list[tuple[str, str]] = [] if count is None else [("count", ">i2")]
+    for i, (kind, _) in enumerate(fields):
+        layout.append((f"n{i}", ">i4"))
+        if kind is not None:
+            layout.append((f"v{i}", kind))
+    records = np.empty(n, np.dtype(layout))
+    if count is not None:
+        records["count"] = count
+    for i, (kind, values) in enumerate(fields):
+        records[f"n{i}"] = 0 if kind is None else np.dtype(kind).itemsize
+        if kind is not None:
+            records[f"v{i}"] = values
+    return records.view(np.uint8).reshape(n, records.dtype.itemsize)
 
 
 def _as_binary(block: np.ndarray) -> pa.Array:
@@ -476,52 +502,44 @@ def _binary_copy(table: str, data: pa.Table, types: dict[str, str]) -> tuple[lis
 
     Per row: the field count, then per field its byte length (-1 for NULL) and its bytes. Every
     column that is never NULL and has one width in this chunk (numbers, dates, timestamps,
-    fixed-length or constant text) is written into one ``(rows, bytes)`` NumPy matrix, column
-    slice by column slice; the others become Arrow binary columns (length prefix + bytes) and
-    one element-wise Arrow join appends them to each row. So the columns go fixed ones first.
+    fixed-length or constant text) goes into one NumPy structured array of packed records;
+    the others become Arrow binary columns (length prefix + bytes) and one element-wise Arrow
+    join appends them to each record. So the columns go fixed ones first.
     """
     n = data.num_rows
     if n == 0:
         return list(data.column_names), b""
-    fixed: list[tuple[str, np.ndarray]] = []  # (name, (n, width) bytes of the value)
+    fixed: list[tuple[str, Field]] = []
     varying: list[tuple[str, pa.Array]] = []  # (name, length-prefixed field bytes)
     for name in data.column_names:
         column = data.column(name).combine_chunks()
         where = f"{table}.{name}"
         pg_type = types.get(name)
+        kind = column.type
         if pg_type in _BINARY:
-            values = _fixed_values(column, pg_type, where).view(np.uint8).reshape(n, -1)
+            field: Field = (_BINARY[pg_type], _fixed_values(column, pg_type, where))
             if column.null_count == 0:
-                fixed.append((name, values))
-                continue
-            width = values.shape[1]
-            field = np.empty((n, 4 + width), np.uint8)
-            field[:, :4] = np.frombuffer(width.to_bytes(4, "big"), np.uint8)
-            field[:, 4:] = values
-            varying.append((name, pc.if_else(column.is_valid(), _as_binary(field), _NULL_FIELD)))
-        elif pg_type in _TEXT and (pa.types.is_string(kind := column.type) or kind == pa.null()):
+                fixed.append((name, field))
+            else:
+                prefixed = _as_binary(_records(n, [field]))
+                varying.append((name, pc.if_else(column.is_valid(), prefixed, _NULL_FIELD)))
+        elif pg_type in _TEXT and (pa.types.is_string(kind) or kind == pa.null()):
             raw = column.cast(pa.string()).cast(pa.binary())
             offsets = np.frombuffer(raw.buffers()[1], np.int32, n + 1, raw.offset * 4)
             lengths = np.diff(offsets)
-            if n and column.null_count == 0 and lengths.min() == lengths.max():
+            if column.null_count == 0 and lengths.min() == lengths.max():
+                size = int(lengths[0])
                 body = np.frombuffer(raw.buffers()[2] or b"", np.uint8)[offsets[0] : offsets[-1]]
-                fixed.append((name, body.reshape(n, int(lengths[0]))))
-                continue
-            prefix = _as_binary(lengths.astype(">i4").view(np.uint8).reshape(n, 4))
-            field = pc.binary_join_element_wise(prefix, raw, _NO_BYTES)  # NULL stays NULL
-            varying.append((name, field.fill_null(_NULL_FIELD) if column.null_count else field))
+                fixed.append((name, (f"S{size}", body.view(f"S{size}")) if size else (None, 0)))
+            else:
+                prefix = _as_binary(_records(n, [(">i4", lengths)])[:, 4:])
+                joined = pc.binary_join_element_wise(prefix, raw, _NO_BYTES)  # NULL stays NULL
+                varying.append(
+                    (name, joined.fill_null(_NULL_FIELD) if column.null_count else joined)
+                )
         else:
-            kind = column.type
             raise InputError(where, f"{kind} cannot be copied to {pg_type}", allowed="same kind")
-    width = 2 + sum(4 + values.shape[1] for _, values in fixed)
-    block = np.empty((n, width), np.uint8)
-    block[:, :2] = np.frombuffer((len(fixed) + len(varying)).to_bytes(2, "big"), np.uint8)
-    at = 2
-    for _, values in fixed:
-        size = values.shape[1]
-        block[:, at : at + 4] = np.frombuffer(size.to_bytes(4, "big"), np.uint8)
-        block[:, at + 4 : at + 4 + size] = values
-        at += 4 + size
+    block = _records(n, [f for _, f in fixed], count=len(fixed) + len(varying))
     names = [name for name, _ in fixed] + [name for name, _ in varying]
     if not varying:
         return names, block.reshape(-1).data
@@ -582,6 +600,11 @@ def _next_ids(cursor: Any) -> dict[str, int]:
 Prepared = tuple[dict[str, int], dict[str, Any]]
 
 
+def _chunk_offsets(patients: int) -> list[int]:
+    """Where each chunk of patients starts, then the end (the same for the same size)."""
+    return [0, *range(min(_FIRST_CHUNK, patients), patients, CHUNK_PATIENTS), patients]
+
+
 @use_case(Permission.CENTRE_MANAGE)
 def load_registry(
     ctx: ServiceContext,
@@ -613,11 +636,11 @@ def load_registry(
             cursor.execute("BEGIN IMMEDIATE")
             restore = _drop_sqlite(cursor)
         first = _next_ids(cursor)
-        offsets = list(range(0, patients, CHUNK_PATIENTS))
+        offsets = _chunk_offsets(patients)
 
         def prepare(chunk: int) -> Prepared:
             """Generate (and for PostgreSQL encode) one chunk; runs beside the loading."""
-            n = min(CHUNK_PATIENTS, patients - offsets[chunk])
+            n = offsets[chunk + 1] - offsets[chunk]
             rng = np.random.default_rng([seed, chunk])
             tables = build_chunk(rng, n, dict(first), centre_id, end, ctx.now)
             rows = {t: tables[t].num_rows for t in TABLES}
@@ -629,10 +652,11 @@ def load_registry(
 
         # NumPy and Arrow release the GIL: the next chunks are made while this one loads
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = [pool.submit(prepare, c) for c in range(min(_AHEAD, len(offsets)))]
-            for chunk, offset in enumerate(offsets):
+            chunks = len(offsets) - 1
+            pending = [pool.submit(prepare, c) for c in range(min(_AHEAD, chunks))]
+            for chunk, offset in enumerate(offsets[:-1]):
                 rows, payloads = pending.pop(0).result()
-                if chunk + _AHEAD < len(offsets):
+                if chunk + _AHEAD < chunks:
                     pending.append(pool.submit(prepare, chunk + _AHEAD))
                 for table in TABLES:
                     if postgres:
