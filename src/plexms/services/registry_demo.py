@@ -370,7 +370,8 @@ _PG_TYPES = (
     "WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped"
 )
 _PG_CONSTRAINTS = (
-    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype "
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype, "
+    "confrelid::regclass::text "
     "FROM pg_constraint WHERE (contype IN ('p', 'u') AND conrelid = ANY(%(t)s::regclass[])) "
     "OR (contype = 'f' AND (conrelid = ANY(%(t)s::regclass[]) "
     "OR confrelid = ANY(%(t)s::regclass[])))"
@@ -380,6 +381,8 @@ _PG_INDEXES = (
     "WHERE indrelid = ANY(%(t)s::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
     "WHERE c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x'))"
 )
+_PG_ROWS = "SELECT oid::regclass::text, reltuples FROM pg_class WHERE oid = ANY(%s::regclass[])"
+_PROBE_RATIO = 8  # a referencing table this many times smaller: validate by index probes
 _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # binary COPY header: no flags, no extension
 _TRAILER = b"\xff\xff"
 _EPOCH_US = 946_684_800_000_000  # PostgreSQL counts from 2000-01-01 (Unix time of it, in us)
@@ -402,24 +405,60 @@ def _pg_types(cursor: Any) -> dict[str, dict[str, str]]:
     return {t: dict(cursor.execute(_PG_TYPES, (t,)).fetchall()) for t in TABLES}
 
 
-def _drop_postgres(cursor: Any) -> list[str]:
-    """Drop the keys, indexes and foreign keys of TABLES; the DDL that restores them in order
-    (keys, then indexes, then foreign keys, which use the keys' indexes to validate)."""
+@dataclass(frozen=True)
+class _Dropped:
+    """What ``_drop_postgres`` removed, as the DDL that puts it back."""
+
+    keys: list[str]  # primary keys and unique constraints
+    indexes: list[str]
+    foreign: list[tuple[str, str, str]]  # (referencing table, referenced table, DDL)
+
+
+def _drop_postgres(cursor: Any) -> _Dropped:
+    """Drop the keys, indexes and foreign keys of TABLES (and those pointing at them)."""
     tables = {"t": list(TABLES)}
     keys: list[tuple[str, str, str]] = []
-    foreign: list[tuple[str, str, str]] = []
-    indexes: list[str] = []
+    foreign: list[tuple[str, str, str, str]] = []
     constraints = cursor.execute(_PG_CONSTRAINTS, tables).fetchall()
     index_rows = cursor.execute(_PG_INDEXES, tables).fetchall()
-    for table, name, definition, kind in constraints:
+    for table, name, definition, kind, referenced in constraints:
         restore = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        (foreign if kind == "f" else keys).append((table, name, restore))
-    for table, name, _ in foreign + keys:  # foreign keys first: they need the keys
+        if kind == "f":
+            foreign.append((table, name, referenced, restore))
+        else:
+            keys.append((table, name, restore))
+    for table, name, *_ in foreign + keys:  # foreign keys first: they need the keys
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    for name, definition in index_rows:
-        indexes.append(definition)
+    for name, _ in index_rows:
         cursor.execute(f"DROP INDEX {name}")
-    return [r for _, _, r in keys] + indexes + [r for _, _, r in foreign]
+    return _Dropped(
+        keys=[restore for *_, restore in keys],
+        indexes=[definition for _, definition in index_rows],
+        foreign=[(table, referenced, restore) for table, _, referenced, restore in foreign],
+    )
+
+
+def _restore_postgres(cursor: Any, dropped: _Dropped) -> None:
+    """Keys, then indexes (one sort each), then foreign keys (one validating query each).
+
+    A foreign key from a table much smaller than the one it points at (adverse events ->
+    900,000 sessions) is validated by probing the referenced key's index: PostgreSQL 15 would
+    otherwise hash the whole referenced table for the check (it only hashes the inner side of
+    an anti-join), 0.35 s instead of 0.1 s here.
+    """
+    for statement in dropped.keys + dropped.indexes:
+        cursor.execute(statement)
+    names = sorted({t for child, parent, _ in dropped.foreign for t in (child, parent)})
+    rows = dict(cursor.execute(_PG_ROWS, (names,)).fetchall())  # fresh after the index builds
+    for child, parent, statement in dropped.foreign:
+        probe = 0 <= rows[child] * _PROBE_RATIO < rows[parent]
+        if probe:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(statement)
+        if probe:
+            cursor.execute("SET LOCAL enable_hashjoin TO DEFAULT")
+            cursor.execute("SET LOCAL enable_mergejoin TO DEFAULT")
 
 
 def _drop_sqlite(cursor: Any) -> list[str]:
@@ -630,11 +669,11 @@ def load_registry(
         if postgres:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             types = _pg_types(cursor)
-            restore = _drop_postgres(cursor)
+            dropped = _drop_postgres(cursor)
         else:
             cursor.execute("PRAGMA foreign_keys = OFF")  # rows are consistent by construction
             cursor.execute("BEGIN IMMEDIATE")
-            restore = _drop_sqlite(cursor)
+            indexes = _drop_sqlite(cursor)
         first = _next_ids(cursor)
         offsets = _chunk_offsets(patients)
 
@@ -667,9 +706,8 @@ def load_registry(
                 del payloads
                 if progress is not None:
                     progress(offset + rows["patient"], patients)
-        for statement in restore:
-            cursor.execute(statement)
         if postgres:
+            _restore_postgres(cursor, dropped)
             for table in TABLES:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
@@ -677,6 +715,8 @@ def load_registry(
                 )
             driver.commit()
         else:
+            for statement in indexes:
+                cursor.execute(statement)
             cursor.execute("COMMIT")
         if analyze:
             _analyze(driver, postgres)
