@@ -63,6 +63,7 @@ def create_app(
         settings.database_url,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
+        async_read_audit=settings.audit_reads_async,
     )
     install_api(app)
     _install_web(app, settings)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # PostgreSQL: a transaction that only records reads commits without waiting for the WAL
+    # flush (see README, "Running for a hospital"); false makes access rows as durable as writes.
+    audit_reads_async: bool = True
 
     @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> Settings:

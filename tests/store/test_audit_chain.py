@@ -182,3 +182,18 @@ def test_only_pure_read_audit_commits_asynchronously(
         setting = s.execute(text("SELECT current_setting('synchronous_commit')")).scalar_one()
     assert (setting == "off") is not durable
     assert _verify(db).ok
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_the_setting_makes_read_audit_durable(settings) -> None:  # type: ignore[no-untyped-def]
+    durable = Database(settings.database_url, async_read_audit=False)
+    try:
+        with durable.write() as s:
+            s.connection().exec_driver_sql("SET LOCAL synchronous_commit TO on")
+            audit_chain.append(s, **_row(0))
+            audit_chain.seal(s)
+            setting = s.execute(text("SELECT current_setting('synchronous_commit')")).scalar_one()
+        assert setting == "on"
+    finally:
+        durable.dispose()

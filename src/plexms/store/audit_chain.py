@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from plexms.store.database import ASYNC_READ_AUDIT
 from plexms.store.models.audit import AuditEvent, AuditHead
 
 __all__ = [
@@ -109,7 +110,11 @@ def seal(session: Session) -> int:
     head = select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
     if postgres:
         head = head.with_for_update()
-        if not session.info.get(_WROTE) and all(_is_read(r) for r in rows):
+        if (
+            session.info.get(ASYNC_READ_AUDIT, True)
+            and not session.info.get(_WROTE)
+            and all(_is_read(r) for r in rows)
+        ):
             # set_config(..., is_local => true) is SET LOCAL, sent with the head's query
             head = head.add_columns(func.set_config("synchronous_commit", "off", True))
     seq, prev = session.execute(head).one()[:2]

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "sqlite_path"]
+__all__ = ["ASYNC_READ_AUDIT", "Database", "sqlite_path"]
 
 _WRITE = "plexms_write"
+ASYNC_READ_AUDIT = "plexms_async_read_audit"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -32,7 +33,14 @@ def sqlite_path(url: str) -> Path | None:
 class Database:
     """One engine and two session factories: ``read()`` and ``write()`` transactions."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 30_000,
+        pool_size: int = 10,
+        async_read_audit: bool = True,
+    ) -> None:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
@@ -55,9 +63,11 @@ class Database:
         self.engine: Engine = create_engine(url, **kwargs)
         if self.dialect == "sqlite":
             _install_sqlite_hooks(self.engine, busy_timeout_ms)
-        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # read by store.audit_chain.seal: may a read-only audit transaction commit async?
+        info = {ASYNC_READ_AUDIT: async_read_audit}
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
         self._writer = sessionmaker(
-            self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
+            self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False, info=info
         )
 
     @property
