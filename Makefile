@@ -54,9 +54,8 @@ test: install browser lint typecheck
 	  --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json $(PYTEST_ARGS)
 	$(BIN)/python tests/coverage_gate.py var/coverage.json
 
-# Registry size for make bench: 100,000 (the issue's scale) does not fit the suite's 10 minutes
-# on 2 shared cores (the registry export alone takes ~4 min); the figures carry n_patients.
-BENCH_REGISTRY_N ?= 50000
+# Registry size for make bench: the issue's 100,000 patients (the figures carry n_patients).
+BENCH_REGISTRY_N ?= 100000
 bench: install
 	PLEXMS_BENCH_REGISTRY_N=$(BENCH_REGISTRY_N) $(BIN)/python -m bench
 
