@@ -9,7 +9,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from plexms.core.errors import InputError
 from plexms.services import registry, registry_demo
@@ -203,3 +203,18 @@ def test_generator_refuses_bad_sizes(world) -> None:  # type: ignore[no-untyped-
         registry_demo.load_registry(world.ctx("admin", "a"), 0, centre_id=world.centres["a"])
     with pytest.raises(PermissionDenied):
         registry_demo.load_registry(world.ctx("nurse", "a"), 5, centre_id=world.centres["a"])
+
+
+def test_planner_settings_apply_to_one_query_only(loaded) -> None:  # type: ignore[no-untyped-def]
+    """On PostgreSQL the response-rate queries are planned without parallel workers and hash
+    joins; the rest of the read transaction keeps the server's settings."""
+    world, _ = loaded
+    names = ("max_parallel_workers_per_gather", "enable_hashjoin", "work_mem")
+    with world.db.read() as s:
+        postgres = s.get_bind().dialect.name == "postgresql"
+        show = "SELECT " + ", ".join(f"current_setting('{n}')" for n in names)
+        before = s.execute(text(show)).one() if postgres else None
+        rates = registry.response_by_onset_band(s, world.centres["a"], RegistryFilter())
+        after = s.execute(text(show)).one() if postgres else None
+    assert sum(g.courses for g in rates) > N
+    assert before == after

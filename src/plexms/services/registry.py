@@ -291,7 +291,7 @@ def _rates_query(base: Subquery, key: str) -> Select[Any]:
 def _groups(session: Session, query: Select[Any], order: tuple[str, ...]) -> tuple[RateGroup, ...]:
     found = {
         str(k): RateGroup(str(k), int(n), int(a or 0), int(r or 0))
-        for k, n, a, r in _run(session, query, every_response=True)
+        for k, n, a, r in _run(session, query, _SERIAL_MERGE)
     }
     keys = [k for k in order if k in found] + sorted(k for k in found if k not in order)
     return tuple(found[k] for k in keys)
@@ -304,21 +304,41 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _run(session: Session, query: Any, *, every_response: bool) -> list[Any]:
-    """The rows of a dashboard query. One that needs every course's response (the per-course
-    aggregate of graded visits, the inner side of its join) runs on PostgreSQL without parallel
-    workers: each worker rebuilt that whole aggregate for itself, three times the work on the
-    2-core server (response by indication on the 100,000-patient registry: 227 ms with the
-    workers, 156 ms without). The other queries keep them (the workers split one scan)."""
-    if not every_response or _dialect(session) != "postgresql":
+# Planner settings for the queries that need every course's response (the per-course aggregate
+# of graded visits, the inner side of its join), PostgreSQL only, for that one statement:
+# - no parallel workers: each worker rebuilt that whole aggregate for itself, three times the
+#   work on the 2-core server (response by indication, 100,000-patient registry: 227 ms with
+#   the workers, 156 ms without);
+# - for the two response-rate queries, merge joins: the courses (``ix_course_registry``, in id
+#   order) and the aggregate (read in course order from the graded-visit index) arrive sorted
+#   by course id, but PostgreSQL, estimating half the courses that have a graded visit from its
+#   sample, prefers to hash them (onset band 300 -> 232 ms, indication 187 -> 132 ms); with the
+#   sorts that remain (by episode, by band: 3 MB each) in memory, not on disk (232 -> 211 ms).
+_SERIAL = {"max_parallel_workers_per_gather": "0"}
+_SERIAL_MERGE = {**_SERIAL, "enable_hashjoin": "off", "work_mem": "32MB"}
+
+
+def _run(session: Session, query: Any, settings: dict[str, str] | None = None) -> list[Any]:
+    """The rows of a dashboard query, planned with ``settings`` on PostgreSQL (then restored)."""
+    if not settings or _dialect(session) != "postgresql":
         return list(session.execute(query))
-    setting = "max_parallel_workers_per_gather"
-    before = session.execute(text("SELECT current_setting(:s)"), {"s": setting}).scalar_one()
-    session.execute(text("SELECT set_config(:s, '0', true)"), {"s": setting})
+    names = list(settings)
+    current = ", ".join(f"current_setting(:n{i})" for i in range(len(names)))
+    bound = {f"n{i}": name for i, name in enumerate(names)}
+    before = session.execute(text(f"SELECT {current}"), bound).one()
+    _set(session, dict(zip(names, settings.values(), strict=True)))
     try:
         return list(session.execute(query))
     finally:
-        session.execute(text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": before})
+        _set(session, dict(zip(names, before, strict=True)))
+
+
+def _set(session: Session, settings: dict[str, str]) -> None:
+    calls = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(settings)))
+    bound: dict[str, str] = {}
+    for i, (name, value) in enumerate(settings.items()):
+        bound |= {f"n{i}": name, f"v{i}": value}
+    session.execute(text(f"SELECT {calls}"), bound)
 
 
 def response_by_indication(
@@ -353,7 +373,7 @@ def procedures_done(session: Session, centre_id: int | None, f: RegistryFilter) 
     base = _courses(_dialect(session), centre_id, f, with_response=False, with_onset=False)
     done = _done_sessions()
     query = select(func.count()).select_from(done).join(base, base.c.id == done.c.course_id)
-    return int(_run(session, query, every_response=f.response is not None)[0][0])
+    return int(_run(session, query, _SERIAL if f.response is not None else None)[0][0])
 
 
 def events_by_type(
@@ -371,7 +391,8 @@ def events_by_type(
         .order_by(n.desc(), a.event_type)
     )
     return [
-        (str(t), int(c)) for t, c in _run(session, query, every_response=f.response is not None)
+        (str(t), int(c))
+        for t, c in _run(session, query, _SERIAL if f.response is not None else None)
     ]
 
 
@@ -393,7 +414,7 @@ def worst_severity_counts(
     )
     query = select(worst.c.worst, func.count()).group_by(worst.c.worst)
     counts = dict.fromkeys(SEVERITIES, 0)
-    for rank_value, count in _run(session, query, every_response=f.response is not None):
+    for rank_value, count in _run(session, query, _SERIAL if f.response is not None else None):
         counts[SEVERITIES[int(rank_value)]] = int(count)
     return counts
 
@@ -416,7 +437,7 @@ def course_page(
     else:
         base = _courses(dialect, centre_id, f, with_response=True)
         count = select(func.count()).select_from(base)
-        total = int(_run(session, count, every_response=True)[0][0])
+        total = int(_run(session, count, _SERIAL)[0][0])
     query = (
         select(base)
         .order_by(base.c.start_date.desc(), base.c.id.desc())
@@ -435,7 +456,7 @@ def course_page(
             response_grade=r.grade,
             response=r.response,
         )
-        for r in _run(session, query, every_response=f.response is not None)
+        for r in _run(session, query, _SERIAL if f.response is not None else None)
     ]
     return CoursePage(items, total, limit, offset)
 
@@ -546,7 +567,7 @@ def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = Non
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         rows = 0
-        for row in _run(session, query, every_response=True):
+        for row in _run(session, query, _SERIAL):
             writer.writerow(["" if v is None else v for v in row])
             rows += 1
     audit.record_alone(
