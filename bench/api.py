@@ -7,7 +7,9 @@ one session token per simulated user, opened through ``services.auth.login``. Th
 ``plexms serve --workers 2`` in a subprocess on 127.0.0.1 (cold: no warm-up request), and
 locust headless (``bench/locustfile.py``) with 50 users for ``PLEXMS_BENCH_API_SECONDS``
 (default 60): HTML pages, API reads, searches and writes (measurements, labs), each user
-waiting 0.5-1.5 s between requests. The generator runs on the same 2-core machine.
+waiting 0.5-1.5 s between requests, started 10 a second (all 50 within the first 5 s; the
+measured minute starts with the first). The generator (locust's ``FastHttpUser``) runs on the
+same 2-core machine.
 
 Figures (names fixed by issue 8):
 
@@ -55,6 +57,7 @@ POSTGRES = os.environ.get(
 DB_NAME = "plexms_bench_api"
 PATIENTS = 1_000
 USERS = 50
+SPAWN_RATE = 10  # users starting per second: all 50 clients within the first 5 s
 SECONDS = int(os.environ.get("PLEXMS_BENCH_API_SECONDS", "60"))
 RATIO_SECONDS = float(os.environ.get("PLEXMS_BENCH_RATIO_SECONDS", "8"))
 RATIO_CONCURRENCY = 16
@@ -166,7 +169,7 @@ def _locust(host: str, tokens: list[str], ids: tuple[int, int], out: Path) -> di
         "--users",
         str(USERS),
         "--spawn-rate",
-        "25",
+        str(SPAWN_RATE),
         "--run-time",
         f"{SECONDS}s",
         "--stop-timeout",

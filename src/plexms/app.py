@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
@@ -71,17 +71,19 @@ def create_app(
 
 
 def _warm_up(app: FastAPI) -> None:
-    """Before the first request: compile the page templates and open database connections
-    (the first visitors of a freshly started worker would otherwise pay for it). Never fatal:
+    """Before the first request: compile the page templates and open the pool's database
+    connections (the first visitors of a freshly started worker would otherwise pay for it,
+    all at once when many arrive together). Never fatal:
     a database that is down is reported by ``/api/health``, not by a worker that won't start."""
     warm = getattr(importlib.import_module("plexms.web.templating"), "warm_up", None)
     if callable(warm):
         warm()
     db: Database = app.state.db
+    size = max(1, min(int(getattr(app.state.settings, "db_pool_size", 2)), 32))
     try:
-        with db.engine.connect() as first, db.engine.connect() as second:
-            for conn in (first, second):
-                conn.exec_driver_sql("SELECT 1")
+        with ExitStack() as stack:  # the pool's connections opened now, then kept
+            for _ in range(size):
+                stack.enter_context(db.engine.connect()).exec_driver_sql("SELECT 1")
     except SQLAlchemyError as exc:
         structlog.get_logger("plexms.app").warning(
             "warm_up_database_unavailable", error=type(exc).__name__
