@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, text
 
 from plexms.core.errors import InputError
-from plexms.services import registry, registry_demo
+from plexms.services import audit, registry, registry_demo
 from plexms.services.errors import PermissionDenied
 from plexms.services.registry import RegistryFilter
 from plexms.store.models import (
@@ -218,3 +218,20 @@ def test_planner_settings_apply_to_one_query_only(loaded) -> None:  # type: igno
         after = s.execute(text(show)).one() if postgres else None
     assert sum(g.courses for g in rates) > N
     assert before == after
+
+
+def test_the_page_view_equals_dashboard_and_list_with_one_audit_row(loaded) -> None:  # type: ignore[no-untyped-def]
+    world, _ = loaded
+    ctx = world.ctx("viewer", "a")
+    f = registry.RegistryFilter(indication="relapse")
+    with world.db.read() as s:
+        before = audit.count(s)
+    view = registry.registry_view(ctx, f, limit=7, offset=3)
+    with world.db.read() as s:
+        assert audit.count(s) == before + 1
+        assert audit.count(s, entity="registry", action="search", actor="viewer-a") == 1
+    assert view.dashboard == registry.dashboard(ctx, f)
+    assert view.courses == registry.list_courses(ctx, f, limit=7, offset=3)
+    assert len(view.courses.items) == 7 and view.courses.total > 10
+    with pytest.raises(InputError, match="limit"):
+        registry.registry_view(ctx, f, limit=0)

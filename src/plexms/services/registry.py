@@ -54,9 +54,11 @@ __all__ = [
     "EventTypeRate",
     "RateGroup",
     "RegistryFilter",
+    "RegistryView",
     "dashboard",
     "export_courses_csv",
     "list_courses",
+    "registry_view",
 ]
 
 INDICATIONS = PRESENTATIONS  # a course's indication uses the episode vocabulary
@@ -483,18 +485,59 @@ def _centre(ctx: ServiceContext) -> int | None:
 def dashboard(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Dashboard:
     """Response rates and adverse-event rates of the centre's courses (audited as a search)."""
     f = filters or RegistryFilter()
+    with ctx.db.read() as session:
+        result = _dashboard(session, _centre(ctx), f)
+    audit.record_alone(ctx, "search", entity="registry", detail={"filters": f.to_dict()})
+    return result
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """The registry page: the dashboard and one page of its courses."""
+
+    dashboard: Dashboard
+    courses: CoursePage
+
+
+@use_case(Permission.PATIENT_READ)
+def registry_view(
+    ctx: ServiceContext, filters: RegistryFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> RegistryView:
+    """The dashboard and one page of the filtered courses, read together, one audit row."""
+    _check_page(limit, offset)
+    f = filters or RegistryFilter()
     centre = _centre(ctx)
     with ctx.db.read() as session:
-        by_indication = response_by_indication(session, centre, f)
-        by_band = response_by_onset_band(session, centre, f)
-        procedures = procedures_done(session, centre, f)
-        types = events_by_type(session, centre, f)
-        worst = worst_severity_counts(session, centre, f) if procedures else {}
+        view = RegistryView(
+            _dashboard(session, centre, f), course_page(session, centre, f, limit, offset)
+        )
+    audit.record_alone(
+        ctx,
+        "search",
+        entity="registry",
+        detail={"filters": f.to_dict(), "offset": offset, "use_case": "registry_view"},
+    )
+    return view
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= _MAX_LIMIT:
+        raise InputError("limit", f"{limit}", allowed=f"1 to {_MAX_LIMIT}")
+    if offset < 0:
+        raise InputError("offset", f"{offset}", allowed=">= 0")
+
+
+def _dashboard(session: Session, centre: int | None, f: RegistryFilter) -> Dashboard:
+    by_indication = response_by_indication(session, centre, f)
+    by_band = response_by_onset_band(session, centre, f)
+    procedures = procedures_done(session, centre, f)
+    types = events_by_type(session, centre, f)
+    worst = worst_severity_counts(session, centre, f) if procedures else {}
     per_type = tuple(
         EventTypeRate(t, n, round(100.0 * n / procedures, 2) if procedures else 0.0)
         for t, n in types
     )
-    result = Dashboard(
+    return Dashboard(
         filters=f,
         courses=sum(g.courses for g in by_indication),
         procedures=procedures,
@@ -503,8 +546,6 @@ def dashboard(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Das
         events_by_type=per_type,
         waa=waa_rates(procedures, worst) if procedures else None,
     )
-    audit.record_alone(ctx, "search", entity="registry", detail={"filters": f.to_dict()})
-    return result
 
 
 @use_case(Permission.PATIENT_READ)
@@ -512,10 +553,7 @@ def list_courses(
     ctx: ServiceContext, filters: RegistryFilter | None = None, *, limit: int = 50, offset: int = 0
 ) -> CoursePage:
     """One page of the centre's courses with their onset band and response (audited)."""
-    if not 1 <= limit <= _MAX_LIMIT:
-        raise InputError("limit", f"{limit}", allowed=f"1 to {_MAX_LIMIT}")
-    if offset < 0:
-        raise InputError("offset", f"{offset}", allowed=">= 0")
+    _check_page(limit, offset)
     f = filters or RegistryFilter()
     with ctx.db.read() as session:
         page = course_page(session, _centre(ctx), f, limit, offset)

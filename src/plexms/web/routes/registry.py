@@ -124,10 +124,8 @@ async def registry_page(request: Request, user: Reader) -> Response:
     ctx = service_context(request, user.actor)
 
     def load() -> dict[str, Any]:
-        return {
-            "dash": registry.dashboard(ctx, f),
-            "page": registry.list_courses(ctx, f, limit=PAGE_SIZE, offset=offset),
-        }
+        view = registry.registry_view(ctx, f, limit=PAGE_SIZE, offset=offset)
+        return {"dash": view.dashboard, "page": view.courses}
 
     data = await run_in_threadpool(load)
     page = data["page"]
