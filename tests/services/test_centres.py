@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from plexms.core.policy import CentrePolicy, policy_to_dict
 from plexms.services.centres import load_policy
+from plexms.services.errors import Unauthenticated
 from plexms.store.models import Centre
 
 
@@ -34,17 +37,21 @@ def test_a_current_policy_loads_unchanged() -> None:
 
 
 def test_a_changed_setting_is_read_at_once_despite_the_cache(world) -> None:  # type: ignore[no-untyped-def]
-    from plexms.services import centres
+    from plexms.services import auth, centres
     from plexms.services.schemas.admin import CentreUpdate
 
     ctx = world.ctx("admin")
-    centre, policy = centres.centre_and_policy(ctx)
-    assert centres.centre_and_policy(ctx)[1] is policy  # the same settings: cached
+    token = world.tokens[("a", "admin")]
+    actor, centre, policy = auth.authenticate_in_centre(ctx, token)
+    assert actor == ctx.actor and centre is not None
+    assert centres.centre_policy(ctx) is policy  # the same settings: cached
     stored = policy_to_dict(policy)
     stored["prescription"]["fibrinogen_plasma_threshold_g_l"] = 0.8
     centres.update_centre(ctx, CentreUpdate(policy=stored), expected_version=centre.version)
-    changed = centres.centre_and_policy(ctx)[1]
+    changed = auth.authenticate_in_centre(ctx, token)[2]
     assert changed.prescription.fibrinogen_plasma_threshold_g_l == 0.8
     assert centres.centre_policy(ctx) == changed
-    other = centres.centre_and_policy(world.ctx("admin", "b"))[1]
+    other = centres.centre_policy(world.ctx("admin", "b"))
     assert other.prescription.fibrinogen_plasma_threshold_g_l == 1.0  # centre b unchanged
+    with pytest.raises(Unauthenticated):
+        auth.authenticate_in_centre(ctx, "not-a-token")

@@ -24,7 +24,6 @@ from plexms.services.schemas.admin import CentreIn, CentreOut, CentreUpdate
 from plexms.store.models import Centre
 
 __all__ = [
-    "centre_and_policy",
     "centre_policy",
     "create_centre",
     "get_centre",
@@ -105,16 +104,6 @@ def get_centre(ctx: ServiceContext) -> CentreOut:
         if centre is None:
             raise NotFound("no centre", field="centre")
         return CentreOut.model_validate(centre)
-
-
-@use_case(Permission.AUTHENTICATED)
-def centre_and_policy(ctx: ServiceContext) -> tuple[CentreOut, CentrePolicy]:
-    """The signed-in user's centre and its settings, in one read (every page needs both)."""
-    with ctx.db.read() as session:
-        centre = session.get(Centre, ctx.centre_id) if ctx.centre_id is not None else None
-        if centre is None:
-            raise NotFound("no centre", field="centre")
-        return CentreOut.model_validate(centre), load_policy(centre)
 
 
 @use_case(Permission.CENTRE_MANAGE)

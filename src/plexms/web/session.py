@@ -16,9 +16,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from plexms.core.policy import CentrePolicy
-from plexms.services import auth, centres
+from plexms.services import auth
 from plexms.services.context import Actor, ServiceContext, utcnow
-from plexms.services.errors import NotFound, PermissionDenied, Unauthenticated
+from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission, allowed
 from plexms.services.schemas import CentreOut
 from plexms.settings import Settings
@@ -76,18 +76,9 @@ def cookie_secure(request: Request) -> bool:
 
 
 def _load_user(request: Request, token: str) -> WebUser:
-    ctx = service_context(request)
-    actor = auth.authenticate(ctx, token)
-    centre, policy = _centre_of(service_context(request, actor))
+    actor, centre, policy = auth.authenticate_in_centre(service_context(request), token)
     units = UnitConvention(centre.units if centre else "us")
     return WebUser(actor=actor, centre=centre, policy=policy, units=units, token=token)
-
-
-def _centre_of(ctx: ServiceContext) -> tuple[CentreOut | None, CentrePolicy]:
-    try:
-        return centres.centre_and_policy(ctx)
-    except NotFound:
-        return None, CentrePolicy()
 
 
 def requires(permission: Permission) -> Any:
