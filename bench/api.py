@@ -40,8 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
+from bench._postgres import admin, database_url
 from plexms.services import auth, demo, registry_demo
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.settings import Settings
@@ -51,9 +52,6 @@ from plexms.store.models import Patient
 
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
-POSTGRES = os.environ.get(
-    "PLEXMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DB_NAME = "plexms_bench_api"
 PATIENTS = 1_000
 USERS = 50
@@ -76,16 +74,6 @@ EDSS = {
     },
     "ambulation_score": 2,
 }
-
-
-def _admin(*statements: str) -> None:
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def _free_port() -> int:
@@ -236,14 +224,14 @@ def _figure(name: str, value: float, unit: str, baseline: str, base: float, rati
 def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
-        url = make_url(POSTGRES).set(database=DB_NAME).render_as_string(hide_password=False)
+        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
+        url = database_url(DB_NAME)
         server = None
         try:
             tokens, ids = _seed(url, out)
             # setup, not timed: flush the seeding's dirty pages now rather than in a checkpoint
             # that would land in the middle of the measured minute
-            _admin("CHECKPOINT")
+            admin("CHECKPOINT")
             port = _free_port()
             host = f"http://127.0.0.1:{port}"
             server = _serve(url, port, out, out / "server.log")
@@ -257,7 +245,7 @@ def run() -> list[dict[str, Any]]:
                     server.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     server.kill()
-            _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     total = load["rows"]["Aggregated"]
     requests = int(total["Request Count"])
     failures = int(total["Failure Count"])

@@ -16,14 +16,14 @@ Figure (name fixed by issue 8):
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
+from bench._postgres import admin, database_url
 from plexms.services import demo, interop, registry_demo
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.settings import Settings
@@ -31,24 +31,11 @@ from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 from plexms.store.models import Patient
 
-POSTGRES = os.environ.get(
-    "PLEXMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DB_NAME = "plexms_bench_fhir"
 PATIENTS = 1_000
 SAMPLE = 50
 TARGET = 200.0
 COMMAND = "python -m bench fhir"
-
-
-def _admin(*statements: str) -> None:
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def _seed(ctx: ServiceContext) -> list[int]:
@@ -62,8 +49,8 @@ def _seed(ctx: ServiceContext) -> list[int]:
 
 def run() -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
-        url = make_url(POSTGRES).set(database=DB_NAME).render_as_string(hide_password=False)
+        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
+        url = database_url(DB_NAME)
         try:
             upgrade(url)
             settings = Settings(database_url=url, data_dir=Path(tmp), secret_key="bench-secret")
@@ -81,7 +68,7 @@ def run() -> list[dict[str, Any]]:
             single_s = time.perf_counter() - start
             ctx.db.dispose()
         finally:
-            _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     assert len(bundles) == len(ids) == PATIENTS, (len(bundles), len(ids))
     rate = len(bundles) / export_s
     return [

@@ -35,8 +35,9 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
+from bench._postgres import admin, database_url
 from plexms.services import centres, registry, registry_demo
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.services.registry_export import export_registry
@@ -47,24 +48,11 @@ from plexms.store.migrate import upgrade
 from plexms.store.models.indexes import REGISTRY_INDEXES
 
 N = int(os.environ.get("PLEXMS_BENCH_REGISTRY_N", "100000"))
-POSTGRES = os.environ.get(
-    "PLEXMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 DB_NAME = "plexms_bench_registry"
 TARGET_SESSIONS_PER_S = 100_000
 TARGET_MS = 500
 SAMPLE = 20_000
 COMMAND = "python -m bench registry"
-
-
-def _admin(*statements: str) -> None:
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            for statement in statements:
-                conn.execute(text(statement))
-    finally:
-        engine.dispose()
 
 
 def _context(url: str, data_dir: Path) -> ServiceContext:
@@ -159,8 +147,8 @@ def run() -> list[dict[str, Any]]:
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         # PostgreSQL: load, dashboard with/without indexes, export
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
-        pg_url = make_url(POSTGRES).set(database=DB_NAME).render_as_string(hide_password=False)
+        admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
+        pg_url = database_url(DB_NAME)
         try:
             upgrade(pg_url)
             ctx = _context(pg_url, Path(tmp))
@@ -224,7 +212,7 @@ def run() -> list[dict[str, Any]]:
             )
             ctx.db.dispose()
         finally:
-            _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         # SQLite: load (rate in the baseline text) and the dashboard
         lite_url = f"sqlite:///{Path(tmp) / 'registry.sqlite3'}"
         upgrade(lite_url)
