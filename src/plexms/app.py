@@ -75,14 +75,12 @@ def _warm_up(app: FastAPI) -> None:
     connections (the first visitors of a freshly started worker would otherwise pay for it,
     all at once when many arrive together). Never fatal:
     a database that is down is reported by ``/api/health``, not by a worker that won't start."""
-    warm = getattr(importlib.import_module("plexms.web.templating"), "warm_up", None)
-    if callable(warm):
-        warm()
+    importlib.import_module("plexms.web.templating").warm_up()
     db: Database = app.state.db
-    size = max(1, min(int(getattr(app.state.settings, "db_pool_size", 2)), 32))
+    settings: Settings = app.state.settings
     try:
         with ExitStack() as stack:  # the pool's connections opened now, then kept
-            for _ in range(size):
+            for _ in range(settings.db_pool_size):
                 stack.enter_context(db.engine.connect()).exec_driver_sql("SELECT 1")
     except SQLAlchemyError as exc:
         structlog.get_logger("plexms.app").warning(
