@@ -10,11 +10,23 @@ from sqlalchemy.orm import Session
 
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Gone, NotFound, StaleVersion
+from plexms.services.schemas.common import Page
 from plexms.store.base import ClinicalMixin
 
-__all__ = ["apply", "changes", "check_version", "load", "new", "page", "scoped", "soft_delete"]
+__all__ = [
+    "apply",
+    "changes",
+    "check_version",
+    "load",
+    "new",
+    "page",
+    "page_of",
+    "scoped",
+    "soft_delete",
+]
 
 M = TypeVar("M", bound=ClinicalMixin)
+OutT = TypeVar("OutT", bound=BaseModel)
 
 
 def _label(model: type[Any]) -> str:
@@ -113,3 +125,13 @@ def page(
         return [], 0
     total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     return [], int(total)
+
+
+def page_of(
+    session: Session, out: type[OutT], query: Select[Any], limit: int, offset: int, order: Any
+) -> Page[OutT]:
+    """:func:`page` as a ``Page`` of ``out`` models."""
+    rows, total = page(session, query, limit, offset, order)
+    return Page[out](  # type: ignore[valid-type]
+        items=[out.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
+    )

@@ -229,9 +229,8 @@ def authenticate_in_centre(
         if found is None:
             raise Unauthenticated("not signed in")
         row, user, centre = found
-        if centre is None:
-            return _actor(ctx, row, user), None, CentrePolicy()
-        out, policy = CentreOut.model_validate(centre), load_policy(centre)
+        out = CentreOut.model_validate(centre) if centre is not None else None
+        policy = load_policy(centre) if centre is not None else CentrePolicy()
     return _actor(ctx, row, user), out, policy
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from plexms.services import audit
-from plexms.services._records import page
+from plexms.services._records import page_of
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.courses import COURSE_ORDER, courses_query
@@ -49,10 +49,8 @@ class TodayBoard(BaseModel):
 
 
 def _page(session: Session, model: type[Any], query: Select[Any], limit: int, order: Any) -> Any:
-    rows, total = page(session, query, limit, 0, order)
-    return Page[model](  # type: ignore[valid-type]
-        items=[model.model_validate(r) for r in rows], total=total, limit=limit, offset=0
-    )
+    """The first page (offset 0)."""
+    return page_of(session, model, query, limit, 0, order)
 
 
 @use_case(Permission.PATIENT_READ)

@@ -14,7 +14,7 @@ from plexms.core.errors import InputError
 from plexms.services import audit
 from plexms.services import calc as calc_service
 from plexms.services._compute import available, compute, rule_version
-from plexms.services._records import check_version, load, new, page, scoped
+from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
@@ -289,21 +289,16 @@ def list_courses(
     """Courses of the centre (the registry list), newest first; filter by patient and status."""
     query = courses_query(ctx, patient_id=patient_id, status=status)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, COURSE_ORDER)
+        found = page_of(session, CourseOut, query, limit, offset, COURSE_ORDER)
         audit.record(
             session,
             ctx,
             "search",
             entity="course",
             patient_id=patient_id,
-            detail={"returned": len(rows), "total": total},
+            detail={"returned": len(found.items), "total": found.total},
         )
-        return Page[CourseOut](
-            items=[CourseOut.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return found
 
 
 @use_case(Permission.PATIENT_READ)

@@ -17,7 +17,7 @@ from plexms.services._records import (
     check_version,
     load,
     new,
-    page,
+    page_of,
     scoped,
     soft_delete,
 )
@@ -133,20 +133,15 @@ def list_patients(
     """Patients of the actor's centre, by name; ``q`` matches MRN or names (case-insensitive)."""
     query, filters = patients_query(ctx, q=q, stage=stage, include_deleted=include_deleted)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, PATIENT_ORDER)
+        found = page_of(session, PatientOut, query, limit, offset, PATIENT_ORDER)
         audit.record(
             session,
             ctx,
             "search",
             entity="patient",
-            detail={"filters": filters, "returned": len(rows), "total": total},
+            detail={"filters": filters, "returned": len(found.items), "total": found.total},
         )
-        return Page[PatientOut](
-            items=[PatientOut.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return found
 
 
 @use_case(Permission.PATIENT_READ)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.services import audit
-from plexms.services._records import check_version, load, new, page, scoped
+from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict, NotFound
@@ -119,21 +119,16 @@ def list_referrals(
     """Referrals of the centre, oldest pending first (the triage queue with status=pending)."""
     query = referrals_query(ctx, status=status, patient_id=patient_id)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, REFERRAL_ORDER)
+        found = page_of(session, ReferralOut, query, limit, offset, REFERRAL_ORDER)
         audit.record(
             session,
             ctx,
             "search",
             entity="referral",
             patient_id=patient_id,
-            detail={"returned": len(rows), "total": total},
+            detail={"returned": len(found.items), "total": found.total},
         )
-        return Page[ReferralOut](
-            items=[ReferralOut.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return found
 
 
 @use_case(Permission.PATIENT_READ)

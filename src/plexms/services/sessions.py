@@ -13,7 +13,7 @@ from plexms.core.errors import InputError
 from plexms.interop import units
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
-from plexms.services._records import check_version, load, new, page, scoped
+from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
@@ -107,16 +107,15 @@ def list_sessions(
     """Sessions of the centre planned in ``[start, end)`` (the today/this-week board)."""
     query = sessions_query(ctx, start=start, end=end, status=status)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, SESSION_ORDER)
+        found = page_of(session, SessionOut, query, limit, offset, SESSION_ORDER)
         audit.record(
-            session, ctx, "search", entity="session", detail={"returned": len(rows), "total": total}
+            session,
+            ctx,
+            "search",
+            entity="session",
+            detail={"returned": len(found.items), "total": found.total},
         )
-        return Page[SessionOut](
-            items=[SessionOut.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return found
 
 
 # Stored lab (canonical unit) -> calc precheck lab field and the unit it wants.
@@ -409,18 +408,13 @@ def list_adverse_events(
 ) -> Page[AdverseEventOut]:
     query = events_query(ctx, patient_id=patient_id)
     with ctx.db.write() as session:
-        rows, total = page(session, query, limit, offset, EVENT_ORDER)
+        found = page_of(session, AdverseEventOut, query, limit, offset, EVENT_ORDER)
         audit.record(
             session,
             ctx,
             "search",
             entity="adverse_event",
             patient_id=patient_id,
-            detail={"returned": len(rows)},
+            detail={"returned": len(found.items)},
         )
-        return Page[AdverseEventOut](
-            items=[AdverseEventOut.model_validate(r) for r in rows],
-            total=total,
-            limit=limit,
-            offset=offset,
-        )
+        return found
