@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck unit bench fuzz audit browser clean lock
+.PHONY: install run test lint typecheck unit bench fuzz audit browser clean lock clock-check
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,9 +50,22 @@ unit: install
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test: install browser lint typecheck
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup --junitxml=var/junit.xml \
 	  --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json $(PYTEST_ARGS)
 	$(BIN)/python tests/coverage_gate.py var/coverage.json
+	$(MAKE) --no-print-directory clock-check
+
+# The suite holds on any date: the time-sensitive tests again with the wall clock moved
+# (400 days on; across the US spring-forward at 10:00 UTC), each outcome compared with the
+# normal run's var/junit.xml (tests/clock_check.py). Needs faketime (Debian's package).
+CLOCK_TESTS ?= tests/core tests/services tests/api
+clock-check: install
+	@command -v faketime >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
+	faketime -f +400d $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+	  --junitxml=var/junit-400d.xml $(CLOCK_TESTS)
+	faketime -f '@2027-03-14 09:59:00' $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+	  --junitxml=var/junit-dst.xml $(CLOCK_TESTS)
+	$(BIN)/python tests/clock_check.py var/junit.xml var/junit-400d.xml var/junit-dst.xml
 
 # Registry size for make bench: the issue's 100,000 patients (the figures carry n_patients).
 BENCH_REGISTRY_N ?= 100000

@@ -7,12 +7,14 @@ they fail. Each xdist worker gets its own PostgreSQL databases (``plexms_test_<w
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
@@ -29,6 +31,20 @@ hypothesis_settings.register_profile(
 )
 if os.environ.get("CI", "").lower() == "true":
     hypothesis_settings.load_profile("ci")
+
+#: The suite's "now": the wall clock is moved here for the whole session (and keeps ticking from
+#: it), so a test's fixed dates ("a course starting 2026-11-30") mean the same on any day the
+#: suite runs. 12:00 UTC is 04:00 in the test centres' zone (America/Los_Angeles): a run of
+#: any length stays on the same clinic day. `.ci/run` runs the time-sensitive tests a second
+#: time under faketime (+400 days, and across a daylight-saving change) to prove it.
+FROZEN_NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_now() -> Iterator[None]:
+    with time_machine.travel(FROZEN_NOW, tick=True):
+        yield
+
 
 POSTGRES_URL = os.environ.get(
     "PLEXMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

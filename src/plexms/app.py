@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 from plexms import __version__
 from plexms.api import install as install_api
 from plexms.api.logs import configure_logging
-from plexms.services.context import utcnow
+from plexms.clock import utcnow
+from plexms.services import ops
 from plexms.settings import Settings, get_settings
 from plexms.store.database import Database
-from plexms.store.migrate import upgrade
 
 __all__ = ["create_app"]
 
@@ -55,16 +55,9 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    if settings.auto_migrate:
-        upgrade(settings.database_url)
     app.state.settings = settings
     app.state.clock = clock
-    app.state.db = Database(
-        settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        pool_size=settings.db_pool_size,
-        async_read_audit=settings.audit_reads_async,
-    )
+    app.state.db = ops.prepare_database(settings, migrate_first=settings.auto_migrate)
     install_api(app)
     _install_web(app, settings)
     return app

@@ -24,17 +24,13 @@ def _write_credentials(path: Path, password: str) -> None:
 
 def prepare(data_dir: Path | None = None) -> tuple[str, str | None]:
     """Migrate, seed when empty; returns ``(database_url, demo password or None)``."""
-    from plexms.services import demo
-    from plexms.services.context import SYSTEM, ServiceContext
+    from plexms.services import demo, ops
     from plexms.settings import get_settings
-    from plexms.store.database import Database
-    from plexms.store.migrate import upgrade
 
     settings = get_settings()
     data_dir = data_dir or settings.data_dir
     creds = data_dir / CREDENTIALS
-    upgrade(settings.database_url)
-    ctx = ServiceContext(db=Database(settings.database_url), actor=SYSTEM, settings=settings)
+    ctx = ops.system_context(settings)
     try:
         if not demo.is_seeded(ctx):
             print("plexms: seeding the demo clinic (synthetic patients)...")

@@ -27,6 +27,7 @@ from plexms.core.errors import InputError
 from plexms.core.sources import LOCAL_POLICY, SOURCES
 
 __all__ = [
+    "DEFAULT_TIME_ZONE",
     "CentrePolicy",
     "ClinicHours",
     "EligibilityPolicy",
@@ -55,6 +56,10 @@ def setting_source(cls: type, name: str) -> str:
     raise KeyError(name)
 
 
+#: The time zone of a centre that has not set one (the seed protocol's clinic, La Jolla, CA).
+#: Defined once: the centre settings, the pages and the demo take it from here.
+DEFAULT_TIME_ZONE = "America/Los_Angeles"
+
 _SEED_HOURS: tuple[tuple[str, str] | None, ...] = (
     ("09:00", "17:00"),  # Monday
     ("09:00", "17:00"),
@@ -77,7 +82,7 @@ class ClinicHours:
 
     weekly: tuple[tuple[str, str] | None, ...] = setting(_SEED_HOURS, "SEED_PROTOCOL")
     closed_dates: frozenset[dt.date] = setting(frozenset(), LOCAL_POLICY)
-    time_zone: str = setting("America/Los_Angeles", "SEED_PROTOCOL")
+    time_zone: str = setting(DEFAULT_TIME_ZONE, "SEED_PROTOCOL")
     holiday_country: str = setting("US", "SEED_CLINIC", "holiday calendar (ISO 3166 country)")
     holiday_subdivision: str | None = setting("CA", "SEED_CLINIC", "state: La Jolla, CA")
 

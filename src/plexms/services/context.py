@@ -6,15 +6,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
+from plexms.clock import utcnow
 from plexms.settings import Settings, get_settings
 from plexms.store.database import Database
 
 __all__ = ["SYSTEM", "Actor", "ServiceContext", "utcnow"]
-
-
-def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC (the only clock the services read; fronts pass it in)."""
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from plexms.core.errors import InputError
-from plexms.core.policy import CentrePolicy, policy_to_dict
+from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy, policy_to_dict
 from plexms.services import centres, courses, outcomes, patients, referrals, sessions, users
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.schemas import (
@@ -54,7 +54,7 @@ DEMO_CENTRE = CentreIn(
     postal_code="92037",
     country="US",
     phone="760-944-9200",
-    time_zone="America/Los_Angeles",
+    time_zone=DEFAULT_TIME_ZONE,
     holiday_calendar="US-CA",
     units="us",
     policy=policy_to_dict(CentrePolicy()),

@@ -6,11 +6,38 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from plexms.services.context import ServiceContext
+from plexms.services.context import SYSTEM, ServiceContext
+from plexms.settings import Settings
 from plexms.store import backup as store_backup
 from plexms.store import migrate
+from plexms.store.database import Database
 
-__all__ = ["backup", "health", "restore", "upgrade"]
+__all__ = ["backup", "health", "prepare_database", "restore", "system_context", "upgrade"]
+
+
+def prepare_database(settings: Settings, *, migrate_first: bool = True) -> Database:
+    """The database of ``settings``, migrated to the newest schema first (by default).
+
+    The one start-up path: ``serve``, ``demo``, ``devrun``, the registry generator and the
+    tests open the database here, with the pool and SQLite settings the service uses.
+    """
+    if migrate_first:
+        migrate.upgrade(settings.database_url)
+    return Database(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+        async_read_audit=settings.audit_reads_async,
+    )
+
+
+def system_context(settings: Settings, *, migrate_first: bool = True) -> ServiceContext:
+    """A context acting as the command line (``system``) on a prepared database.
+
+    The caller disposes of ``ctx.db`` when done.
+    """
+    db = prepare_database(settings, migrate_first=migrate_first)
+    return ServiceContext(db=db, actor=SYSTEM, settings=settings)
 
 
 def health(ctx: ServiceContext) -> dict[str, Any]:

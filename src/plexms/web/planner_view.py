@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 
+from plexms.clock import local_today
 from plexms.core.policy import CentrePolicy
 from plexms.services import calc
 from plexms.web import svg
@@ -47,8 +47,7 @@ def policy(request: Request) -> CentrePolicy:
 
 
 def _today(request: Request) -> dt.date:
-    zone = ZoneInfo(policy(request).hours.time_zone)
-    return dt.datetime.now(zone).date()
+    return local_today(policy(request).hours.time_zone, request.app.state.clock())
 
 
 def default_values(request: Request) -> dict[str, str]:

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from plexms.core.policy import CentrePolicy
+from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy
 from plexms.services import auth
-from plexms.services.context import Actor, ServiceContext, utcnow
+from plexms.clock import utcnow
+from plexms.services.context import Actor, ServiceContext
 from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission, allowed
 from plexms.services.schemas import CentreOut
@@ -114,7 +115,7 @@ def local_now(user: WebUser | None) -> dt.datetime:
     """Now in the user's centre's time zone (the seed clinic's when signed out)."""
     from zoneinfo import ZoneInfo
 
-    zone = user.centre.time_zone if user and user.centre else "America/Los_Angeles"
+    zone = user.centre.time_zone if user and user.centre else DEFAULT_TIME_ZONE
     return utcnow().astimezone(ZoneInfo(zone))
 
 

@@ -19,6 +19,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from plexms.clock import utcnow
+
 __all__ = ["HONEYPOT_FIELD", "RateLimiter", "issue_form_stamp", "seconds_since_stamp"]
 
 HONEYPOT_FIELD = "website"
@@ -30,7 +32,7 @@ def _sign(secret: bytes, text: str) -> str:
 
 def issue_form_stamp(secret: bytes, now: float | None = None) -> str:
     """A signed ``<unix time>.<mac>`` put in the form when it is shown."""
-    issued = f"{(time.time() if now is None else now):.3f}"
+    issued = f"{(utcnow().timestamp() if now is None else now):.3f}"
     return f"{issued}.{_sign(secret, issued)}"
 
 
@@ -43,7 +45,7 @@ def seconds_since_stamp(secret: bytes, stamp: str, now: float | None = None) -> 
         shown = float(issued)
     except ValueError:
         return None
-    return (time.time() if now is None else now) - shown
+    return (utcnow().timestamp() if now is None else now) - shown
 
 
 @dataclass

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from plexms.core.policy import DEFAULT_TIME_ZONE
 from plexms.web import svg
 
 __all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render", "warm_up"]
@@ -102,6 +103,7 @@ TEMPLATES.env.filters["clock"] = fmt_clock
 TEMPLATES.env.filters["date"] = fmt_date
 TEMPLATES.env.filters["time"] = _fmt_time
 TEMPLATES.env.globals["svg"] = svg
+TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
 
 
 def render(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
+from plexms.clock import local_today
 from plexms.core.errors import InputError
 from plexms.core.kinetics import ExchangeEvent, predict_course
 from plexms.core.policy import CentrePolicy
@@ -86,7 +86,7 @@ def _r(value: float, digits: int = 1) -> float:
 
 
 def _today(policy: CentrePolicy) -> dt.date:
-    return dt.datetime.now(ZoneInfo(policy.hours.time_zone)).date()
+    return local_today(policy.hours.time_zone)
 
 
 def _parse_time(text: str | None) -> dt.time | None:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
+from plexms.core.policy import DEFAULT_TIME_ZONE
 from plexms.services import courses, patients, sessions
 from plexms.services.errors import Conflict, StaleVersion
 from plexms.services.permissions import Permission
@@ -31,7 +32,7 @@ Nurse = Annotated[WebUser, requires(Permission.SESSION_RECORD)]
 
 
 def _zone(user: WebUser) -> str:
-    return user.centre.time_zone if user.centre else "America/Los_Angeles"
+    return user.centre.time_zone if user.centre else DEFAULT_TIME_ZONE
 
 
 def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
