@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["local_today", "utcnow"]
 
+
 def utcnow() -> dt.datetime:
     """The current time, aware, in UTC."""
     return dt.datetime.now(dt.UTC)

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from plexms.clock import utcnow
 from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy
 from plexms.services import auth
-from plexms.clock import utcnow
 from plexms.services.context import Actor, ServiceContext
 from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission, allowed
