@@ -47,7 +47,7 @@ def policy(request: Request) -> CentrePolicy:
 
 
 def _today(request: Request) -> dt.date:
-    return local_today(policy(request).hours.time_zone, request.app.state.clock())
+    return local_today(policy(request).hours.time_zone)
 
 
 def default_values(request: Request) -> dict[str, str]:
