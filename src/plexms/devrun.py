@@ -11,6 +11,8 @@ import argparse
 import os
 from pathlib import Path
 
+__all__ = ["CREDENTIALS", "main", "prepare"]
+
 CREDENTIALS = "demo-credentials.txt"
 
 

@@ -5,14 +5,11 @@ stored record and the audit trail at each step."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
+from tests.live import LiveServer
 
 from plexms.services import calc as calc_service
 from plexms.store import audit_chain
@@ -287,27 +284,10 @@ def test_journey_in_process(client, world) -> None:
     walk(client, world)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def live_url(app, world):  # type: ignore[no-untyped-def]
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with LiveServer(app, log_level="error", lifespan="off") as server:
+        yield server.url
 
 
 def test_journey_over_a_socket(live_url, world) -> None:

@@ -1,10 +1,11 @@
 """Browser tests: Playwright for Python driving Debian's chromium against a live server.
 
-One uvicorn server (127.0.0.1, a free port, a temporary SQLite database) and one browser per
-session; each test gets a fresh browser context (cookies). axe-core (vendored under
-``tests/web/vendor``) is injected into every page by an init script, which the page's CSP
-does not apply to; :func:`check_a11y` fails on serious or critical violations. Every page's
-console is watched for CSP violations. Screenshots go to ``var/artifacts/screenshots``.
+One live server (``tests/live.py``: uvicorn on 127.0.0.1, a free port, a temporary SQLite
+database) and one browser per session; each test gets a fresh browser context (cookies).
+axe-core (vendored under ``tests/web/vendor``) is injected into every page by an init script,
+which the page's CSP does not apply to; :func:`check_a11y` fails on serious or critical
+violations. Every page's console is watched for CSP violations. Screenshots go to
+``var/artifacts/screenshots``.
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+
+from tests.live import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("PLEXMS_CHROMIUM", "/usr/bin/chromium")
@@ -37,17 +36,6 @@ LAUNCH_ARGS = [
 AXE = ROOT / "tests" / "web" / "vendor" / "axe.min.js"
 SHOTS = ROOT / "var" / "artifacts" / "screenshots"
 DEMO_PASSWORD = "demo-password-for-tests"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # runs in a thread
-        pass
 
 
 def build_app(tmp: Path) -> Any:
@@ -90,18 +78,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: run `make browser`")
     app = build_app(tmp_path_factory.mktemp("e2e"))
-    port = _free_port()
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with LiveServer(app, log_level="warning") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -49,8 +49,6 @@ SESSION_ENDING = {
     "POST /api/auth/password",
     "PUT /api/users/{user_id}/active",
 }
-# Statuses answered but not yet in /openapi.json (bugs.md B3); everything else is checked.
-KNOWN_UNDOCUMENTED = frozenset({400})
 _SEND = ("params", "headers", "json", "content", "data", "files")
 
 
@@ -121,8 +119,6 @@ class Fuzzer:
         self.statuses[r.status_code] += 1
         where = f"{case.operation.label} ({'in' if signed_in else 'out'}) -> {r.status_code}"
         for check in self.checks:
-            if check is status_code_conformance and r.status_code in KNOWN_UNDOCUMENTED:
-                continue  # tracked by test_bodies_document_400 (xfail, bugs.md B3)
             calc = case.operation.path.startswith("/api/calc/")
             if calc and check is negative_data_rejection and isinstance(case.body, list):
                 continue  # documented calc contract: a batch answers 200, errors in place

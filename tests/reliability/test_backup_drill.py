@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import json
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +66,8 @@ def test_restore_equals_the_source_at_the_backup_point(  # type: ignore[no-untyp
 ) -> None:
     stop = threading.Event()
     written = [0, 0, 0]
+    committed = threading.Condition()  # notified after each write the services committed
+    done = [0]
 
     def writer(n: int) -> None:
         ctx = world.ctx("nurse")
@@ -82,17 +83,30 @@ def test_restore_equals_the_source_at_the_backup_point(  # type: ignore[no-untyp
                     sex="male",
                 ),
             )
+            with committed:
+                done[0] += 1
+                committed.notify_all()
+
+    def wait_for_writes(count: int) -> int:
+        """Block until ``count`` writes are committed (a deadline: a stalled writer fails)."""
+        with committed:
+            assert committed.wait_for(lambda: done[0] >= count, timeout=60), "writers stalled"
+            return done[0]
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
     for t in threads:
         t.start()
-    time.sleep(0.3)
     target = tmp_path / "drill.backup"
-    backed = ops.backup(world.db.url, str(target))
-    time.sleep(0.3)
-    stop.set()
-    for t in threads:
-        t.join()
+    try:
+        wait_for_writes(3 * len(threads))  # the writers are under way
+        backed = ops.backup(world.db.url, str(target))
+        with committed:
+            at_backup = done[0]
+        wait_for_writes(at_backup + len(threads))  # and go on after the backup
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
 
     if backend == "sqlite":
         restore_url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"

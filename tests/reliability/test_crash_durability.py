@@ -74,6 +74,8 @@ class Writer:
         while not (line := self._next()).startswith(f"child {tag} "):
             pass
         pid = int(line.split()[2])
+        # The waits below are not synchronisation: a random moment of the SIGKILL in a real
+        # process is what is under test (no clock to inject; the child runs on real time).
         if tag % 10 == 0:
             time.sleep(rnd.uniform(0, 0.005))  # during start-up / the first transaction
         else:

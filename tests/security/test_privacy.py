@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.live import LiveServer
 from tests.security.sentinels import SENTINELS, leaks
 
 BAD_PASSWORD = "qzx-sentinel-password-9"
@@ -220,51 +218,27 @@ def _web_flow(app, pid: int, watch: Watch) -> None:  # type: ignore[no-untyped-d
         browser.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _socket_flow(app, watch: Watch) -> None:  # type: ignore[no-untyped-def]
     """The real server, configured as ``plexms serve`` configures it (cli.py)."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app, host="127.0.0.1", port=port, access_log=False, log_level="info", lifespan="off"
+    with (
+        LiveServer(app, access_log=False, log_level="info", lifespan="off") as server,
+        httpx.Client(base_url=server.url) as http,
+    ):
+        watch.see(
+            "socket bad login",
+            http.post(
+                "/api/auth/login", json={"username": SENTINELS["mrn"], "password": BAD_PASSWORD}
+            ),
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(base + "/api/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        with httpx.Client(base_url=base) as http:
-            watch.see(
-                "socket bad login",
-                http.post(
-                    "/api/auth/login", json={"username": SENTINELS["mrn"], "password": BAD_PASSWORD}
-                ),
-            )
-            token = http.post(
-                "/api/auth/login", json={"username": "physician-a", "password": PASSWORD}
-            ).json()["token"]
-            auth = {"Authorization": f"Bearer {token}"}
-            watch.see(
-                "socket search",
-                http.get("/api/patients", headers=auth, params={"q": SENTINELS["family_name"]}),
-            )
-            watch.see("socket 404", http.get(f"/api/{SENTINELS['mrn']}", headers=auth))
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        token = http.post(
+            "/api/auth/login", json={"username": "physician-a", "password": PASSWORD}
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        watch.see(
+            "socket search",
+            http.get("/api/patients", headers=auth, params={"q": SENTINELS["family_name"]}),
+        )
+        watch.see("socket 404", http.get(f"/api/{SENTINELS['mrn']}", headers=auth))
 
 
 def _registry(world, out: Path) -> str:  # type: ignore[no-untyped-def]

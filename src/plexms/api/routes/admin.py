@@ -21,6 +21,8 @@ from plexms.services.schemas.admin import (
 )
 from plexms.services.schemas.common import Page
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api", tags=["admin"])
 Users = Annotated[ServiceContext, requires(Permission.USERS_MANAGE)]
 Centre = Annotated[ServiceContext, requires(Permission.CENTRE_MANAGE)]

@@ -19,6 +19,8 @@ from plexms.services.schemas.admin import (
     TokenOut,
 )
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 Public = Annotated[ServiceContext, requires(Permission.PUBLIC)]
 Signed = Annotated[ServiceContext, requires(Permission.AUTHENTICATED)]

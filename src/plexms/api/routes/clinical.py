@@ -34,6 +34,8 @@ from plexms.services.schemas.clinical import (
 )
 from plexms.services.schemas.common import Page
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api", tags=["clinical"])
 P = Permission
 Read = Annotated[ServiceContext, requires(P.PATIENT_READ)]

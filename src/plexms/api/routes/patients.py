@@ -29,6 +29,8 @@ from plexms.services.schemas.patient import (
     SteroidOut,
 )
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api", tags=["patients"])
 Read = Annotated[ServiceContext, requires(Permission.PATIENT_READ)]
 Write = Annotated[ServiceContext, requires(Permission.PATIENT_WRITE)]

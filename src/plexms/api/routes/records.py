@@ -19,6 +19,8 @@ from plexms.services.schemas.clinical import (
     OutcomeUpdate,
 )
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api", tags=["clinical"])
 Read = Annotated[ServiceContext, requires(Permission.PATIENT_READ)]
 Record = Annotated[ServiceContext, requires(Permission.SESSION_RECORD)]

@@ -13,6 +13,8 @@ from plexms.services.permissions import Permission
 from plexms.services.schemas.common import Page
 from plexms.services.schemas.patient import ReferralIn, ReferralOut, ReferralTriageIn
 
+__all__ = ["router"]
+
 router = APIRouter(prefix="/api/referrals", tags=["referrals"])
 Read = Annotated[ServiceContext, requires(Permission.PATIENT_READ)]
 Write = Annotated[ServiceContext, requires(Permission.PATIENT_WRITE)]

@@ -16,6 +16,8 @@ from plexms.services.context import ServiceContext
 from plexms.services.errors import Unauthenticated
 from plexms.services.permissions import Permission
 
+__all__ = ["router"]
+
 router = APIRouter(tags=["system"])
 Public = Annotated[ServiceContext, requires(Permission.PUBLIC)]
 
