@@ -78,7 +78,7 @@ EXIT_STATUSES: tuple[tuple[int, str, str], ...] = (
 # First match wins: the subclasses before ServiceError, their base.
 _KINDS: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
     ((DatabaseUnavailable,), EXIT_DATABASE_UNAVAILABLE),
-    ((NotFound, Gone, LookupError), EXIT_NOT_FOUND),
+    ((NotFound, Gone), EXIT_NOT_FOUND),
     ((PermissionDenied, Unauthenticated), EXIT_PERMISSION),
     ((Conflict, StaleVersion, PreconditionRequired), EXIT_CONFLICT),
     ((InputError, ServiceError), EXIT_INPUT),
@@ -133,5 +133,5 @@ def fail(exc: BaseException, field: str | None = None, message: str | None = Non
 
 def epilog() -> str:
     """The exit statuses, one a line, for the end of ``plexms --help``."""
-    rows = [f"{status}  {name:<26} {meaning}" for status, name, meaning in EXIT_STATUSES]
+    rows = [f"{status}  {meaning}" for status, _, meaning in EXIT_STATUSES]
     return "\n".join(["Exit status (docs/cli.md):", *rows])

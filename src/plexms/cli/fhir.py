@@ -46,7 +46,7 @@ def fhir_export(
         for patient_id, bundle in pairs:
             (out / f"{patient_id}.json").write_text(json.dumps(bundle, indent=2) + "\n")
             count += 1
-    except (LookupError, ServiceError) as exc:
+    except ServiceError as exc:
         fail(exc, "patient")
     finally:
         ctx.db.dispose()
@@ -69,7 +69,7 @@ def fhir_import(
     except interop.BundleRejected as exc:
         emit_json({"error": exc.to_dict()})
         raise typer.Exit(EXIT_INPUT) from None
-    except (LookupError, ServiceError) as exc:
+    except ServiceError as exc:
         fail(exc, "centre")
     finally:
         ctx.db.dispose()
