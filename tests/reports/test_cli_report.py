@@ -8,6 +8,7 @@ from tests.interop.conftest import add_centre, seed_patient
 from typer.testing import CliRunner
 
 from plexms.cli import app
+from plexms.cli.errors import EXIT_NOT_FOUND
 from plexms.settings import get_settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
@@ -37,10 +38,10 @@ def test_report_handout_writes_a_pdf(database_url: int, tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"%PDF-")
 
 
-def test_report_for_an_unknown_patient_exits_2(database_url: int, tmp_path: Path) -> None:
+def test_report_for_an_unknown_patient_exits_not_found(database_url: int, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["report", "course", "--patient", "999", "--out", str(tmp_path / "x.pdf")]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == EXIT_NOT_FOUND
     assert json.loads(result.stdout)["error"]["field"] == "patient"
     assert not (tmp_path / "x.pdf").exists()

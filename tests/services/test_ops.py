@@ -118,7 +118,8 @@ def test_cli_operations(cli, db_url: str, tmp_path: Path) -> None:
     too_short = cli(["users", "set-password", "extra"], db_url, "short\n")
     assert json.loads(too_short.stdout)["error"]["field"] == "password"
     nobody = cli(["users", "set-password", "nobody"], db_url, "another-long-password\n")
-    assert too_short.exit_code == nobody.exit_code == 2
+    assert too_short.exit_code == 2
+    assert nobody.exit_code == 4 and json.loads(nobody.stdout)["error"]["field"] == "username"
     verify = cli(["audit", "verify"], db_url)
     assert verify.exit_code == 0 and json.loads(verify.stdout)["ok"]
     backup = cli(["backup", str(tmp_path / "b.dump")], db_url)

@@ -1,18 +1,47 @@
-"""Service errors; each front maps them to one outcome (API status in brackets).
+"""Every error plexms raises on purpose, and what each front makes of it.
 
-``InputError`` from :mod:`plexms.core.errors` (422) is also raised by services for bad input.
+The classes live where they are raised (the core's in :mod:`plexms.core.errors`, a FHIR
+bundle's in :mod:`plexms.interop.fhir_in.reading`, a backup's in :mod:`plexms.store.backup`);
+this is the one drawing of the whole tree. In brackets: the API's HTTP status (RFC 9457
+problem+json) and the command line's exit status (named in :mod:`plexms.cli.errors`).
+
+* PlexmsError                    core.errors: base of every error raised on purpose
+  * InputError (ValueError)      core.errors: a field missing, wrong or out of range [422, exit 2]
+    * InfeasibleError            core.errors: valid inputs that cannot be met together, with
+                                 the nearest feasible options [422, exit 2]
+    * BundleRejected             interop.fhir_in.reading: a FHIR Bundle not imported, every
+                                 problem listed [422, exit 2]
+  * ServiceError                 services.errors: a use case refused the request [400, exit 2]
+    * Unauthenticated            no valid session or token [401, exit 5]
+    * PermissionDenied           the actor's role lacks the permission [403, exit 5]
+    * NotFound                   no such record in the actor's centre [404, exit 4]
+    * Conflict                   clashes with the current state [409, exit 6]
+    * Gone                       the record was deleted [410, exit 4]
+    * StaleVersion               the client's version is not the current one [412, exit 6]
+    * PreconditionRequired       an update without its version [428, exit 6]
+    * CalculatorMissing          services._compute: no such calculator in this build [501]
+    * DatabaseUnavailable        the database cannot be reached or opened [503, exit 7]
+  * BackupError (RuntimeError)   store.backup: a backup or restore failed, file or tool
+                                 [exit 8]
+
+Outside the tree: a pydantic ``ValidationError`` is bad input too [422, exit 2]; an
+``OSError`` reading or writing a file named on the command line [exit 8]; anything else is a
+bug [500, exit 1 with the traceback].
 """
 
 from __future__ import annotations
 
-from plexms.core.errors import InputError, PlexmsError
+from plexms.core.errors import InfeasibleError, InputError, PlexmsError
 
 __all__ = [
     "Conflict",
+    "DatabaseUnavailable",
     "Gone",
+    "InfeasibleError",
     "InputError",
     "NotFound",
     "PermissionDenied",
+    "PlexmsError",
     "PreconditionRequired",
     "ServiceError",
     "StaleVersion",
@@ -83,3 +112,17 @@ class PreconditionRequired(ServiceError):
 
     status = 428
     title = "Precondition required"
+
+
+class DatabaseUnavailable(ServiceError):
+    """The database cannot be reached or opened: server down, wrong URL, not a database [503].
+
+    Raised where a front opens the database (:mod:`plexms.services.ops`); the message names
+    the driver's error, never the URL (it may hold a password).
+    """
+
+    status = 503
+    title = "Service unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="database")

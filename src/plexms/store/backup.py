@@ -17,13 +17,18 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 
+from plexms.core.errors import PlexmsError
 from plexms.store.database import sqlite_path
 
 __all__ = ["BackupError", "BackupResult", "backup", "restore"]
 
 
-class BackupError(RuntimeError):
-    """The backup or restore could not be done; the message says why."""
+class BackupError(PlexmsError, RuntimeError):
+    """The backup or restore could not be done; the message says why.
+
+    Raised for the file (missing, unwritable, not a database) and for the tool (pg_dump,
+    pg_restore) alike: an I/O failure, never the caller's bad input.
+    """
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,14 @@ def _tool(name: str) -> str:
 
 def backup(url: str, target: str | Path) -> BackupResult:
     """Write a consistent copy of the database at ``url`` to ``target``."""
+    try:
+        return _backup(url, Path(target))
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"backup to {target} failed: {exc}") from exc
+
+
+def _backup(url: str, target: Path) -> BackupResult:
     start = time.perf_counter()
-    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite_path(url)
     if make_url(url).get_backend_name() == "sqlite":
@@ -79,8 +90,14 @@ def backup(url: str, target: str | Path) -> BackupResult:
 
 def restore(url: str, source: str | Path) -> BackupResult:
     """Replace the database at ``url`` with the backup in ``source``."""
+    try:
+        return _restore(url, Path(source))
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"restore from {source} failed: {exc}") from exc
+
+
+def _restore(url: str, source: Path) -> BackupResult:
     start = time.perf_counter()
-    source = Path(source)
     if not source.exists():
         raise BackupError(f"no backup file at {source}")
     if make_url(url).get_backend_name() == "sqlite":

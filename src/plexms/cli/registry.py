@@ -1,0 +1,51 @@
+"""``plexms registry``: the de-identified registry tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plexms.cli._app import system_context
+from plexms.cli_io import emit_json
+from plexms.cli_io import fail_input as _fail_input
+
+__all__ = ["registry_app", "registry_export"]
+
+registry_app = typer.Typer(help="De-identified registry tables.", no_args_is_help=True)
+
+
+@registry_app.command("export")
+def registry_export(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the table files.")],
+    output_format: Annotated[str, typer.Option("--format", help="csv, parquet or both.")] = "both",
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Patients per batch.")] = 1000,
+) -> None:
+    """Courses, sessions, adverse events and outcomes: pseudonymous ids, shifted dates."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from plexms.services import registry_export as registry
+
+    choices = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "parquet")}
+    if output_format not in choices:
+        _fail_input("format", "one of csv, parquet, both")
+    ctx = system_context()
+    columns = (TextColumn("patients"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    try:
+        stderr = Console(stderr=True)  # stdout carries the JSON summary only
+        with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
+            task = bar.add_task("export", total=None)
+            summary = registry.export_registry(
+                ctx,
+                out,
+                formats=choices[output_format],
+                batch_size=batch_size,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except ValueError as exc:
+        _fail_input(getattr(exc, "field", "registry"), str(exc))
+    finally:
+        ctx.db.dispose()
+    emit_json(summary)
