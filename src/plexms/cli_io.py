@@ -56,10 +56,12 @@ def read_json_stdin() -> Any:
 
 
 def answer_calc(name: str, payload: Any) -> int:
-    """Answer ``payload`` with calculator ``name``; the contract's exit status."""
+    """Answer ``payload`` with calculator ``name``; the contract's exit status. The clock is
+    read here, at the edge (the plan's default start is today at the centre)."""
+    from plexms.clock import utcnow
     from plexms.services import calc
 
-    outcome = calc.run(name, payload)
+    outcome = calc.run(name, payload, now=utcnow())
     emit_json(outcome.body, compact=outcome.batch)
     if outcome.ok:
         return EXIT_OK

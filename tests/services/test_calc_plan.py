@@ -165,12 +165,20 @@ def test_policy_of_another_centre():
     assert _plan(none, **MALE, start_date="2026-12-24")["schedule"][1]["date"] == "2026-12-28"
 
 
-@time_machine.travel(dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC), tick=False)
 def test_default_start_is_today_in_the_centre_time_zone():
     # 03:00 UTC on 1 December is still Monday 30 November in California.
-    outcome = calc.run("plan", MALE)
+    outcome = calc.run("plan", MALE, now=dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC))
     assert outcome.ok
     assert outcome.body["schedule"][0]["date"] == "2026-11-30"
+
+
+@time_machine.travel(dt.datetime(2031, 6, 1, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_the_calculator_reads_no_clock():
+    # The caller's clock, never the wall clock; without one a plan needs its start_date.
+    now = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+    assert calc.run("plan", MALE, now=now).body["schedule"][0]["date"] == "2026-11-30"
+    error = calc.run("plan", MALE).body["error"]
+    assert error["field"] == "start_date"
 
 
 def test_default_exchanges_come_from_the_centre():

@@ -31,7 +31,7 @@ def run_calc(name: str, payload: Any) -> None:
         raise typer.Exit(status)
 
 
-def _register_calc(calc: calc_service.Calculator) -> None:
+def _register_calc(calc: calc_service.Calculator[Any, Any]) -> None:
     def command(
         schema: Annotated[
             bool, typer.Option("--schema", help="Print the request's JSON Schema and exit.")

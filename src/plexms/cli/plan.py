@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from plexms.cli_io import EXIT_INPUT
-from plexms.services import calc as calc_service
+
+if TYPE_CHECKING:
+    from plexms.core.errors import InputError
+    from plexms.core.plan import Plan
 
 __all__ = ["plan_command"]
 
@@ -16,65 +19,57 @@ def _plan_payload(**options: Any) -> dict[str, Any]:
     return {key: value for key, value in options.items() if value is not None}
 
 
-def _show_plan_error(error: dict[str, Any]) -> None:
+def _show_plan_error(error: InputError) -> None:
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False)
-    text = f"[bold red]Cannot plan:[/] {error.get('field')}: {error.get('message')}"
-    if error.get("allowed"):
-        text += f" (allowed: {error['allowed']})"
+    text = f"[bold red]Cannot plan:[/] {error.field}: {error.message}"
+    if error.allowed:
+        text += f" (allowed: {error.allowed})"
     console.print(text, markup=True)
-    for option in error.get("alternatives", []):
+    for option in getattr(error, "alternatives", []):
         console.print(f"  - {option}", markup=False)
 
 
-def _show_plan(body: dict[str, Any]) -> None:
-    import datetime
-
+def _show_plan(plan: Plan) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from plexms.core.sources import cite
+
     console = Console(highlight=False)
-    method_sources = body["derivations"]["total_blood_volume_ml"]["sources"]
-    console.print(
-        f"[bold]TPE plan[/]: volumes by the {body['volume_method_label']} "
-        f"({', '.join(method_sources)})"
-    )
-    rep, ac, bal = body["replacement"], body["anticoagulant"], body["fluid_balance"]
-    vials = " + ".join(f"{v['count']} x {v['size_ml']} mL" for v in rep["albumin_vials"]) or "-"
+    vol, rx = plan.volumes, plan.prescription
+    rep, ac, bal = rx.replacement, rx.anticoagulant, rx.fluid_balance
+    console.print(f"[bold]TPE plan[/]: volumes by the {vol.label} ({', '.join(vol.sources)})")
+    vials = " + ".join(f"{v.count} x {v.size_ml} mL" for v in rep.albumin_vials) or "-"
     rows = [
-        ("Total blood volume", f"{body['total_blood_volume_ml']:.0f} mL"),
-        ("Plasma volume", f"{body['plasma_volume_ml']:.0f} mL"),
-        ("Plasma volumes per exchange", f"{body['plasma_volumes_per_exchange']:.2f}"),
-        ("Exchange volume", f"{body['exchange_volume_ml']:.0f} mL"),
-        ("5% albumin", f"{rep['albumin_5pct_ml']:.0f} mL = {rep['albumin_g']:g} g ({vials})"),
-        ("0.9% saline", f"{rep['saline_ml']:.0f} mL"),
+        ("Total blood volume", f"{vol.total_blood_volume_ml:.0f} mL"),
+        ("Plasma volume", f"{vol.plasma_volume_ml:.0f} mL"),
+        ("Plasma volumes per exchange", f"{rx.plasma_volumes_per_exchange:.2f}"),
+        ("Exchange volume", f"{rx.exchange_volume_ml:.0f} mL"),
+        ("5% albumin", f"{rep.albumin_5pct_ml:.0f} mL = {rep.albumin_g:g} g ({vials})"),
+        ("0.9% saline", f"{rep.saline_ml:.0f} mL"),
         (
             "Plasma",
-            f"{rep['plasma_ml']:.0f} mL"
-            + (f" ({rep['plasma_reason']})" if rep["plasma_reason"] else ""),
+            f"{rep.plasma_ml:.0f} mL" + (f" ({rep.plasma_reason})" if rep.plasma_reason else ""),
         ),
-        ("Calcium gluconate 10%", f"{body['calcium_gluconate_10pct_ml']:g} mL"),
-        ("ACD-A", f"{ac['volume_ml']:.0f} mL at {ac['inlet_to_ac_ratio']:g}:1"),
+        ("Calcium gluconate 10%", f"{rx.calcium_gluconate_10pct_ml:g} mL"),
+        ("ACD-A", f"{ac.volume_ml:.0f} mL at {ac.inlet_to_ac_ratio:g}:1"),
         (
             "Citrate to patient",
-            f"{ac['citrate_infusion_rate_mg_kg_min']:.2f} mg/kg/min "
-            f"(limit {ac['citrate_limit_mg_kg_min']:g}{', ABOVE' if ac['above_limit'] else ''})",
+            f"{ac.citrate_infusion_rate_mg_kg_min:.2f} mg/kg/min "
+            f"(limit {ac.citrate_limit_mg_kg_min:g}{', ABOVE' if ac.above_limit else ''})",
         ),
         (
             "Whole blood processed",
-            f"{body['whole_blood_processed_ml']:.0f} mL "
-            f"({body['blood_volumes_processed']:.2f} x blood volume)",
+            f"{rx.whole_blood_processed_ml:.0f} mL "
+            f"({rx.blood_volumes_processed:.2f} x blood volume)",
         ),
         (
             "Run / chair time",
-            f"{body['run_minutes']} / {body['session_minutes']} min "
-            f"at {body['inlet_flow_ml_min']:g} mL/min",
+            f"{rx.run_minutes} / {rx.session_minutes} min at {rx.inlet_flow_ml_min:g} mL/min",
         ),
-        (
-            "Fluid balance",
-            f"{bal['net_ml']:+.0f} mL (in {bal['in_ml']:.0f}, out {bal['out_ml']:.0f})",
-        ),
+        ("Fluid balance", f"{bal.net_ml:+.0f} mL (in {bal.in_ml:.0f}, out {bal.out_ml:.0f})"),
     ]
     table = Table(title="Each exchange", show_header=False)
     table.add_column("Quantity")
@@ -83,35 +78,36 @@ def _show_plan(body: dict[str, Any]) -> None:
         table.add_row(name, value)
     console.print(table)
 
-    course = body["course"]
     schedule = Table(
-        title=f"Course: {course['first_date']} to {course['last_date']} "
-        f"({course['course_days']} days)"
+        title=f"Course: {plan.first_date} to {plan.last_date} ({plan.course.course_days} days)"
     )
     schedule.caption = "IgG and fibrinogen: predicted level before -> after each exchange"
     for heading in ("#", "Date", "Start", "End", "IgG", "Fibrinogen"):
         schedule.add_column(heading)
-    predicted = body["predicted"]
-    for appt, igg, fib in zip(
-        body["schedule"], predicted["igg"], predicted["fibrinogen"], strict=True
+    igg, fib = plan.predicted["igg"], plan.predicted["fibrinogen"]
+    rows_of_levels = zip(igg.pre, igg.post, fib.pre, fib.post, strict=True)
+    for appt, (igg_pre, igg_post, fib_pre, fib_post) in zip(
+        plan.course.appointments, rows_of_levels, strict=True
     ):
-        day = datetime.date.fromisoformat(appt["date"])
         schedule.add_row(
-            str(appt["exchange"]),
-            f"{day:%a} {appt['date']}",
-            appt["start"],
-            appt["end"],
-            f"{igg['pre']:.0%} -> {igg['post']:.0%}",
-            f"{fib['pre']:.0%} -> {fib['post']:.0%}",
+            str(appt.exchange),
+            f"{appt.date:%a %Y-%m-%d}",
+            f"{appt.start:%H:%M}",
+            f"{appt.end:%H:%M}",
+            f"{igg_pre:.0%} -> {igg_post:.0%}",
+            f"{fib_pre:.0%} -> {fib_post:.0%}",
         )
     console.print(schedule)
-    for label, key, style in (("Warning", "warnings", "yellow"), ("Note", "notes", "dim")):
-        for text in body[key]:
+    for label, texts, style in (
+        ("Warning", plan.warnings, "yellow"),
+        ("Note", plan.notes, "dim"),
+    ):
+        for text in texts:
             console.print(f"[{style}]{label}:[/] ", end="")
             console.print(text, markup=False)
     console.print("[bold]Sources[/]")
-    for source in body["sources"]:
-        console.print(f"  {source['key']}: {source['citation']}", markup=False)
+    for key in plan.sources:
+        console.print(f"  {key}: {cite(key)}", markup=False)
 
 
 def plan_command(
@@ -147,8 +143,13 @@ def plan_command(
         course_days=course_days,
         inlet_flow_ml_min=inlet_flow_ml_min,
     )
-    outcome = calc_service.run("plan", payload)
-    if not outcome.ok:
-        _show_plan_error(outcome.body["error"])
-        raise typer.Exit(EXIT_INPUT)
-    _show_plan(outcome.body)
+    from plexms.clock import utcnow
+    from plexms.core.errors import InputError as Refused
+    from plexms.services.calc import plan as plan_calc
+
+    try:
+        plan = plan_calc.CALCULATOR.evaluate(payload, now=utcnow())
+    except Refused as exc:
+        _show_plan_error(exc)
+        raise typer.Exit(EXIT_INPUT) from None
+    _show_plan(plan)

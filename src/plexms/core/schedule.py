@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from plexms.core.errors import InfeasibleError, InputError
@@ -108,10 +108,11 @@ def _slot_finder(
     return slot
 
 
-def _why_not(hours: ClinicHours, day: dt.date) -> str:
+def _why_not(hours: ClinicHours, day: dt.date, closures: Mapping[dt.date, str]) -> str:
     name = f"{day.isoformat()} ({_WEEKDAYS[day.weekday()]})"
     if day in hours.closed_dates:
-        return f"{name} is a closed date"
+        why = f" ({closures[day]})" if day in closures else ""
+        return f"{name} is a closed date{why}"
     if hours.weekly[day.weekday()] is None:
         return f"{name}: the clinic is closed"
     return f"{name}: the session does not fit in the opening hours"
@@ -213,8 +214,11 @@ def plan_course(
     interval_days: int | None = None,
     course_days: int | None = None,
     start_time: dt.time | None = None,
+    closures: Mapping[dt.date, str] | None = None,
 ) -> CourseSchedule:
     """Lay out ``exchanges`` sessions of ``session_minutes`` from ``start_date``.
+
+    ``closures`` names closed dates (e.g. public holidays) for the notes of moved exchanges.
 
     Raises :class:`InputError` for out-of-range inputs and :class:`InfeasibleError` (with
     alternatives) when the course cannot fit. Sources: SEED_PROTOCOL, ASFA_MS_FACT_SHEET.
@@ -241,6 +245,7 @@ def plan_course(
             start_time = dt.time.fromisoformat(policy.default_start)
         except ValueError:
             raise InputError("default_start", f"{policy.default_start!r} is not a time") from None
+    named = closures or {}
     warnings: list[str] = []
     notes: list[str] = []
     low, high = PROTOCOL_EXCHANGES
@@ -279,7 +284,7 @@ def plan_course(
             alternatives=["a later start_date", "fewer closed dates"],
         )
     if first != start_date:
-        notes.append(f"Start moved: {_why_not(hours, start_date)}; first exchange {first}.")
+        notes.append(f"Start moved: {_why_not(hours, start_date, named)}; first exchange {first}.")
     placed = _place(first, exchanges, interval, slot)
     span = _span(placed)
     if placed is None or span is None or span > window:
@@ -295,7 +300,7 @@ def plan_course(
         planned = before[0] + dt.timedelta(days=interval)
         if after[0] != planned:
             notes.append(
-                f"Exchange {number} moved: {_why_not(hours, planned)}; held on {after[0]}."
+                f"Exchange {number} moved: {_why_not(hours, planned, named)}; held on {after[0]}."
             )
     if span < policy.min_course_days:
         warnings.append(

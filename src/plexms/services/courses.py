@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from plexms.core.eligibility import Assessment as Eligibility
 from plexms.core.errors import InputError
+from plexms.core.plan import Plan
 from plexms.services import audit
-from plexms.services import calc as calc_service
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
+from plexms.services.calc import Calculator
+from plexms.services.calc import assess as assess_calc
+from plexms.services.calc import plan as plan_calc
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
@@ -73,9 +77,11 @@ def advance_stage(patient: Patient, stage: str) -> None:
         patient.stage = stage
 
 
-def _fill(calc_name: str, payload: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+def _fill(
+    calc: Calculator[Any, Any], payload: dict[str, Any], defaults: dict[str, Any]
+) -> dict[str, Any]:
     """``payload`` plus ``defaults`` for fields the calculator has and the client left out."""
-    fields = calc_service.calculators()[calc_name].request_model.model_fields
+    fields = calc.request_model.model_fields
     filled = dict(payload)
     for name, value in defaults.items():
         if name in fields and name not in filled and value is not None:
@@ -94,7 +100,7 @@ def _age(birth: dt.date, today: dt.date) -> int:
 @use_case(Permission.ASSESSMENT_WRITE)
 def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn) -> AssessmentOut:
     """Run the eligibility rules (core, via the calculator) and store inputs, result, version."""
-    name = available(*ASSESS_CALCULATORS) or ASSESS_CALCULATORS[0]
+    calc: Calculator[Any, Eligibility] = assess_calc.CALCULATOR
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         centre = session.get_one(Centre, patient.centre_id)
@@ -113,8 +119,8 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
                 "presentation": ASSESS_PRESENTATION.get(episode.presentation),
                 "edss_pre_relapse": episode.edss_pre_relapse,
             }
-        payload = _fill(name, data.request, defaults) if available(name) else data.request
-        result = compute(name, payload, load_policy(centre), "request")
+        payload = _fill(calc, data.request, defaults)
+        assessment = compute(calc, payload, load_policy(centre), "request", now=ctx.now)
         row = new(
             ctx,
             Assessment,
@@ -124,9 +130,9 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
             assessed_at=ctx.now,
             assessed_by=ctx.username,
             inputs=payload,
-            result=result,
-            recommendation=str(result.get("recommendation", ""))[:32],
-            rule_version=rule_version(name, result),
+            result=calc.to_json(assessment),
+            recommendation=assessment.recommendation[:32],
+            rule_version=rule_version(calc.name, assessment),
             notes=data.notes,
         )
         session.add(row)
@@ -169,7 +175,11 @@ def _plan_payload(
         **measured,
         "start_date": _local_today(ctx, centre).isoformat(),
     }
-    return _fill("plan", plan, defaults)
+    return _fill(plan_calc.CALCULATOR, plan, defaults)
+
+
+def _plan(ctx: ServiceContext, payload: dict[str, Any], centre: Centre) -> Plan:
+    return compute(plan_calc.CALCULATOR, payload, load_policy(centre), "plan", now=ctx.now)
 
 
 @use_case(Permission.PATIENT_READ)
@@ -179,9 +189,9 @@ def preview_course(ctx: ServiceContext, patient_id: int, plan: dict[str, Any]) -
         patient = load_patient(session, ctx, patient_id)
         centre = session.get_one(Centre, patient.centre_id)
         payload = _plan_payload(ctx, session, patient, centre, plan)
-        result = compute("plan", payload, load_policy(centre), "plan")
+        planned = _plan(ctx, payload, centre)
         audit.record(session, ctx, "read", entity="course_preview", patient_id=patient.id)
-        return {"inputs": payload, "result": result}
+        return {"inputs": payload, "result": plan_calc.plan_json(planned)}
 
 
 @use_case(Permission.COURSE_PLAN)
@@ -205,8 +215,8 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
         if open_course is not None:
             raise Conflict("the patient already has a planned or active course", field="patient_id")
         payload = _plan_payload(ctx, session, patient, centre, data.plan)
-        result = compute("plan", payload, load_policy(centre), "plan")
-        schedule = result["schedule"]
+        planned = _plan(ctx, payload, centre)
+        appointments = planned.course.appointments
         course = new(
             ctx,
             Course,
@@ -216,22 +226,23 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
             assessment_id=data.assessment_id,
             indication=data.indication,
             status="planned",
-            planned_exchanges=len(schedule),
-            plasma_volumes_per_exchange=float(result["plasma_volumes_per_exchange"]),
+            planned_exchanges=len(appointments),
+            plasma_volumes_per_exchange=float(planned.prescription.plasma_volumes_per_exchange),
             replacement_fluid="albumin_5",
-            start_date=dt.date.fromisoformat(schedule[0]["date"]),
+            start_date=planned.first_date,
             inputs=payload,
-            prescription=result,
-            rule_version=rule_version("plan", result),
+            prescription=plan_calc.plan_json(planned),
+            rule_version=rule_version("plan", planned),
             notes=data.notes,
         )
         session.add(course)
         session.flush()
-        zone = ZoneInfo(result["course"]["time_zone"])
-        for appt in schedule:
-            day = dt.date.fromisoformat(appt["date"])
-            start = dt.datetime.combine(day, dt.time.fromisoformat(appt["start"]), zone)
-            end = dt.datetime.combine(day, dt.time.fromisoformat(appt["end"]), zone)
+        zone = ZoneInfo(planned.time_zone)
+        # The volume as the stored plan shows it (to 0.1 mL).
+        exchange_volume_ml = round(planned.prescription.exchange_volume_ml, 1)
+        for appt in appointments:
+            start = dt.datetime.combine(appt.date, appt.start, zone)
+            end = dt.datetime.combine(appt.date, appt.end, zone)
             session.add(
                 new(
                     ctx,
@@ -239,11 +250,11 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
                     centre_id=patient.centre_id,
                     patient_id=patient.id,
                     course_id=course.id,
-                    sequence=int(appt["exchange"]),
+                    sequence=appt.exchange,
                     status="planned",
                     planned_start=start,
                     planned_end=end,
-                    planned_plasma_volume_ml=float(result["exchange_volume_ml"]),
+                    planned_plasma_volume_ml=exchange_volume_ml,
                     replacement_fluids=[],
                     vitals=[],
                 )
@@ -257,7 +268,7 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
             entity="course",
             entity_id=course.id,
             patient_id=patient.id,
-            detail={"sessions": len(schedule)},
+            detail={"sessions": len(appointments)},
         )
         return CourseOut.model_validate(course)
 

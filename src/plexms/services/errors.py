@@ -19,7 +19,6 @@ problem+json) and the command line's exit status (named in :mod:`plexms.cli.erro
     * Gone                       the record was deleted [410, exit 4]
     * StaleVersion               the client's version is not the current one [412, exit 6]
     * PreconditionRequired       an update without its version [428, exit 6]
-    * CalculatorMissing          services._compute: no such calculator in this build [501]
     * DatabaseUnavailable        the database cannot be reached or opened [503, exit 7]
   * BackupError (RuntimeError)   store.backup: a backup or restore failed, file or tool
                                  [exit 8]

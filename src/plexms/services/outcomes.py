@@ -16,9 +16,13 @@ from sqlalchemy.orm import Session
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 from plexms.services import audit
-from plexms.services._compute import available, compute, rule_version
+from plexms.services._compute import compute, rule_version
 from plexms.services._records import load, new, scoped
 from plexms.services._usecase import use_case
+from plexms.services.calc import acuity as acuity_calc
+from plexms.services.calc import dmt as dmt_calc
+from plexms.services.calc import edss as edss_calc
+from plexms.services.calc import response as response_calc
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.courses import advance_stage
@@ -94,13 +98,18 @@ _RESPONSE_INDICATION = {
 
 
 def _eyes(
-    data: OutcomeIn, policy: CentrePolicy, result: dict[str, Any], versions: list[str]
+    ctx: ServiceContext,
+    data: OutcomeIn,
+    policy: CentrePolicy,
+    result: dict[str, Any],
+    versions: list[str],
 ) -> tuple[float | None, float | None]:
     """logMAR of each eye: entered as logMAR, or converted by calc acuity (one eye a request)."""
     logmar = {"right": data.va_right_logmar, "left": data.va_left_logmar}
     if data.acuity is None:
         return logmar["right"], logmar["left"]
     converted: dict[str, Any] = {}
+    calc = acuity_calc.CALCULATOR
     for eye in ("right", "left"):
         given = getattr(data.acuity, eye)
         if given is None:
@@ -109,12 +118,13 @@ def _eyes(
             raise InputError(
                 f"acuity.{eye}", f"give acuity.{eye} or va_{eye}_logmar, not both", allowed="one"
             )
-        body = compute("acuity", given.model_dump(exclude_none=True), policy, f"acuity.{eye}")
-        converted[eye] = body
-        logmar[eye] = float(body["logmar"])
+        payload = given.model_dump(exclude_none=True)
+        answer = compute(calc, payload, policy, f"acuity.{eye}", now=ctx.now)
+        converted[eye] = calc.to_json(answer)
+        logmar[eye] = float(converted[eye]["logmar"])
     if converted:
         result["acuity"] = converted
-        versions.append(rule_version("acuity", next(iter(converted.values()))))
+        versions.append(rule_version("acuity", answer))
     return logmar["right"], logmar["left"]
 
 
@@ -233,18 +243,20 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
         versions: list[str] = []
         edss = None
         if data.edss is not None:
-            result["edss"] = compute("edss", data.edss, policy, "edss")
-            edss = float(result["edss"]["edss"])
-            versions.append(rule_version("edss", result["edss"]))
-        va_right, va_left = _eyes(data, policy, result, versions)
+            scored = compute(edss_calc.CALCULATOR, data.edss, policy, "edss", now=ctx.now)
+            result["edss"] = edss_calc.CALCULATOR.to_json(scored)
+            edss = float(scored.edss)
+            versions.append(rule_version("edss", scored))
+        va_right, va_left = _eyes(ctx, data, policy, result, versions)
         inputs = data.model_dump(mode="json", exclude={"notes"})
         found = _response(session, patient.id, course, data, _state(edss, va_right, va_left))
         if found is not None:
             baseline, request = found
-            result["response"] = compute("response", request, policy, "response")
+            response = compute(response_calc.CALCULATOR, request, policy, "response", now=ctx.now)
+            result["response"] = response_calc.CALCULATOR.to_json(response)
             result["response"]["baseline"] = {k: v for k, v in baseline.items() if k != "state"}
             inputs["response"] = request
-            versions.append(rule_version("response", result["response"]))
+            versions.append(rule_version("response", response))
         row = new(
             ctx,
             OutcomeAssessment,
@@ -341,11 +353,12 @@ def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> H
         earliest = data.earliest_dose_date
         inputs = data.request
         if inputs is not None:
-            name = available("dmt", "handback") or "dmt"
+            calc = dmt_calc.CALCULATOR
             centre = session.get_one(Centre, patient.centre_id)
             inputs = _with_done_exchanges(session, centre, data.course_id, inputs)
-            result = compute(name, inputs, load_policy(centre), "request")
-            version = rule_version(name, result)
+            advice = compute(calc, inputs, load_policy(centre), "request", now=ctx.now)
+            result = calc.to_json(advice)
+            version = rule_version(calc.name, advice)
         row = new(
             ctx,
             HandBack,

@@ -12,6 +12,7 @@ from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import apply, changes, check_version, load, soft_delete
 from plexms.services._usecase import use_case
+from plexms.services.calc import response as response_calc
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -129,7 +130,9 @@ def update_outcome(
             if row.targeted_deficit is not None:
                 request["tnd"] = row.targeted_deficit
             policy = load_policy(session.get_one(Centre, row.centre_id))
-            answer = compute("response", request, policy, "response")
+            calc = response_calc.CALCULATOR
+            response = compute(calc, request, policy, "response", now=ctx.now)
+            answer = calc.to_json(response)
             answer["baseline"] = row.result["response"]["baseline"]
             row.inputs = {
                 **row.inputs,
@@ -138,7 +141,7 @@ def update_outcome(
             }
             row.result = {**row.result, "response": answer}
             versions = [v for v in row.rule_version.split(";") if not v.startswith("response:")]
-            row.rule_version = ";".join([*versions, rule_version("response", answer)])
+            row.rule_version = ";".join([*versions, rule_version("response", response)])
         session.flush()
         audit.record(
             session,

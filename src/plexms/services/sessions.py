@@ -15,6 +15,7 @@ from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
+from plexms.services.calc import precheck as precheck_calc
 from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.courses import advance_stage
@@ -248,12 +249,12 @@ def record_precheck(
             raise Conflict(f"the session is already {row.status}", field="status")
         centre = session.get_one(Centre, row.centre_id)
         request, source = _precheck_request(session, ctx, row, data.request)
-        result = compute("precheck", request, load_policy(centre), "request")
+        calc = precheck_calc.CALCULATOR
+        checked = compute(calc, request, load_policy(centre), "request", now=ctx.now)
         row.precheck_inputs = request
-        row.precheck_result = {**result, "from_record": source}
-        row.precheck_rule_version = rule_version("precheck", result)
-        decision = str(result.get("decision", ""))[:24]
-        row.go_decision = decision or None
+        row.precheck_result = {**calc.to_json(checked), "from_record": source}
+        row.precheck_rule_version = rule_version("precheck", checked)
+        row.go_decision = checked.decision[:24] or None
         row.updated_at = ctx.now
         session.flush()
         audit.record(

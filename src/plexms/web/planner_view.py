@@ -1,20 +1,24 @@
-"""What the planner page shows, built from ``plexms calc plan`` answers (no arithmetic here).
+"""What the planner page shows, built from the typed plans of ``plexms calc plan`` (no
+arithmetic here).
 
-:func:`compare` asks for the four plans (1.0 and 1.5 plasma volumes x 5 and 7 exchanges) in
-one batch and returns them with the chosen one's charts; this module is the only place that
-knows the shape of the calc's JSON answer.
+:func:`compare` asks for the four plans (1.0 and 1.5 plasma volumes x 5 and 7 exchanges) and
+returns them (each a :class:`~plexms.core.plan.Plan`) with the chosen one's charts and calendar.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 
-from plexms.clock import local_today
+from plexms.clock import local_today, utcnow
+from plexms.core.errors import InputError
+from plexms.core.plan import PREDICTION_MODEL, Plan
 from plexms.core.policy import CentrePolicy
-from plexms.services import calc
+from plexms.core.sources import source_dict
+from plexms.services.calc import plan as plan_calc
 from plexms.web import svg
 from plexms.web.forms import FormReader, UnitConvention, errors_from_calc
 
@@ -46,8 +50,14 @@ def policy(request: Request) -> CentrePolicy:
     return centre_policy if isinstance(centre_policy, CentrePolicy) else CentrePolicy()
 
 
+def _now(request: Request) -> dt.datetime:
+    # The app's clock (as for the request's ServiceContext); the wall clock in a bare web app.
+    clock: Callable[[], dt.datetime] = getattr(request.app.state, "clock", utcnow)
+    return clock()
+
+
 def _today(request: Request) -> dt.date:
-    return local_today(policy(request).hours.time_zone)
+    return local_today(policy(request).hours.time_zone, _now(request))
 
 
 def default_values(request: Request) -> dict[str, str]:
@@ -69,7 +79,11 @@ def default_values(request: Request) -> dict[str, str]:
 
 
 def compare(request: Request, reader: FormReader) -> dict[str, Any] | None:
-    """The four plans side by side, or ``None`` with ``reader.errors`` filled in."""
+    """The four plans side by side, or ``None`` with ``reader.errors`` filled in.
+
+    Each entry of ``plans`` has the typed ``plan`` (:class:`~plexms.core.plan.Plan`) or the
+    ``error`` that refused it.
+    """
     base = _base_request(reader)
     chosen = (
         reader.choice("pv", ("1.0", "1.5")) or "1.0",
@@ -77,31 +91,44 @@ def compare(request: Request, reader: FormReader) -> dict[str, Any] | None:
     )
     if base is None or not reader.ok:
         return None
-    payloads = [{**base, "plasma_volumes_per_exchange": pv, "exchanges": n} for pv, n in OPTIONS]
     centre_policy = policy(request)
-    outcome = calc.run("plan", payloads, centre_policy)
+    now = _now(request)
     plans = []
-    for (pv, n), body in zip(OPTIONS, outcome.body, strict=True):
+    for pv, n in OPTIONS:
+        payload = {**base, "plasma_volumes_per_exchange": pv, "exchanges": n}
+        plan: Plan | None = None
+        error: InputError | None = None
+        try:
+            plan = plan_calc.CALCULATOR.evaluate(payload, centre_policy, now=now)
+        except InputError as exc:
+            error = exc
         plans.append(
             {
                 "pv": pv,
                 "exchanges": n,
                 "label": f"{pv:.1f} PV × {n}",
                 "chosen": (f"{pv:.1f}", str(n)) == chosen,
-                "ok": "error" not in body,
-                "body": body,
+                "ok": plan is not None,
+                "plan": plan,
+                "error": error,
             }
         )
     if not any(p["ok"] for p in plans):
-        reader.errors.update(errors_from_calc(plans[0]["body"], _FIELDS))
+        first_error = plans[0]["error"]
+        assert isinstance(first_error, InputError)  # noqa: S101 - no plan: each has its error
+        reader.errors.update(errors_from_calc({"error": first_error.to_dict()}, _FIELDS))
         return None
     pick = next((p for p in plans if p["chosen"] and p["ok"]), next(p for p in plans if p["ok"]))
     pick["chosen"] = True
+    picked = pick["plan"]
+    assert isinstance(picked, Plan)  # noqa: S101 - an ok entry has its plan
     return {
         "plans": plans,
         "chosen": pick,
+        "model": PREDICTION_MODEL,
+        "sources": [source_dict(key) for key in picked.sources],
         "charts": {key: _chart(plans, key) for key in ("igg", "fibrinogen")},
-        "calendar": _calendar(pick["body"], centre_policy),
+        "calendar": _calendar(picked, centre_policy),
         "payload": {
             **base,
             "plasma_volumes_per_exchange": pick["pv"],
@@ -116,16 +143,16 @@ _NAMES = {"igg": "IgG", "fibrinogen": "Fibrinogen"}
 def _chart(plans: list[dict[str, Any]], key: str) -> Any:
     """Predicted level (% of the pre-course level) against days since the first exchange."""
     series = []
-    for i, plan in enumerate(plans):
-        if not plan["ok"]:
+    for i, entry in enumerate(plans):
+        plan: Plan | None = entry["plan"]
+        if plan is None:
             continue
-        body = plan["body"]
-        first = dt.date.fromisoformat(body["schedule"][0]["date"])
+        levels = plan.predicted[key]
         points: list[tuple[float, float]] = []
-        for appt, level in zip(body["schedule"], body["predicted"][key], strict=True):
-            day = (dt.date.fromisoformat(appt["date"]) - first).days
-            points += [(day, 100 * level["pre"]), (day + 0.25, 100 * level["post"])]
-        series.append(svg.Series(plan["label"], points, css=f"series-{i}", markers=False))
+        for appt, pre, post in zip(plan.course.appointments, levels.pre, levels.post, strict=True):
+            day = (appt.date - plan.first_date).days
+            points += [(day, 100 * pre), (day + 0.25, 100 * post)]
+        series.append(svg.Series(entry["label"], points, css=f"series-{i}", markers=False))
     return svg.line_chart(
         series,
         title=f"Predicted {_NAMES[key]} over the course, four plans",
@@ -137,25 +164,20 @@ def _chart(plans: list[dict[str, Any]], key: str) -> Any:
     )
 
 
-def _calendar(body: dict[str, Any], centre_policy: CentrePolicy) -> list[list[dict[str, Any]]]:
+def _calendar(plan: Plan, centre_policy: CentrePolicy) -> list[list[dict[str, Any]]]:
     """Weeks (Monday first) from the first to the last exchange, each day open/closed/booked."""
-    booked = {a["date"]: a for a in body["schedule"]}
-    holidays = {h["date"]: h["name"] for h in body["course"]["holidays"]}
-    first = dt.date.fromisoformat(body["course"]["first_date"])
-    last = dt.date.fromisoformat(body["course"]["last_date"])
-    day = first - dt.timedelta(days=first.weekday())
-    end = last + dt.timedelta(days=6 - last.weekday())
+    booked = {a.date: a for a in plan.course.appointments}
+    day = plan.first_date - dt.timedelta(days=plan.first_date.weekday())
+    end = plan.last_date + dt.timedelta(days=6 - plan.last_date.weekday())
     weeks: list[list[dict[str, Any]]] = []
     while day <= end:
-        iso = day.isoformat()
-        hours = centre_policy.hours.hours_on(day) if iso not in holidays else None
+        holiday = plan.holidays.get(day)
+        hours = centre_policy.hours.hours_on(day) if holiday is None else None
         cell = {
             "date": day,
-            "appointment": booked.get(iso),
-            "holiday": holidays.get(iso),
-            "hours": f"{hours[0]:%H:%M}–{hours[1]:%H:%M}"
-            if hours and iso not in holidays
-            else None,
+            "appointment": booked.get(day),
+            "holiday": holiday,
+            "hours": f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else None,
         }
         if day.weekday() == 0:
             weeks.append([])

@@ -2,7 +2,8 @@
 
 One explicit route per calculator, same JSON contract as the command line (one object or an
 array; errors ``{"error": {"field", "message", "allowed"}}``) through ``calc.run`` with the
-centre's policy. A bad single request answers 422; a batch always 200 (errors in place).
+centre's policy and the request's clock. A bad single request answers 422; a batch always 200
+(errors in place).
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ __all__ = ["build_router"]
 Calc = Annotated[ServiceContext, requires(Permission.CALC)]
 
 
-def _route(calc: calc_service.Calculator) -> Any:
+def _route(calc: calc_service.Calculator[Any, Any]) -> Any:
     def endpoint(ctx: Calc, payload: Annotated[Any, Body()]) -> JSONResponse:
         policy = centres.centre_policy(ctx)
-        outcome = calc_service.run(calc.name, payload, policy)
+        outcome = calc_service.run(calc.name, payload, policy, now=ctx.now)
         status = 200 if outcome.ok or outcome.batch else 422
         return JSONResponse(outcome.body, status_code=status)
 
@@ -36,7 +37,7 @@ def _route(calc: calc_service.Calculator) -> Any:
     return endpoint
 
 
-def _request_schema(calc: calc_service.Calculator) -> dict[str, Any]:
+def _request_schema(calc: calc_service.Calculator[Any, Any]) -> dict[str, Any]:
     schema: dict[str, Any] = calc.request_model.model_json_schema()
     if "$defs" in schema:  # nested models: keep the document valid, describe loosely
         schema = {"type": "object"}

@@ -1,22 +1,27 @@
-"""The ``calc`` use cases: stateless clinical calculations with a JSON contract.
+"""The ``calc`` use cases: stateless clinical calculations, typed inside, JSON at the edges.
 
-Each module in this package defines ``CALCULATOR``, a :class:`Calculator` whose request model
-(pydantic) validates one JSON object and whose ``compute`` turns it into a JSON-ready dict
-using :mod:`plexms.core`. The CLI (``plexms calc NAME``) and the API (``POST /api/calc/NAME``)
-both go through :func:`run`, so a request gives the same answer everywhere.
+:data:`CALCULATORS` names every calculator and the module that defines it (its
+``CALCULATOR``, a :class:`Calculator`). A calculator's request model (pydantic) validates one
+JSON object; :meth:`Calculator.evaluate` turns it into a typed result (a frozen dataclass, e.g.
+the plan, the EDSS) using :mod:`plexms.core`, raising :class:`InputError` (or
+:class:`InfeasibleError`) naming the field; :meth:`Calculator.to_json` is the one serialiser of
+that result to the JSON contract. Use cases and the web front take the typed result; the CLI
+(``plexms calc NAME``) and the API (``POST /api/calc/NAME``) go through :func:`run`, so a
+request gives the same JSON everywhere.
 
 A request is one object or a list of objects; a list is answered with a list in the same
-order, a bad element with its own ``{"error": {...}}`` in its place.
+order, a bad element with its own ``{"error": {...}}`` in its place. Nothing here reads the
+clock: the caller passes ``now`` (the plan's default start is today at the centre).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
-import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,31 +29,69 @@ from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 
 __all__ = [
+    "CALCULATORS",
     "CalcOutcome",
     "Calculator",
     "calculator",
     "calculators",
     "error_body",
+    "input_error",
     "module_names",
     "run",
     "run_one",
 ]
 
+# Every calculator, by name: the module that defines its ``CALCULATOR`` (imported on first use,
+# so ``plexms calc NAME`` loads only that one module).
+CALCULATORS: Mapping[str, str] = {
+    "acuity": "plexms.services.calc.acuity",
+    "assess": "plexms.services.calc.assess",
+    "dmt": "plexms.services.calc.dmt",
+    "edss": "plexms.services.calc.edss",
+    "plan": "plexms.services.calc.plan",
+    "precheck": "plexms.services.calc.precheck",
+    "response": "plexms.services.calc.response",
+}
+
 _DEFAULT_POLICY = CentrePolicy()
+RequestT = TypeVar("RequestT", bound=Any)
+ResultT = TypeVar("ResultT")
+Answer = tuple[dict[str, Any], bool]
 
 
 @dataclass(frozen=True)
-class Calculator:
-    """One calculation of the JSON contract."""
+class Calculator(Generic[RequestT, ResultT]):
+    """One calculation of the JSON contract.
+
+    ``compute(request, policy, now)`` gives the typed result (``now``: the caller's clock, or
+    ``None`` when it has none); ``to_json`` is the contract's JSON form of that result.
+    """
 
     name: str
     summary: str
     request_model: type[BaseModel]
-    compute: Callable[[Any, CentrePolicy], dict[str, Any]]
+    compute: Callable[[RequestT, CentrePolicy, dt.datetime | None], ResultT]
+    to_json: Callable[[ResultT], dict[str, Any]]
     help: str = ""
     # Optional: answers a whole batch exactly as ``run_one`` would answer each element, but
     # faster (e.g. skipping per-element overhead for the common shape of request).
-    run_batch: Callable[[list[Any], CentrePolicy], list[tuple[dict[str, Any], bool]]] | None = None
+    run_batch: Callable[[list[Any], CentrePolicy], list[Answer]] | None = None
+
+    def parse(self, payload: Any) -> RequestT:
+        """The validated request, or :class:`InputError` naming the field."""
+        if not isinstance(payload, dict):
+            raise InputError("request", "must be a JSON object")
+        try:
+            request = self.request_model.model_validate(payload)
+        except ValidationError as exc:
+            raise input_error(exc) from None
+        return cast(RequestT, request)
+
+    def evaluate(
+        self, payload: Any, policy: CentrePolicy = _DEFAULT_POLICY, *, now: dt.datetime | None
+    ) -> ResultT:
+        """The typed result for one JSON request object (``InputError`` when refused)."""
+        return self.compute(self.parse(payload), policy, now)
 
 
 @dataclass(frozen=True)
@@ -62,77 +105,80 @@ class CalcOutcome:
 
 @cache
 def module_names() -> frozenset[str]:
-    """The calculator modules of this package (found without importing them)."""
-    return frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    """The names of the calculators (without importing any of them)."""
+    return frozenset(CALCULATORS)
 
 
-def calculator(name: str) -> Calculator:
-    """Calculator ``name`` (``KeyError`` if none): only its own module is imported when the
-    module has the calculator's name, as every calculator's does."""
-    if name in module_names():
-        calc = getattr(importlib.import_module(f"{__name__}.{name}"), "CALCULATOR", None)
-        if isinstance(calc, Calculator) and calc.name == name:
-            return calc
-    return calculators()[name]
+def calculator(name: str) -> Calculator[Any, Any]:
+    """Calculator ``name`` (``KeyError`` if none): only its own module is imported."""
+    calc = importlib.import_module(CALCULATORS[name]).CALCULATOR
+    if not isinstance(calc, Calculator) or calc.name != name:  # pragma: no cover - wiring bug
+        raise TypeError(f"{CALCULATORS[name]}.CALCULATOR is not the {name} calculator")
+    return calc
 
 
 @cache
-def calculators() -> dict[str, Calculator]:
-    """Every calculator in this package, by name."""
-    found: dict[str, Calculator] = {}
-    for module in pkgutil.iter_modules(__path__):
-        mod = importlib.import_module(f"{__name__}.{module.name}")
-        calc = getattr(mod, "CALCULATOR", None)
-        if isinstance(calc, Calculator):
-            found[calc.name] = calc
-    return dict(sorted(found.items()))
+def calculators() -> dict[str, Calculator[Any, Any]]:
+    """Every calculator, by name."""
+    return {name: calculator(name) for name in sorted(CALCULATORS)}
+
+
+def _allowed(ctx: Mapping[str, Any]) -> str | None:
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bounds = [f"{symbols[k]} {ctx[k]}" for k in ("ge", "gt", "le", "lt") if k in ctx]
+    if bounds:
+        return ", ".join(bounds)
+    return str(ctx["expected"]) if "expected" in ctx else None
+
+
+def input_error(exc: ValidationError) -> InputError:
+    """The request model's first complaint as an :class:`InputError` (field path, bounds)."""
+    first = exc.errors(include_url=False)[0]
+    loc = ".".join(str(part) for part in first["loc"]) or "request"
+    return InputError(loc, first["msg"], allowed=_allowed(first.get("ctx") or {}))
 
 
 def error_body(exc: Exception) -> dict[str, Any]:
     """``{"error": {"field", "message", ...}}`` for a validation or domain error."""
+    if isinstance(exc, ValidationError):
+        exc = input_error(exc)
     if isinstance(exc, InputError):
         return {"error": exc.to_dict()}
-    if isinstance(exc, ValidationError):
-        first = exc.errors(include_url=False)[0]
-        loc = ".".join(str(part) for part in first["loc"]) or "request"
-        body: dict[str, Any] = {"field": loc, "message": first["msg"]}
-        ctx = first.get("ctx") or {}
-        bounds = [f"{k} {ctx[k]}" for k in ("ge", "gt", "le", "lt") if k in ctx]
-        if bounds:
-            body["allowed"] = ", ".join(
-                b.replace("ge ", ">= ")
-                .replace("gt ", "> ")
-                .replace("le ", "<= ")
-                .replace("lt ", "< ")
-                for b in bounds
-            )
-        elif "expected" in ctx:
-            body["allowed"] = str(ctx["expected"])
-        return {"error": body}
     raise TypeError(exc)  # pragma: no cover - only the two kinds above reach here
 
 
 def run_one(
-    calc: Calculator, payload: Any, policy: CentrePolicy = _DEFAULT_POLICY
-) -> tuple[dict[str, Any], bool]:
+    calc: Calculator[Any, Any],
+    payload: Any,
+    policy: CentrePolicy = _DEFAULT_POLICY,
+    *,
+    now: dt.datetime | None = None,
+) -> Answer:
     """Answer one request object: ``(body, ok)``."""
-    if not isinstance(payload, dict):
-        return {"error": {"field": "request", "message": "must be a JSON object"}}, False
     try:
-        request = calc.request_model.model_validate(payload)
-        return calc.compute(request, policy), True
-    except (InputError, ValidationError) as exc:
-        return error_body(exc), False
+        return calc.to_json(calc.evaluate(payload, policy, now=now)), True
+    except InputError as exc:
+        return {"error": exc.to_dict()}, False
 
 
-def run(name: str, payload: Any, policy: CentrePolicy = _DEFAULT_POLICY) -> CalcOutcome:
-    """Answer one request object or a list of them with calculator ``name``."""
+def run(
+    name: str,
+    payload: Any,
+    policy: CentrePolicy = _DEFAULT_POLICY,
+    *,
+    now: dt.datetime | None = None,
+) -> CalcOutcome:
+    """Answer one request object or a list of them with calculator ``name``.
+
+    ``now`` is the caller's clock (the CLI's, the request's); without it a request that needs
+    today (a plan without ``start_date``) is refused.
+    """
     calc = calculator(name)
     if isinstance(payload, list):
         if calc.run_batch is not None:
             answers = calc.run_batch(payload, policy)
         else:
-            answers = [run_one(calc, item, policy) for item in payload]
+            answers = [run_one(calc, item, policy, now=now) for item in payload]
         return CalcOutcome([body for body, _ in answers], all(ok for _, ok in answers), batch=True)
-    body, ok = run_one(calc, payload, policy)
+    body, ok = run_one(calc, payload, policy, now=now)
     return CalcOutcome(body, ok, batch=False)

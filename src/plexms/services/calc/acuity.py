@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
@@ -11,6 +13,7 @@ from plexms.core.acuity import (
     LETTER_LOGMAR,
     VISUAL_FS_NOTE,
     Acuity,
+    VisualFsGrade,
     decimal_band_grade,
     parse_acuity,
     visual_fs_grade,
@@ -20,7 +23,15 @@ from plexms.core.policy import CentrePolicy
 from plexms.core.sources import source_dict
 from plexms.services.calc import Calculator
 
-__all__ = ["CALCULATOR", "AcuityRequest", "EyeAcuity", "acuity_dict", "compute"]
+__all__ = [
+    "CALCULATOR",
+    "AcuityAnswer",
+    "AcuityRequest",
+    "EyeAcuity",
+    "acuity_dict",
+    "compute",
+    "to_json",
+]
 
 AcuityValue = StrictStr | StrictInt | StrictFloat
 Notation = Literal["decimal", "logmar", "etdrs"]
@@ -87,27 +98,49 @@ def _eye(name: str, eye: EyeAcuity) -> Acuity:
         raise
 
 
-def compute(request: AcuityRequest, policy: CentrePolicy) -> dict[str, Any]:
-    """Convert one acuity, or each eye's (``policy`` is not used)."""
-    sources = [source_dict(key) for key in ACUITY_SOURCES]
-    eyes = {"right": request.right, "left": request.left}
+@dataclass(frozen=True)
+class AcuityAnswer:
+    """One acuity (``acuity``), or each eye given, with the Visual FS grade when both are."""
+
+    acuity: Acuity | None = None
+    right: Acuity | None = None
+    left: Acuity | None = None
+    visual_fs: VisualFsGrade | None = None
+
+
+def compute(
+    request: AcuityRequest, policy: CentrePolicy, now: dt.datetime | None = None
+) -> AcuityAnswer:
+    """Convert one acuity, or each eye's (``policy`` and ``now`` are not used)."""
     if request.value is not None:
         if request.right is not None or request.left is not None:
             raise InputError(
                 "value", "give value, or right and left, not both", allowed="one of the two"
             )
-        acuity = parse_acuity(request.value, request.notation)
-        return {**acuity_dict(acuity), "sources": sources}
+        return AcuityAnswer(acuity=parse_acuity(request.value, request.notation))
     if request.notation is not None:
         raise InputError("notation", "goes with value", allowed="value with notation")
-    given = {name: _eye(name, eye) for name, eye in eyes.items() if eye is not None}
-    if not given:
+    right = _eye("right", request.right) if request.right is not None else None
+    left = _eye("left", request.left) if request.left is not None else None
+    if right is None and left is None:
         raise InputError(
             "value", "an acuity is needed", allowed='value, or right and/or left: {"value": ...}'
         )
-    body: dict[str, Any] = {name: acuity_dict(acuity) for name, acuity in given.items()}
-    if len(given) == 2:
-        fs = visual_fs_grade(given["right"], given["left"])
+    both = visual_fs_grade(right, left) if right is not None and left is not None else None
+    return AcuityAnswer(right=right, left=left, visual_fs=both)
+
+
+def to_json(answer: AcuityAnswer) -> dict[str, Any]:
+    """The JSON form of the answer (sources last)."""
+    sources = [source_dict(key) for key in ACUITY_SOURCES]
+    if answer.acuity is not None:
+        return {**acuity_dict(answer.acuity), "sources": sources}
+    body: dict[str, Any] = {}
+    for name, acuity in (("right", answer.right), ("left", answer.left)):
+        if acuity is not None:
+            body[name] = acuity_dict(acuity)
+    if answer.visual_fs is not None:
+        fs = answer.visual_fs
         body["visual_fs"] = {
             "grade": fs.grade,
             "worse_eye": fs.worse_eye,
@@ -120,11 +153,12 @@ def compute(request: AcuityRequest, policy: CentrePolicy) -> dict[str, Any]:
     return body
 
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[AcuityRequest, AcuityAnswer] = Calculator(
     name="acuity",
     summary="Visual acuity in every notation (Snellen, decimal, logMAR, ETDRS, CF/HM/LP/NLP).",
     request_model=AcuityRequest,
     compute=compute,
+    to_json=to_json,
     help=(
         'Request: {"value": "20/40"} (strings with "/" are Snellen, e.g. "6/12" or "20/40-2"; '
         '"CF", "HM", "LP", "NLP" are categories) or {"value": 0.5, "notation": "decimal"} '

@@ -9,11 +9,12 @@ recommendation. Ranges and choices are checked here; EDSS steps and date order b
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool
 
 from plexms.core.eligibility import (
+    Assessment,
     Conditions,
     EligibilityRequest,
     Logmar,
@@ -130,16 +131,19 @@ def to_core(request: AssessRequest) -> EligibilityRequest:
     )
 
 
-def compute(request: AssessRequest, policy: CentrePolicy) -> dict[str, Any]:
-    """Answer one ``calc assess`` request."""
-    return assess(to_core(request), policy).to_dict()
+def compute(
+    request: AssessRequest, policy: CentrePolicy, now: dt.datetime | None = None
+) -> Assessment:
+    """Answer one ``calc assess`` request (the dates are the request's: ``now`` is not used)."""
+    return assess(to_core(request), policy)
 
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[AssessRequest, Assessment] = Calculator(
     name="assess",
     summary="Eligibility for TPE of this attack: ASFA basis, rules, precautions, predictors.",
     request_model=AssessRequest,
     compute=compute,
+    to_json=Assessment.to_dict,
     help=(
         'Request: {"diagnosis": "relapsing_ms", "presentation": "relapse", "onset_date": '
         '"2026-03-01", "assessment_date": "2026-03-12", "steroids": [{"drug": '

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
-from plexms.core.dmt import Course, dmt_advice
+from plexms.core.dmt import Course, DmtAdvice, dmt_advice
 from plexms.core.policy import CentrePolicy
 from plexms.services.calc import Calculator
 
@@ -61,7 +61,7 @@ class DmtRequest(BaseModel):
     course: CourseIn | None = None
 
 
-def compute(request: DmtRequest, policy: CentrePolicy) -> dict[str, Any]:
+def compute(request: DmtRequest, policy: CentrePolicy, now: dt.datetime | None = None) -> DmtAdvice:
     """Answer one ``calc dmt`` request."""
     course = None
     if request.course is not None:
@@ -69,14 +69,15 @@ def compute(request: DmtRequest, policy: CentrePolicy) -> dict[str, Any]:
         course = Course(**given | {"exchange_dates": tuple(given["exchange_dates"] or ())})
     return dmt_advice(
         request.dmt, last_dose_date=request.last_dose_date, course=course, policy=policy
-    ).to_dict()
+    )
 
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[DmtRequest, DmtAdvice] = Calculator(
     name="dmt",
     summary="DMT hand-back: class, removal by TPE, timing; antibody doses modelled.",
     request_model=DmtRequest,
     compute=compute,
+    to_json=DmtAdvice.to_dict,
     help=(
         'Request: {"dmt": "natalizumab", "last_dose_date": "2026-03-06", "course": '
         '{"start_date": "2026-03-10", "exchanges": 5, "plasma_volumes_per_exchange": 1.0, '

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 from functools import cache, lru_cache
 from typing import Annotated, Any, Literal, NotRequired, cast
@@ -45,6 +46,7 @@ __all__ = [
     "compute",
     "result_dict",
     "run_batch",
+    "to_json",
 ]
 
 _MAX_DISTANCE_M = 100_000
@@ -173,18 +175,24 @@ def _options(request: EdssRequest) -> EdssOptions:
     return options
 
 
-def compute(request: EdssRequest, policy: CentrePolicy) -> dict[str, Any]:
-    """Score one request (``policy`` is not used: the EDSS rules are published, not local)."""
+def compute(
+    request: EdssRequest, policy: CentrePolicy, now: dt.datetime | None = None
+) -> EdssResult:
+    """Score one request (``policy`` and ``now`` are not used: the EDSS rules are published)."""
     walks = [_walk(w) for w in request.walking or ()]
-    result = score_edss(
+    return score_edss(
         cast(dict[str, int | None], request.fs),
         ambulation_score=request.ambulation_score,
         walks=walks,
         not_due_to_ms=request.not_due_to_ms,
         options=_options(request),
     )
+
+
+def to_json(result: EdssResult) -> dict[str, Any]:
+    """The JSON form of one answer, in containers of its own (its caller may keep and change
+    it; the batch path shares them through :func:`result_dict`)."""
     body = result_dict(result)
-    # One answer may be kept and changed by its caller: give it containers of its own.
     body["not_counted"] = [dict(item) for item in body["not_counted"]]
     body["edss_range"] = list(body["edss_range"])
     body["sources"] = list(body["sources"])
@@ -339,11 +347,12 @@ def run_batch(items: list[Any], policy: CentrePolicy) -> list[tuple[dict[str, An
     return answers
 
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[EdssRequest, EdssResult] = Calculator(
     name="edss",
     summary="EDSS from the seven functional systems and the ambulation (Neurostatus).",
     request_model=EdssRequest,
     compute=compute,
+    to_json=to_json,
     run_batch=run_batch,
     help=(
         'Request: {"fs": {"visual": 3, "brainstem": 1, "pyramidal": 2, "cerebellar": 0, '

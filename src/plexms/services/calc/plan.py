@@ -5,26 +5,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from plexms.clock import local_today
 from plexms.core.errors import InputError
-from plexms.core.kinetics import ExchangeEvent, predict_course
+from plexms.core.plan import Plan, plan_treatment
 from plexms.core.policy import CentrePolicy
-from plexms.core.prescription import Prescription, prescribe
-from plexms.core.schedule import CourseSchedule, plan_course
-from plexms.core.sources import source_dict
+from plexms.core.prescription import prescribe
 from plexms.core.volumes import estimate_volumes
 from plexms.services.calc import Calculator
-from plexms.services.clinic_calendar import holiday_names, with_holidays
+from plexms.services.calc._plan_json import plan_json
+from plexms.services.clinic_calendar import holiday_names
 
-__all__ = ["CALCULATOR", "PlanRequest", "compute_plan"]
+__all__ = ["CALCULATOR", "PlanRequest", "compute_plan", "plan_json"]
 
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Count = Annotated[int, Strict()]
-PREDICTED_SUBSTANCES = ("igg", "fibrinogen")
 
 
 class PlanRequest(BaseModel):
@@ -85,8 +83,10 @@ def _r(value: float, digits: int = 1) -> float:
     return round(float(value), digits)
 
 
-def _today(policy: CentrePolicy) -> dt.date:
-    return local_today(policy.hours.time_zone)
+def _today(policy: CentrePolicy, now: dt.datetime | None) -> dt.date:
+    if now is None:
+        raise InputError("start_date", "is needed: no clock was given", allowed="an ISO date")
+    return local_today(policy.hours.time_zone, now)
 
 
 def _parse_time(text: str | None) -> dt.time | None:
@@ -98,114 +98,11 @@ def _parse_time(text: str | None) -> dt.time | None:
         raise InputError("start_time", f"{text!r} is not a time", allowed="HH:MM") from None
 
 
-def _prescription_body(rx: Prescription, exchanges: int) -> dict[str, Any]:
-    rep = rx.replacement
-    ac = rx.anticoagulant
-    bal = rx.fluid_balance
-    return {
-        "exchange_volume_ml": _r(rx.exchange_volume_ml),
-        "replacement": {
-            "albumin_5pct_ml": _r(rep.albumin_5pct_ml),
-            "albumin_g": _r(rep.albumin_g),
-            "albumin_needed_ml": _r(rep.albumin_needed_ml),
-            "albumin_needed_g": _r(rep.albumin_needed_g),
-            "albumin_vials": [{"size_ml": v.size_ml, "count": v.count} for v in rep.albumin_vials],
-            "albumin_waste_ml": _r(rep.albumin_waste_ml),
-            "saline_share": rep.saline_share,
-            "saline_ml": _r(rep.saline_ml),
-            "plasma_share": rep.plasma_share,
-            "plasma_ml": _r(rep.plasma_ml),
-            "plasma_reason": rep.plasma_reason,
-            "total_ml": _r(rep.total_ml),
-            "rounding": rep.rounding,
-        },
-        "calcium_gluconate_10pct_ml": rx.calcium_gluconate_10pct_ml,
-        "anticoagulant": {
-            "solution": ac.solution,
-            "inlet_to_ac_ratio": ac.inlet_to_ac_ratio,
-            "volume_ml": _r(ac.volume_ml),
-            "flow_ml_min": _r(ac.flow_ml_min, 2),
-            "citrate_mmol": _r(ac.citrate_mmol),
-            "citrate_mg": _r(ac.citrate_mg, 0),
-            "citrate_returned_mg": _r(ac.citrate_returned_mg, 0),
-            "citrate_infusion_rate_mg_kg_min": _r(ac.citrate_infusion_rate_mg_kg_min, 3),
-            "circuit_citrate_rate_mg_kg_min": _r(ac.circuit_citrate_rate_mg_kg_min, 3),
-            "citrate_limit_mg_kg_min": ac.citrate_limit_mg_kg_min,
-            "above_limit": ac.above_limit,
-        },
-        "whole_blood_processed_ml": _r(rx.whole_blood_processed_ml),
-        "blood_volumes_processed": _r(rx.blood_volumes_processed, 3),
-        "inlet_volume_ml": _r(rx.inlet_volume_ml),
-        "inlet_flow_ml_min": rx.inlet_flow_ml_min,
-        "run_minutes": rx.run_minutes,
-        "session_minutes": rx.session_minutes,
-        "fluid_balance": {
-            "replacement_in_ml": _r(bal.replacement_in_ml),
-            "anticoagulant_in_ml": _r(bal.anticoagulant_in_ml),
-            "calcium_in_ml": _r(bal.calcium_in_ml),
-            "removed_out_ml": _r(bal.removed_out_ml),
-            "in_ml": _r(bal.in_ml),
-            "out_ml": _r(bal.out_ml),
-            "net_ml": _r(bal.net_ml),
-        },
-        "course_totals": {
-            "exchanges": exchanges,
-            "plasma_exchanged_ml": _r(rx.exchange_volume_ml * exchanges),
-            "albumin_5pct_ml": _r(rep.albumin_5pct_ml * exchanges),
-            "albumin_g": _r(rep.albumin_g * exchanges),
-            "albumin_vials": [
-                {"size_ml": v.size_ml, "count": v.count * exchanges} for v in rep.albumin_vials
-            ],
-            "saline_ml": _r(rep.saline_ml * exchanges),
-            "plasma_ml": _r(rep.plasma_ml * exchanges),
-            "calcium_gluconate_10pct_ml": _r(rx.calcium_gluconate_10pct_ml * exchanges),
-            "acd_a_ml": _r(ac.volume_ml * exchanges),
-        },
-    }
-
-
-def _predicted(rx: Prescription, course: CourseSchedule, setup_minutes: int) -> dict[str, Any]:
-    """Expected level before and after each exchange (fraction of the pre-course level)."""
-    first = course.appointments[0]
-    t0 = dt.datetime.combine(first.date, first.start)
-    # The run sits in the middle of the chair time: half the setup before it.
-    lead = dt.timedelta(minutes=setup_minutes / 2)
-    events = [
-        ExchangeEvent(
-            start_h=(dt.datetime.combine(a.date, a.start) + lead - t0).total_seconds() / 3600,
-            duration_h=rx.run_minutes / 60,
-            volume_ml=rx.exchange_volume_ml,
-        )
-        for a in course.appointments
-    ]
-    body: dict[str, Any] = {
-        "model": "two-compartment (intravascular + extravascular), exact per segment",
-        "time_zero": f"{first.date.isoformat()} {first.start.isoformat('minutes')}",
-        "unit": "fraction of the pre-course level",
-    }
-    sources: list[str] = []
-    for key in PREDICTED_SUBSTANCES:
-        pred = predict_course(key, plasma_volume_ml=rx.plasma_volume_ml, exchanges=events)
-        body[key] = [
-            {
-                "exchange": n,
-                "pre": round(float(pre), 4),
-                "post": round(float(post), 4),
-                "one_compartment_post": round(float(one), 4),
-                "removed": round(float(removed), 4),
-            }
-            for n, (pre, post, one, removed) in enumerate(
-                zip(pred.pre, pred.post, pred.one_compartment_post, pred.removed, strict=True),
-                start=1,
-            )
-        ]
-        sources.extend(pred.sources)
-    body["sources"] = list(dict.fromkeys(sources))
-    return body
-
-
-def compute_plan(request: PlanRequest, policy: CentrePolicy) -> dict[str, Any]:
-    """Answer one plan request (see ``plexms calc plan --help``)."""
+def compute_plan(
+    request: PlanRequest, policy: CentrePolicy, now: dt.datetime | None = None
+) -> Plan:
+    """Answer one plan request (see ``plexms calc plan --help``); the default start is today
+    at the centre at ``now``."""
     vol = estimate_volumes(
         request.sex,
         height_cm=request.height_cm,
@@ -227,79 +124,27 @@ def compute_plan(request: PlanRequest, policy: CentrePolicy) -> dict[str, Any]:
     exchanges = (
         policy.schedule.default_exchanges if request.exchanges is None else request.exchanges
     )
-    start = request.start_date or _today(policy)
+    start = request.start_date or _today(policy, now)
     horizon = start + dt.timedelta(days=2 * 366)
-    base_hours = policy.hours
+    hours = policy.hours
     if request.closed_dates:
-        base_hours = dataclasses.replace(
-            base_hours, closed_dates=base_hours.closed_dates | frozenset(request.closed_dates)
+        hours = dataclasses.replace(
+            hours, closed_dates=hours.closed_dates | frozenset(request.closed_dates)
         )
-    hours = with_holidays(base_hours, start, horizon)
-    course = plan_course(
+    holidays = holiday_names(hours, start, horizon)
+    return plan_treatment(
+        vol,
+        rx,
         start,
         exchanges=exchanges,
-        session_minutes=rx.session_minutes,
-        hours=hours,
-        policy=policy.schedule,
+        hours=dataclasses.replace(hours, closed_dates=hours.closed_dates | frozenset(holidays)),
+        schedule_policy=policy.schedule,
+        setup_minutes=policy.prescription.setup_minutes,
+        holidays=holidays,
         interval_days=request.interval_days,
         course_days=request.course_days,
         start_time=_parse_time(request.start_time),
     )
-    appts = course.appointments
-    holidays_in_course = holiday_names(base_hours, start, appts[-1].date)
-    notes = [*rx.notes, *course.notes]
-    for day, name in holidays_in_course.items():
-        closed = f"{day.isoformat()} ({day:%A}) is a closed date"
-        notes = [n.replace(closed, f"{closed} ({name})") for n in notes]
-    predicted = _predicted(rx, course, policy.prescription.setup_minutes)
-    derivations = {
-        d.quantity: {"formula": d.formula, "sources": list(d.sources)} for d in rx.derivations
-    }
-    derivations["schedule"] = {
-        "formula": "every interval_days from the first open day, moved to the next open day "
-        "when closed (never closer than interval_days); inside opening hours; within course_days",
-        "sources": list(course.sources),
-    }
-    derivations["predicted"] = {
-        "formula": "two-compartment kinetic model (plexms.core.kinetics); one_compartment_post "
-        "= e^-x per exchange",
-        "sources": list(predicted["sources"]),
-    }
-    keys = [*vol.sources, *rx.sources, *course.sources, *predicted["sources"]]
-    return {
-        "volume_method": vol.method,
-        "volume_method_label": vol.label,
-        "volume_formula": vol.formula,
-        "total_blood_volume_ml": _r(vol.total_blood_volume_ml),
-        "plasma_volume_ml": _r(vol.plasma_volume_ml),
-        "plasma_volumes_per_exchange": rx.plasma_volumes_per_exchange,
-        **_prescription_body(rx, exchanges),
-        "schedule": [
-            {
-                "exchange": a.exchange,
-                "date": a.date.isoformat(),
-                "start": a.start.isoformat("minutes"),
-                "end": a.end.isoformat("minutes"),
-            }
-            for a in appts
-        ],
-        "course": {
-            "first_date": appts[0].date.isoformat(),
-            "last_date": appts[-1].date.isoformat(),
-            "course_days": course.course_days,
-            "interval_days": course.interval_days,
-            "session_minutes": course.session_minutes,
-            "time_zone": hours.time_zone,
-            "holidays": [
-                {"date": day.isoformat(), "name": name} for day, name in holidays_in_course.items()
-            ],
-        },
-        "predicted": predicted,
-        "warnings": [*rx.warnings, *course.warnings],
-        "notes": notes,
-        "derivations": derivations,
-        "sources": [source_dict(key) for key in dict.fromkeys(keys)],
-    }
 
 
 _HELP = """\
@@ -359,11 +204,12 @@ Response (JSON object):
 A course that cannot fit is refused (exit 2) with
 {"error": {"field", "message", "allowed", "alternatives"}}."""
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[PlanRequest, Plan] = Calculator(
     name="plan",
     summary="Blood and plasma volume, exchange prescription, course schedule and the expected "
     "IgG and fibrinogen levels for one patient.",
     request_model=PlanRequest,
     compute=compute_plan,
+    to_json=plan_json,
     help=_HELP,
 )

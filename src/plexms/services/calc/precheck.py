@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import datetime as dt
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from plexms.core.policy import CentrePolicy
-from plexms.core.precheck import Labs, PrecheckRequest, Vitals, precheck
+from plexms.core.precheck import Labs, Precheck, PrecheckRequest, Vitals, precheck
 from plexms.services.calc import Calculator
 
 __all__ = ["CALCULATOR", "PrecheckIn", "compute"]
@@ -77,7 +78,7 @@ class PrecheckIn(BaseModel):
     access: Literal["peripheral", "central"] | None = None
 
 
-def compute(request: PrecheckIn, policy: CentrePolicy) -> dict[str, Any]:
+def compute(request: PrecheckIn, policy: CentrePolicy, now: dt.datetime | None = None) -> Precheck:
     """Answer one ``calc precheck`` request."""
     core = PrecheckRequest(
         vitals=Vitals(**request.vitals.model_dump()),
@@ -87,14 +88,15 @@ def compute(request: PrecheckIn, policy: CentrePolicy) -> dict[str, Any]:
         hours_since_last_exchange=request.hours_since_last_exchange,
         access=request.access,
     )
-    return precheck(core, policy).to_dict()
+    return precheck(core, policy)
 
 
-CALCULATOR = Calculator(
+CALCULATOR: Calculator[PrecheckIn, Precheck] = Calculator(
     name="precheck",
     summary="Pre-session go/no-go: proceed, proceed_with_caution or hold, with actions.",
     request_model=PrecheckIn,
     compute=compute,
+    to_json=Precheck.to_dict,
     help=(
         'Request: {"vitals": {"systolic_bp": 122, "diastolic_bp": 76, "heart_rate": 72, '
         '"temperature_c": 36.7, "spo2": 98}, "labs": {"fibrinogen_g_l": 2.1, '

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
@@ -17,7 +20,15 @@ from plexms.core.response import (
 from plexms.core.sources import source_dict
 from plexms.services.calc import Calculator
 
-__all__ = ["CALCULATOR", "AssessmentInput", "ResponseRequest", "compute", "criterion_dict"]
+__all__ = [
+    "CALCULATOR",
+    "AssessmentInput",
+    "Response",
+    "ResponseRequest",
+    "compute",
+    "criterion_dict",
+    "to_json",
+]
 
 _LOGMAR_MIN = -0.302  # 20/10 = decimal 2.0 = logMAR -0.301
 _RESPONSE_DEFINITIONS = ("edss_standard", "llufriu_2009", "tnd")
@@ -84,7 +95,16 @@ def criterion_dict(name: str, criterion: Criterion) -> dict[str, Any]:
     return body
 
 
-def compute(request: ResponseRequest, policy: CentrePolicy) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Response:
+    """Every published definition's verdict on one baseline/follow-up pair, by name."""
+
+    criteria: Mapping[str, Criterion]
+
+
+def compute(
+    request: ResponseRequest, policy: CentrePolicy, now: dt.datetime | None = None
+) -> Response:
     """Classify one baseline/follow-up pair (``policy`` is not used: definitions are published)."""
     report = classify_response(
         _assessment(request.baseline),
@@ -94,14 +114,20 @@ def compute(request: ResponseRequest, policy: CentrePolicy) -> dict[str, Any]:
         indication=request.indication,
         affected_eye=request.affected_eye,
     )
-    return {"criteria": {name: criterion_dict(name, c) for name, c in report.items()}}
+    return Response(criteria=dict(report))
 
 
-CALCULATOR = Calculator(
+def to_json(response: Response) -> dict[str, Any]:
+    """The JSON form of the answer."""
+    return {"criteria": {name: criterion_dict(name, c) for name, c in response.criteria.items()}}
+
+
+CALCULATOR: Calculator[ResponseRequest, Response] = Calculator(
     name="response",
     summary="Response to treatment under every published definition, each with its source.",
     request_model=ResponseRequest,
     compute=compute,
+    to_json=to_json,
     help=(
         'Request: {"baseline": {"edss": 6.0, "logmar": {"right": 1.0, "left": 0.1}}, '
         '"followup": {"edss": 5.5, "logmar": {...}}, "pre_relapse": {"edss": 3.0}, '
