@@ -20,10 +20,7 @@ import json
 import uuid
 from typing import Any
 
-from plexms.interop.codes import EXT, UCUM, concept
-from plexms.interop.record import PatientRecord
-from plexms.interop.units import UNITS, from_canonical
-from plexms.store.models import (
+from plexms.core.record import (
     AdverseEvent,
     Course,
     DmtHistory,
@@ -33,8 +30,11 @@ from plexms.store.models import (
     HandBack,
     LabResult,
     OutcomeAssessment,
+    PatientRecord,
     SteroidCourse,
 )
+from plexms.interop.codes import EXT, UCUM, concept
+from plexms.interop.units import UNITS, from_canonical
 
 __all__ = [
     "FS_KEYS",

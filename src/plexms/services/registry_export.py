@@ -25,7 +25,8 @@ from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.settings import Settings
-from plexms.store.registry_queries import live_patient_ids, read_batch
+from plexms.store.patient_records import live_patient_ids
+from plexms.store.registry_queries import read_batch
 
 __all__ = ["FORMATS", "SECRET_FILE", "export_registry", "registry_secret"]
 

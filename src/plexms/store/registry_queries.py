@@ -15,22 +15,12 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import Boolean, Connection, Date, Float, Integer, String, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, Connection, Date, Float, Integer, String, text
 from sqlalchemy.types import TypeEngine
 
 from plexms.store.base import UtcDateTime
-from plexms.store.models import Patient
 
-__all__ = ["live_patient_ids", "read_batch"]
-
-
-def live_patient_ids(session: Session, centre_id: int | None) -> list[int]:
-    """The live patients (of ``centre_id`` unless ``None``), in id order."""
-    query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
-    if centre_id is not None:
-        query = query.where(Patient.centre_id == centre_id)
-    return list(session.scalars(query))
+__all__ = ["read_batch"]
 
 
 # Source column kinds: int, float, str, bool, day (days since 1970-01-01), us (microseconds
