@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "AE_SEVERITIES",
+    "DOCUMENT_KINDS",
+    "PRESENTATIONS",
+    "SEXES",
+    "TIMEPOINTS",
     "AdverseEvent",
     "Assessment",
     "Centre",
@@ -27,6 +32,21 @@ __all__ = [
     "PatientRecord",
     "SteroidCourse",
 ]
+
+# The values the store accepts for these columns (its CHECK constraints are made from them).
+SEXES = ("female", "male", "other", "unknown")
+PRESENTATIONS = ("relapse", "optic_neuritis", "cis", "tumefactive", "other")
+AE_SEVERITIES = ("mild", "moderate", "severe", "death")
+TIMEPOINTS = (
+    "baseline",
+    "during_course",
+    "end_of_course",
+    "1_month",
+    "3_months",
+    "6_months",
+    "other",
+)
+DOCUMENT_KINDS = ("letter", "report", "handout", "other")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
-from plexms.interop.fhir_import import BundleRejected, import_bundle
+from plexms.interop.fhir_import import BundleRejected
 from plexms.services import audit
+from plexms.services._fhir_write import import_bundle
 from plexms.services._records import load
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
