@@ -43,6 +43,7 @@ from plexms.services.context import SYSTEM, ServiceContext
 from plexms.services.registry_export import export_registry
 from plexms.services.schemas import CentreIn
 from plexms.settings import Settings
+from plexms.store import bulk_load
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 from plexms.store.models.indexes import REGISTRY_INDEXES
@@ -100,11 +101,11 @@ def _executemany_baseline(url: str, ctx: ServiceContext, centre_id: int) -> floa
     """Sessions/s of one INSERT per row (psycopg executemany), indexes in place, rolled back."""
     raw = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(raw) as conn:
-        first = registry_demo._next_ids(conn.cursor())
+        first = bulk_load.next_ids(conn.cursor(), registry_demo.TABLES)
         tables = registry_demo.build_chunk(
             np.random.default_rng(1), SAMPLE // 6, first, centre_id, dt.date(2026, 6, 30), ctx.now
         )
-        sessions = registry_demo._naive(tables["exchange_session"])
+        sessions = bulk_load.naive(tables["exchange_session"])
         names = sessions.column_names
         rows = list(zip(*(c.to_pylist() for c in sessions.columns), strict=True))
         cur = conn.cursor()
@@ -157,7 +158,7 @@ def run() -> list[dict[str, Any]]:
             started = time.perf_counter()
             raw = ctx.db.engine.raw_connection()
             try:
-                registry_demo._analyze(raw.driver_connection, True)
+                bulk_load.analyze(raw.driver_connection, True, registry_demo.TABLES)
             finally:
                 raw.close()
             analyze_s = time.perf_counter() - started

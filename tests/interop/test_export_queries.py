@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import event
 from tests.interop.conftest import NOW, add_centre, seed_patient
 
-from plexms.interop.fhir_export import _prune
+from plexms.interop.fhir_out.build import _prune
 from plexms.services import interop
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.store.database import Database

@@ -22,12 +22,13 @@ from fhir.resources.R4B.reference import Reference
 from sqlalchemy import select, text
 
 from plexms.interop.fhir_export import patient_bundle
-from plexms.interop.fhir_import import BundleRejected, import_bundle, parse_bundle
-from plexms.interop.record import load_record
+from plexms.interop.fhir_import import BundleRejected, parse_bundle
+from plexms.services._fhir_write import import_bundle
 from plexms.store.base import Base
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 from plexms.store.models import DmtHistory, Episode, LabResult, Patient
+from plexms.store.patient_records import load_record
 
 from .conftest import NOW, add_centre, make_db
 

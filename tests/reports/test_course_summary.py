@@ -10,7 +10,6 @@ from sqlalchemy import select
 from tests.interop.conftest import NOW, add_centre, make_db, seed_patient
 
 from plexms.core.policy import CentrePolicy
-from plexms.interop.record import load_record
 from plexms.reports.course_summary import course_summary_html
 from plexms.reports.handout import handout_html, ivig_comparison
 from plexms.reports.inputs import CANONICAL, pick_course
@@ -23,6 +22,7 @@ from plexms.store.models import (
     OutcomeAssessment,
     Patient,
 )
+from plexms.store.patient_records import load_record
 
 HOSTILE = '<script>alert("x")</script>'
 

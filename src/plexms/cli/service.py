@@ -148,12 +148,22 @@ def demo_command(
     from plexms.services import demo
 
     if registry is not None:  # plexms.services.registry_demo: COPY / executemany in bulk
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
         from plexms.services import registry_demo
 
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         try:
-            emit_json(registry_demo.run_demo(registry, seed))
+            stderr = Console(stderr=True)  # stdout carries the JSON summary only
+            with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
+                task = bar.add_task("registry patients", total=registry)
+                loaded = registry_demo.run_demo(
+                    registry, seed, progress=lambda done, _: bar.update(task, completed=done)
+                )
         except InputError as exc:
             _fail_input(exc.field, exc.message)
+        emit_json(loaded)
         return
     from plexms.services import ops
     from plexms.settings import get_settings

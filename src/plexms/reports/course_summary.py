@@ -12,14 +12,14 @@ from typing import Any
 
 from plexms.core.asfa import asfa_entry
 from plexms.core.errors import InputError
+from plexms.core.record import Assessment as EligibilityAssessment
+from plexms.core.record import Course, Episode, OutcomeAssessment
 from plexms.core.response import TND_GRADES, Assessment, classify_response
 from plexms.core.sources import SOURCES
 from plexms.reports.charts import levels_chart_svg
 from plexms.reports.inputs import LabDisplay, ReportRecord, session_window
 from plexms.reports.levels import course_levels
 from plexms.reports.render import html_to_pdf, local_time, render_html, svg_data_uri, zone_label
-from plexms.store.models import Assessment as EligibilityAssessment
-from plexms.store.models import Course, Episode, OutcomeAssessment
 
 __all__ = ["course_summary_html", "course_summary_pdf"]
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from plexms.core.ivig import comparison
 from plexms.core.policy import CentrePolicy, ClinicHours
+from plexms.core.record import Course
 from plexms.core.sources import SOURCES
 from plexms.reports.inputs import ReportRecord, session_window
 from plexms.reports.render import html_to_pdf, local_time, render_html
-from plexms.store.models import Course
 
 __all__ = ["handout_html", "handout_pdf", "ivig_comparison"]
 

@@ -1,8 +1,8 @@
 """What a report is made from: a patient's record (read by the service layer) and a formatter.
 
-The service passes the record it loaded (``plexms.interop.record.PatientRecord`` fits this
+The service passes the record it loaded (``plexms.core.record.PatientRecord`` fits this
 protocol) and a lab formatter that shows values in the centre's unit convention, so this
-package needs neither the interop package nor the settings.
+package needs neither the database, the interop package nor the settings.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from plexms.store.models import (
+from plexms.core.record import (
     AdverseEvent,
     Centre,
     Course,

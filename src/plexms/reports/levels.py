@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plexms.core.kinetics import ExchangeEvent, predict_course
+from plexms.core.record import Course, ExchangeSession, LabResult
 from plexms.reports.charts import LevelPanel
 from plexms.reports.inputs import CANONICAL, LabDisplay, ReportRecord, session_window
-from plexms.store.models import Course, ExchangeSession, LabResult
 
 __all__ = ["ANALYTES", "LevelsFigure", "course_levels"]
 

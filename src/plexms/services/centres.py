@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
+from plexms.core import record as rec
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy, policy_from_dict, policy_to_dict
 from plexms.services import audit
@@ -66,7 +67,7 @@ def _normalise_policy(policy: dict[str, Any]) -> dict[str, Any]:
     return dict(policy_to_dict(policy_from_dict(_current(policy))))
 
 
-def load_policy(centre: Centre) -> CentrePolicy:
+def load_policy(centre: Centre | rec.Centre) -> CentrePolicy:
     """The centre's settings as the core's ``CentrePolicy`` (immutable, so cached by content:
     every page reads it, and a changed setting is a new key)."""
     return _policy(json.dumps(centre.policy or {}, sort_keys=True, default=str))

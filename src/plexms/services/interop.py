@@ -12,15 +12,16 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
-from plexms.interop.fhir_import import BundleRejected, import_bundle
-from plexms.interop.record import load_record, load_records
+from plexms.interop.fhir_import import BundleRejected
 from plexms.services import audit
+from plexms.services._fhir_write import import_bundle
 from plexms.services._records import load
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
 from plexms.store.models import Centre, Patient
+from plexms.store.patient_records import live_patient_ids, load_record, load_records
 
 __all__ = ["BundleRejected", "export_fhir", "export_fhir_all", "import_fhir", "resolve_centre"]
 
@@ -54,10 +55,7 @@ def export_fhir_all(
         raise InputError("bundle_type", repr(bundle_type), allowed="collection, transaction")
     centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
     with ctx.db.read() as session:
-        query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
-        if centre_id is not None:
-            query = query.where(Patient.centre_id == centre_id)
-        ids = list(session.scalars(query))
+        ids = live_patient_ids(session, centre_id)
     for first in range(0, len(ids), batch_size):
         bundles = _build_batch(ctx, ids[first : first + batch_size], centre_id, bundle_type)
         with ctx.db.write() as session:

@@ -18,23 +18,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from plexms.core.errors import InputError
-from plexms.interop.registry import (
-    FORMATS,
-    Pseudonymiser,
-    RegistryWriter,
-    read_batch,
-    registry_tables,
-)
+from plexms.interop.registry import FORMATS, Pseudonymiser, RegistryWriter, registry_tables
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.settings import Settings
-from plexms.store.models import Patient
+from plexms.store.patient_records import live_patient_ids
+from plexms.store.registry_queries import read_batch
 
 __all__ = ["FORMATS", "SECRET_FILE", "export_registry", "registry_secret"]
 
@@ -56,14 +48,6 @@ def registry_secret(settings: Settings) -> bytes:
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))
     return path.read_bytes()
-
-
-def _patient_ids(session: Session, centre_id: int | None) -> list[int]:
-    """The live patients exported (of ``centre_id`` unless ``None``), in id order."""
-    query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
-    if centre_id is not None:
-        query = query.where(Patient.centre_id == centre_id)
-    return list(session.scalars(query))
 
 
 @use_case(Permission.EXPORT)
@@ -88,7 +72,7 @@ def export_registry(
         RegistryWriter(Path(out_dir), formats) as writer,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-read") as reader,
     ):
-        ids = _patient_ids(session, centre_id)
+        ids = live_patient_ids(session, centre_id)
         connection = session.connection()
         chunks = [ids[first : first + batch_size] for first in range(0, len(ids), batch_size)]
         done = 0

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plexms.core import record as rec
 from plexms.core.errors import InputError
 from plexms.interop import units
-from plexms.interop.record import PatientRecord, load_record
 from plexms.reports.course_summary import course_summary_pdf as _render_course_summary
 from plexms.reports.handout import handout_pdf as _render_handout
 from plexms.reports.inputs import LabDisplay, pick_course
@@ -25,7 +25,8 @@ from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
-from plexms.store.models import Assessment, Course, Document, Patient
+from plexms.store.models import Assessment, Document, Patient
+from plexms.store.patient_records import load_record, to_record
 
 __all__ = ["PDF", "course_summary_pdf", "lab_display", "patient_handout_pdf"]
 
@@ -51,7 +52,7 @@ def _render(
     ctx: ServiceContext,
     patient_id: int,
     course_id: int | None,
-    draw: Callable[[Session, PatientRecord, Course | None], bytes],
+    draw: Callable[[Session, rec.PatientRecord, rec.Course | None], bytes],
     *,
     course_required: bool,
 ) -> tuple[bytes, int, int | None]:
@@ -112,18 +113,21 @@ def _keep(
         )
 
 
-def _assessment(session: Session, course: Course) -> Assessment | None:
+def _assessment(session: Session, course: rec.Course) -> rec.Assessment | None:
     """The course's eligibility assessment, else the latest one of its episode."""
+    found: Assessment | None
     if course.assessment_id is not None:
-        return session.get(Assessment, course.assessment_id)
-    if course.episode_id is None:
+        found = session.get(Assessment, course.assessment_id)
+    elif course.episode_id is None:
         return None
-    query = (
-        select(Assessment)
-        .where(Assessment.episode_id == course.episode_id, Assessment.deleted_at.is_(None))
-        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
-    )
-    return session.scalars(query.limit(1)).first()
+    else:
+        query = (
+            select(Assessment)
+            .where(Assessment.episode_id == course.episode_id, Assessment.deleted_at.is_(None))
+            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+        )
+        found = session.scalars(query.limit(1)).first()
+    return None if found is None else to_record(found)
 
 
 @use_case(Permission.EXPORT)
@@ -132,7 +136,7 @@ def course_summary_pdf(
 ) -> bytes:
     """The course summary PDF of the patient's course (``course_id``, default the latest)."""
 
-    def draw(session: Session, record: PatientRecord, course: Course | None) -> bytes:
+    def draw(session: Session, record: rec.PatientRecord, course: rec.Course | None) -> bytes:
         assert course is not None  # noqa: S101 - _render refuses a missing course
         assessment = _assessment(session, course)
         return _render_course_summary(
@@ -163,7 +167,7 @@ def patient_handout_pdf(
 ) -> bytes:
     """The patient handout PDF (appointments of ``course_id``, default the latest course)."""
 
-    def draw(session: Session, record: PatientRecord, course: Course | None) -> bytes:
+    def draw(session: Session, record: rec.PatientRecord, course: rec.Course | None) -> bytes:
         policy = load_policy(record.centre)
         return _render_handout(record, course, policy=policy, now=ctx.now)
 

@@ -3,13 +3,10 @@ MedicationAdministration (fluids and calcium given during an exchange)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from plexms.interop.codes import concept_key
-from plexms.interop.fhir_in.base import ImporterBase
+from plexms.interop.fhir_in.base import ImporterBase, link
+from plexms.interop.fhir_in.drafts import FluidDraft, RowDraft
 from plexms.interop.fhir_in.reading import Res, note_text, text_of
-from plexms.store.models import Course, ExchangeSession, HandBack
 
 _COURSE_STATUS = {"draft": "planned", "active": "active", "completed": "completed"}
 _SESSION_STATUS = {"completed": "done", "preparation": "planned", "in-progress": "planned"}
@@ -23,7 +20,7 @@ class CourseMixin(ImporterBase):
 
     # -- CarePlan: the TPE course, or the hand-back ------------------------------------------
 
-    def _careplan(self, res: Res) -> Callable[[], None] | None:
+    def _careplan(self, res: Res) -> RowDraft | None:
         body = res.body
         category = " ".join(text_of(c) for c in body.get("category") or [])
         details = [a.get("detail") or {} for a in body.get("activity") or []]
@@ -44,14 +41,8 @@ class CourseMixin(ImporterBase):
                 "result": res.json_ext("result") or {},
                 "rule_version": res.ext("rule-version", "String", ""),
             }
-
-            def step() -> None:
-                values["course_id"] = self.rows[course_res.index].id if course_res else None
-                self._upsert(
-                    HandBack, {"course_id": values.pop("course_id")}, values, "hand_back", res.index
-                )
-
-            return step
+            course = (link("course_id", (course_res, "id"), in_key=True),)
+            return RowDraft(res.index, "hand_back", "hand_back", {}, values, course)
         tpe = "tpe-course" in category or any(
             concept_key(d.get("code") or {}) == "plasma_exchange" for d in details
         )
@@ -94,16 +85,12 @@ class CourseMixin(ImporterBase):
             "rule_version": res.ext("rule-version", "String", "fhir-import"),
             "notes": note_text(body),
         }
-
-        def course_step() -> None:
-            values["episode_id"] = self.rows[episode_res.index].id if episode_res else None
-            self._upsert(Course, {"start_date": start}, values, "course", res.index)
-
-        return course_step
+        episode = (link("episode_id", (episode_res, "id")),)
+        return RowDraft(res.index, "course", "course", {"start_date": start}, values, episode)
 
     # -- Procedure: one exchange ------------------------------------------------------------
 
-    def _procedure(self, res: Res) -> Callable[[], None] | None:
+    def _procedure(self, res: Res) -> RowDraft | None:
         body = res.body
         if concept_key(body.get("code") or {}) != "plasma_exchange":
             res.fail("code", "only therapeutic plasma exchange procedures are supported")
@@ -152,29 +139,12 @@ class CourseMixin(ImporterBase):
             "calcium_gluconate_ml": None,
             "planned_start": planned_start,
         }
+        # sequence None: numbered after this import's sessions of the course (by the writer)
+        course = (link("course_id", (course_res, "id"), in_key=True),)
+        match = {"sequence": sequence}
+        return RowDraft(res.index, "exchange_session", "session", match, values, course)
 
-        def step() -> None:
-            assert course_res is not None  # noqa: S101 - checked while planning
-            course = self.rows[course_res.index]
-            seq = sequence
-            if seq is None:
-                existing = [
-                    r
-                    for i, r in self.rows.items()
-                    if isinstance(r, ExchangeSession) and r.course_id == course.id
-                ]
-                seq = len(existing) + 1
-            self._upsert(
-                ExchangeSession,
-                {"course_id": course.id, "sequence": seq},
-                values,
-                "session",
-                res.index,
-            )
-
-        return step
-
-    def _administration(self, res: Res) -> Callable[[], None] | None:
+    def _administration(self, res: Res) -> FluidDraft | None:
         body = res.body
         session_res = self.target(
             res, "partOf[0]", (body.get("partOf") or [None])[0], ("Procedure",)
@@ -187,18 +157,4 @@ class CourseMixin(ImporterBase):
         key = concept_key(med) or text_of(med)
         dose = (body.get("dosage") or {}).get("dose")
         volume = res.quantity("dosage.dose", dose, "volume") if dose else None
-
-        def step() -> None:
-            row = self.rows[session_res.index]
-            if key == "calcium_gluconate":
-                row.calcium_gluconate_ml = volume
-            else:
-                fluids = list(row.replacement_fluids or [])
-                item: dict[str, Any] = {"fluid": key}
-                if volume is not None:
-                    item["volume_ml"] = volume
-                fluids.append(item)
-                row.replacement_fluids = fluids
-            self.s.flush()
-
-        return step
+        return FluidDraft(res.index, session_res.index, key, volume)

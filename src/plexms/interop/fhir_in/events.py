@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Callable
 
-from plexms.interop.fhir_in.base import ImporterBase
+from plexms.core.record import AE_SEVERITIES, DOCUMENT_KINDS
+from plexms.interop.fhir_in.base import ImporterBase, link
+from plexms.interop.fhir_in.drafts import RowDraft
 from plexms.interop.fhir_in.reading import Res, text_of
-from plexms.store.models import AdverseEvent, Document
-from plexms.store.models.course import AE_SEVERITIES
-from plexms.store.models.outcome import DOCUMENT_KINDS
 
 __all__ = ["EventMixin"]
 
@@ -21,7 +19,7 @@ class EventMixin(ImporterBase):
 
     # -- AdverseEvent and DocumentReference ---------------------------------------------------
 
-    def _adverse_event(self, res: Res) -> Callable[[], None]:
+    def _adverse_event(self, res: Res) -> RowDraft:
         body = res.body
         onset = res.datetime("date", body.get("date"), required=True)
         severity = res.ext("waa-severity", "String")
@@ -43,23 +41,14 @@ class EventMixin(ImporterBase):
             "outcome": res.ext("outcome-text", "String", ""),
             "notes": res.ext("notes", "String", ""),
         }
+        links = (
+            link("session_id", (session_res, "id")),
+            link("course_id", (course_res, "id"), (session_res, "course_id")),
+        )
+        match = {"event_type": event_type, "onset_at": onset}
+        return RowDraft(res.index, "adverse_event", "adverse_event", match, values, links)
 
-        def step() -> None:
-            session = self.rows[session_res.index] if session_res else None
-            values["session_id"] = session.id if session else None
-            course = self.rows[course_res.index] if course_res else None
-            values["course_id"] = course.id if course else (session.course_id if session else None)
-            self._upsert(
-                AdverseEvent,
-                {"event_type": event_type, "onset_at": onset},
-                values,
-                "adverse_event",
-                res.index,
-            )
-
-        return step
-
-    def _document(self, res: Res) -> Callable[[], None] | None:
+    def _document(self, res: Res) -> RowDraft | None:
         body = res.body
         attachment = ((body.get("content") or [{}])[0]).get("attachment") or {}
         try:
@@ -86,9 +75,5 @@ class EventMixin(ImporterBase):
             "media_type": attachment.get("contentType") or "application/octet-stream",
             "content": content,
         }
-
-        def step() -> None:
-            values["course_id"] = self.rows[course_res.index].id if course_res else None
-            self._upsert(Document, {"sha256": digest}, values, "document", res.index)
-
-        return step
+        course = (link("course_id", (course_res, "id")),)
+        return RowDraft(res.index, "document", "document", {"sha256": digest}, values, course)

@@ -3,18 +3,13 @@ courses, DMTs)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
-from sqlalchemy import select
-
+from plexms.core.record import TIMEPOINTS
 from plexms.interop.codes import LAB_CODES, concept_key
 from plexms.interop.fhir_export import FS_KEYS
-from plexms.interop.fhir_in.base import ImporterBase
+from plexms.interop.fhir_in.base import ImporterBase, link
+from plexms.interop.fhir_in.drafts import AcuityDraft, RowDraft
 from plexms.interop.fhir_in.reading import Res, note_text, text_of
 from plexms.interop.units import QUANTITIES
-from plexms.store.models import DmtHistory, LabResult, Measurement, OutcomeAssessment, SteroidCourse
-from plexms.store.models.outcome import TIMEPOINTS
 
 _STEROIDS = ("methylprednisolone", "prednisone", "prednisolone", "dexamethasone")
 
@@ -27,7 +22,7 @@ class ObservationMixin(ImporterBase):
 
     # -- Observation: measurement, lab, EDSS, visual acuity ----------------------------------
 
-    def _observation(self, res: Res) -> Callable[[], None] | None:
+    def _observation(self, res: Res) -> RowDraft | AcuityDraft | None:
         body = res.body
         key = concept_key(body.get("code") or {})
         when_text = body.get("effectiveDateTime")
@@ -35,7 +30,10 @@ class ObservationMixin(ImporterBase):
             when = res.datetime("effectiveDateTime", when_text, required=True)
             value = res.quantity("valueQuantity", body.get("valueQuantity"), key)
             column = {"height": "height_cm", "weight": "weight_kg", "hematocrit": "hematocrit"}[key]
-            return lambda: self._measurement(res, when, column, value)
+            # the writer keeps the other measured columns of a row at that time
+            return RowDraft(
+                res.index, "measurement", "measurement", {"measured_at": when}, {column: value}
+            )
         if key in LAB_CODES:
             when = res.datetime("effectiveDateTime", when_text, required=True)
             value = res.quantity("valueQuantity", body.get("valueQuantity"), key)
@@ -47,14 +45,9 @@ class ObservationMixin(ImporterBase):
                 "unit": QUANTITIES[key].canonical,
                 "timing": res.ext("lab-timing", "String", ""),
             }
-
-            def lab() -> None:
-                values["session_id"] = self.rows[session_res.index].id if session_res else None
-                self._upsert(
-                    LabResult, {"analyte": key, "taken_at": when}, values, "lab", res.index
-                )
-
-            return lab
+            match = {"analyte": key, "taken_at": when}
+            session = (link("session_id", (session_res, "id")),)
+            return RowDraft(res.index, "lab_result", "lab", match, values, session)
         if key == "edss":
             return self._edss(res)
         if key == "visual_acuity":
@@ -66,20 +59,7 @@ class ObservationMixin(ImporterBase):
         )
         return None
 
-    def _measurement(
-        self, res: Res, when: dt.datetime | None, column: str, value: float | None
-    ) -> None:
-        key = {"measured_at": when}
-        stmt = select(Measurement).where(
-            Measurement.patient_id == self.patient.id, Measurement.measured_at == when
-        )
-        row = self.s.scalars(stmt).first()
-        values = {column: value}
-        if row is not None:
-            values = {c: getattr(row, c) for c in ("height_cm", "weight_kg", "hematocrit")} | values
-        self._upsert(Measurement, key, values, "measurement", res.index)
-
-    def _edss(self, res: Res) -> Callable[[], None]:
+    def _edss(self, res: Res) -> RowDraft:
         body = res.body
         assessed = res.date("effectiveDateTime", body.get("effectiveDateTime"), required=True)
         value = (body.get("valueQuantity") or {}).get("value")
@@ -105,20 +85,11 @@ class ObservationMixin(ImporterBase):
             "rule_version": res.ext("rule-version", "String", "fhir-import"),
             "notes": note_text(body),
         }
+        match = {"assessed_on": assessed, "timepoint": timepoint}
+        course = (link("course_id", (course_res, "id")),)
+        return RowDraft(res.index, "outcome_assessment", "outcome", match, values, course)
 
-        def step() -> None:
-            values["course_id"] = self.rows[course_res.index].id if course_res else None
-            self._upsert(
-                OutcomeAssessment,
-                {"assessed_on": assessed, "timepoint": timepoint},
-                values,
-                "outcome",
-                res.index,
-            )
-
-        return step
-
-    def _acuity(self, res: Res) -> Callable[[], None] | None:
+    def _acuity(self, res: Res) -> AcuityDraft | None:
         body = res.body
         eye = concept_key(body.get("bodySite") or {}, ("right_eye", "left_eye"))
         if eye is None:
@@ -134,35 +105,12 @@ class ObservationMixin(ImporterBase):
         assessed = res.date("effectiveDateTime", body.get("effectiveDateTime"), required=True)
         column = "va_right_logmar" if eye == "right_eye" else "va_left_logmar"
 
-        def step() -> None:
-            row = self.rows.get(parent.index) if parent else None
-            if row is None:
-                stmt = select(OutcomeAssessment).where(
-                    OutcomeAssessment.patient_id == self.patient.id,
-                    OutcomeAssessment.assessed_on == assessed,
-                )
-                row = self.s.scalars(stmt).first()
-            if row is None:
-                row = self._upsert(
-                    OutcomeAssessment,
-                    {"assessed_on": assessed, "timepoint": "other"},
-                    {
-                        "assessed_by": self.actor,
-                        "inputs": {},
-                        "result": {},
-                        "rule_version": "fhir-import",
-                    },
-                    "outcome",
-                    res.index,
-                )
-            setattr(row, column, float(quantity["value"]))
-            self.s.flush()
-
-        return step
+        parent_index = parent.index if parent else None
+        return AcuityDraft(res.index, parent_index, assessed, column, float(quantity["value"]))
 
     # -- MedicationStatement: steroid course or DMT ------------------------------------------
 
-    def _statement(self, res: Res) -> Callable[[], None]:
+    def _statement(self, res: Res) -> RowDraft:
         body = res.body
         drug = text_of(body.get("medicationCodeableConcept"))
         if not drug:
@@ -194,19 +142,14 @@ class ObservationMixin(ImporterBase):
                 "dose_mg_per_day": dose,
                 "response": res.ext("steroid-response", "String", "unknown"),
             }
-
-            def steroid() -> None:
-                values["episode_id"] = self.rows[episode_res.index].id if episode_res else None
-                self._upsert(
-                    SteroidCourse, {"drug": drug, "start_date": start}, values, "steroid", res.index
-                )
-
-            return steroid
+            match = {"drug": drug, "start_date": start}
+            episode = (link("episode_id", (episode_res, "id")),)
+            return RowDraft(res.index, "steroid_course", "steroid", match, values, episode)
         values = {
             "stopped_on": end,
             "last_dose_at": res.datetime("extension(last-dose)", res.ext("last-dose", "DateTime")),
             "notes": note_text(body),
         }
-        return lambda: self._upsert(
-            DmtHistory, {"drug": drug, "started_on": start}, values, "dmt", res.index
+        return RowDraft(
+            res.index, "dmt_history", "dmt", {"drug": drug, "started_on": start}, values
         )

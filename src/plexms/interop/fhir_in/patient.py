@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
+from plexms.core.record import PRESENTATIONS, SEXES
 from plexms.interop.codes import concept_key
 from plexms.interop.fhir_in.base import ImporterBase
-from plexms.interop.fhir_in.reading import ImportSummary, Res, note_text, same, text_of
-from plexms.store.models import Episode, Patient
-from plexms.store.models.patient import PRESENTATIONS, SEXES
+from plexms.interop.fhir_in.drafts import PatientDraft, RowDraft
+from plexms.interop.fhir_in.reading import Res, note_text, text_of
 
 __all__ = ["PatientMixin"]
 
@@ -54,43 +51,14 @@ class PatientMixin(ImporterBase):
             "referring_neurologist": res.ext("referring-neurologist", "String", ""),
         }
 
-    def _upsert_patient(self) -> Patient:
+    def _patient_draft(self) -> PatientDraft:
         fields = dict(self.patient_fields)
         fields.update(getattr(self, "ms_fields", {}))
-        row = self.s.scalars(
-            select(Patient).where(
-                Patient.centre_id == self.centre_id,
-                Patient.mrn == fields["mrn"],
-                Patient.deleted_at.is_(None),
-            )
-        ).first()
-        created = row is None
-        changed: list[str] = []
-        if row is None:
-            row = Patient(
-                centre_id=self.centre_id,
-                created_at=self.now,
-                updated_at=self.now,
-                created_by=self.actor,
-                **fields,
-            )
-            self.s.add(row)
-        else:
-            changed = [n for n, v in fields.items() if not same(getattr(row, n), v)]
-            for name in changed:
-                setattr(row, name, fields[name])
-            if changed:
-                row.updated_at = self.now
-        self.s.flush()
-        self.summary = ImportSummary(patient_id=row.id)
-        if created or changed:
-            self._count("patient", created)
-        self.rows[self.patient_res.index] = row
-        return row
+        return PatientDraft(self.patient_res.index, fields)
 
     # -- Condition: MS, or an episode -------------------------------------------------------
 
-    def _condition(self, res: Res) -> Callable[[], None] | None:
+    def _condition(self, res: Res) -> RowDraft | None:
         body = res.body
         key = concept_key(body.get("code") or {})
         if key == "ms":
@@ -107,10 +75,5 @@ class PatientMixin(ImporterBase):
             "edss_at_onset": res.ext("edss-at-onset", "Decimal"),
             "steroid_response": res.ext("steroid-response", "String", "unknown"),
         }
-        return lambda: self._upsert(
-            Episode,
-            {"onset_date": onset_date, "presentation": presentation},
-            values,
-            "episode",
-            res.index,
-        )
+        match = {"onset_date": onset_date, "presentation": presentation}
+        return RowDraft(res.index, "episode", "episode", match, values)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plexms.core.record import AE_SEVERITIES
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
 
 COURSE_STATUSES = ("planned", "active", "completed", "stopped")
 SESSION_STATUSES = ("planned", "done", "held", "cancelled")
-AE_SEVERITIES = ("mild", "moderate", "severe", "death")
 
 
 def _patient_fk() -> Mapped[int]:

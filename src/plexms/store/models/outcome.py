@@ -8,20 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plexms.core.record import DOCUMENT_KINDS, TIMEPOINTS
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = ["DOCUMENT_KINDS", "TIMEPOINTS", "Document", "HandBack", "OutcomeAssessment"]
-
-TIMEPOINTS = (
-    "baseline",
-    "during_course",
-    "end_of_course",
-    "1_month",
-    "3_months",
-    "6_months",
-    "other",
-)
-DOCUMENT_KINDS = ("letter", "report", "handout", "other")
 
 
 class OutcomeAssessment(ClinicalMixin, Base):

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plexms.core.record import PRESENTATIONS, SEXES
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
     "SteroidCourse",
 ]
 
-SEXES = ("female", "male", "other", "unknown")
 PATIENT_STAGES = (
     "referred",
     "assessed",
@@ -33,7 +33,6 @@ PATIENT_STAGES = (
     "handed_back",
 )
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "withdrawn")
-PRESENTATIONS = ("relapse", "optic_neuritis", "cis", "tumefactive", "other")
 
 
 def _patient_fk() -> Mapped[int]:

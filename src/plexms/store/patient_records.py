@@ -1,18 +1,22 @@
-"""A patient's whole record read in one go (live rows only), the input of every export."""
+"""A patient's whole record read in one go (live rows only) as the plain values of
+:mod:`plexms.core.record`: the input of the FHIR export and of the reports."""
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from plexms.core import record as rec
 from plexms.core.errors import InputError
 from plexms.store.models import (
     AdverseEvent,
+    Assessment,
     Centre,
     Course,
     DmtHistory,
@@ -27,26 +31,39 @@ from plexms.store.models import (
     SteroidCourse,
 )
 
-__all__ = ["PatientRecord", "load_record", "load_records", "patient_ids"]
+__all__ = ["live_patient_ids", "load_record", "load_records", "to_record"]
 
 
-@dataclass(frozen=True)
-class PatientRecord:
-    """Every exported row of one patient, each list in a stable order."""
+def _converter(kind: type[Any]) -> Callable[[Any], Any]:
+    """Row -> ``kind`` (the frozen value with the row's columns), one attrgetter per kind."""
+    get = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+    return lambda row: kind(*get(row))
 
-    centre: Centre
-    patient: Patient
-    measurements: list[Measurement]
-    episodes: list[Episode]
-    steroid_courses: list[SteroidCourse]
-    dmts: list[DmtHistory]
-    courses: list[Course]
-    sessions: list[ExchangeSession]
-    labs: list[LabResult]
-    adverse_events: list[AdverseEvent]
-    outcomes: list[OutcomeAssessment]
-    hand_backs: list[HandBack]
-    documents: list[Document]
+
+_VALUES: dict[type[Any], Callable[[Any], Any]] = {
+    model: _converter(kind)
+    for model, kind in (
+        (AdverseEvent, rec.AdverseEvent),
+        (Assessment, rec.Assessment),
+        (Centre, rec.Centre),
+        (Course, rec.Course),
+        (DmtHistory, rec.DmtHistory),
+        (Document, rec.Document),
+        (Episode, rec.Episode),
+        (ExchangeSession, rec.ExchangeSession),
+        (HandBack, rec.HandBack),
+        (LabResult, rec.LabResult),
+        (Measurement, rec.Measurement),
+        (OutcomeAssessment, rec.OutcomeAssessment),
+        (Patient, rec.Patient),
+        (SteroidCourse, rec.SteroidCourse),
+    )
+}
+
+
+def to_record(row: Any) -> Any:
+    """The :mod:`plexms.core.record` value of an ORM row (``Course`` -> ``record.Course``)."""
+    return _VALUES[type(row)](row)
 
 
 _LISTS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
@@ -66,7 +83,7 @@ _LISTS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
 
 def load_records(
     session: Session, patient_ids: Sequence[int], centre_id: int | None = None
-) -> list[PatientRecord]:
+) -> list[rec.PatientRecord]:
     """The records of the live ``patient_ids`` (of ``centre_id`` when given), in id order.
 
     One query per table for the whole group, so exporting many patients costs a dozen
@@ -80,7 +97,7 @@ def load_records(
         return []
     ids = [p.id for p in patients]
     centres = {
-        c.id: c
+        c.id: to_record(c)
         for c in session.scalars(
             select(Centre).where(Centre.id.in_({p.centre_id for p in patients}))
         )
@@ -88,25 +105,26 @@ def load_records(
     grouped: dict[str, dict[int, list[Any]]] = {}
     for name, model, order in _LISTS:
         rows: dict[int, list[Any]] = defaultdict(list)
+        convert = _VALUES[model]
         stmt = (
             select(model)
             .where(model.patient_id.in_(ids), model.deleted_at.is_(None))
             .order_by(model.patient_id, *order, model.id)
         )
         for row in session.scalars(stmt):
-            rows[row.patient_id].append(row)
+            rows[row.patient_id].append(convert(row))
         grouped[name] = rows
     return [
-        PatientRecord(
+        rec.PatientRecord(
             centre=centres[p.centre_id],
-            patient=p,
-            **{name: grouped[name].get(p.id, []) for name, _, _ in _LISTS},
+            patient=to_record(p),
+            **{name: tuple(grouped[name].get(p.id, ())) for name, _, _ in _LISTS},
         )
         for p in patients
     ]
 
 
-def load_record(session: Session, patient_id: int, centre_id: int) -> PatientRecord:
+def load_record(session: Session, patient_id: int, centre_id: int) -> rec.PatientRecord:
     """The record of ``patient_id`` in ``centre_id``; :class:`InputError` if there is none."""
     records = load_records(session, [patient_id], centre_id)
     if not records:
@@ -114,11 +132,9 @@ def load_record(session: Session, patient_id: int, centre_id: int) -> PatientRec
     return records[0]
 
 
-def patient_ids(session: Session, centre_id: int) -> list[int]:
-    """Ids of the centre's live patients, in id order."""
-    stmt = (
-        select(Patient.id)
-        .where(Patient.centre_id == centre_id, Patient.deleted_at.is_(None))
-        .order_by(Patient.id)
-    )
-    return list(session.scalars(stmt))
+def live_patient_ids(session: Session, centre_id: int | None) -> list[int]:
+    """Ids of the live patients (of ``centre_id`` unless ``None``), in id order."""
+    query = select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
+    if centre_id is not None:
+        query = query.where(Patient.centre_id == centre_id)
+    return list(session.scalars(query))
