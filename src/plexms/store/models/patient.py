@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from plexms.core import vocabulary
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = [
@@ -33,7 +34,7 @@ PATIENT_STAGES = (
     "handed_back",
 )
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "withdrawn")
-PRESENTATIONS = ("relapse", "optic_neuritis", "cis", "tumefactive", "other")
+PRESENTATIONS = vocabulary.PRESENTATIONS.values
 
 
 def _patient_fk() -> Mapped[int]:
