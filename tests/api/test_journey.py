@@ -180,7 +180,7 @@ def walk(http, world) -> int:  # type: ignore[no-untyped-def]
                     headers=nurse,
                     json={
                         "session_id": sheet["id"],
-                        "event_type": "citrate_reaction",
+                        "event_type": "hypocalcaemia",
                         "severity": "mild",
                         "onset_at": start.isoformat(),
                         "action": "calcium bolus",

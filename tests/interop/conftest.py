@@ -168,7 +168,7 @@ def seed_patient(db: Database, centre_id: int, mrn: str = "MRN-0001") -> int:
             AdverseEvent(
                 course_id=course.id,
                 session_id=sessions[1].id,
-                event_type="citrate_reaction",
+                event_type="hypocalcaemia",
                 severity="mild",
                 onset_at=sessions[1].actual_start + dt.timedelta(minutes=40),
                 action="calcium infusion rate increased",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 
 from plexms.core.asfa import DIAGNOSES, PRESENTATIONS
 from plexms.core.dmt import DMTS
@@ -98,10 +99,10 @@ def test_the_three_calculators_are_registered() -> None:
 
 
 def test_choices_in_the_contract_match_the_core() -> None:
-    fields = AssessRequest.model_fields
-    assert typing.get_args(typing.get_args(fields["diagnosis"].annotation)[0]) == DIAGNOSES
-    assert typing.get_args(typing.get_args(fields["presentation"].annotation)[0]) == PRESENTATIONS
-    assert typing.get_args(Symptom) == SYMPTOMS
+    fields = AssessRequest.model_json_schema()["properties"]
+    assert tuple(fields["diagnosis"]["anyOf"][0]["enum"]) == DIAGNOSES
+    assert tuple(fields["presentation"]["anyOf"][0]["enum"]) == PRESENTATIONS
+    assert tuple(TypeAdapter(Symptom).json_schema()["enum"]) == SYMPTOMS
     assert typing.get_args(DmtKey) == tuple(DMTS)
 
 

@@ -60,7 +60,7 @@ def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
     assert "2,950 mL" in text  # plasma volume of the prescription
     assert "2,900 mL" in text and "2,904 mL" in text  # exchanged in sessions 1 and 5
     assert "2025-03-03" in text and "08:05" in text  # 16:05 UTC on the Los Angeles clock
-    assert "citrate reaction" in text and "mild" in text
+    assert "hypocalcaemia" in text and "mild" in text
     assert "1020 mg/dL" in text  # IgG in the centre's US convention (10.2 g/L)
     assert "5.5" in text and "3.5" in text and "change -2.0" in text
     assert "EDSS change improved EDSS_CHANGE_2007" in text

@@ -45,6 +45,15 @@ def test_precheck_proceeds_and_shows_reasons_with_thresholds(clinic: TestClient)
     assert "98.2 °F" in page  # shown back in the centre's unit
 
 
+def test_fainting_holds_the_session(clinic: TestClient) -> None:
+    url, sheet = first_sheet(clinic)
+    assert 'name="sym_syncope"' in sheet and 'name="fluid_albumin_25"' in sheet
+    data = {"csrf_token": csrf_of(sheet), "version": "1", **PRE, "sym_syncope": "on"}
+    response = clinic.post(f"{url}/precheck", data=data)
+    assert response.status_code == 200, response.text
+    assert 'id="go-decision">hold<' in response.text
+
+
 def test_low_fibrinogen_in_mg_dl_gives_caution_and_an_action(clinic: TestClient) -> None:
     url, sheet = first_sheet(clinic)
     data = {"csrf_token": csrf_of(sheet), "version": "1", **PRE, "lab_fibrinogen": "0.9 g/L"}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from plexms.core.errors import InputError
 from plexms.core.rules import RULE_VERSION, sources_of
+from plexms.core.vocabulary import AE_SEVERITIES, AE_TYPES
 
 __all__ = [
     "ADVERSE_EVENTS",
@@ -41,13 +42,8 @@ __all__ = [
     "worst_per_procedure",
 ]
 
-SEVERITIES = ("mild", "moderate", "severe", "death")
-SEVERITY_DEFINITIONS = {  # WAA_2016
-    "mild": "no medication needed; the procedure continued",
-    "moderate": "needed medication",
-    "severe": "the procedure was interrupted or stopped",
-    "death": "death",
-}
+SEVERITIES = AE_SEVERITIES.values
+SEVERITY_DEFINITIONS = {t.value: t.description for t in AE_SEVERITIES.terms}  # WAA_2016
 WAA_2025_PER_100: dict[str, float | None] = {  # WAA_2025, >169,000 procedures
     "mild": 1.6,
     "moderate": 2.0,
@@ -81,8 +77,8 @@ class AdverseEventType:
         }
 
 
-def _event(key: str, label: str, frequency: str, *actions: str, sources: str) -> AdverseEventType:
-    return AdverseEventType(key, label, frequency, actions, tuple(sources.split()))
+def _event(key: str, frequency: str, *actions: str, sources: str) -> AdverseEventType:
+    return AdverseEventType(key, AE_TYPES.label(key), frequency, actions, tuple(sources.split()))
 
 
 ADVERSE_EVENTS: dict[str, AdverseEventType] = {
@@ -90,7 +86,6 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
     for e in (
         _event(
             "hypotension",
-            "Hypotension",
             "common",
             "Slow or pause the inlet; lie the patient flat and raise the legs.",
             "Give a fluid bolus; check for an allergic reaction or a recent ACE inhibitor dose.",
@@ -99,14 +94,12 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
         ),
         _event(
             "fatigue",
-            "Fatigue",
             "common",
             "Rest after the session; check blood pressure and haemoglobin if marked.",
             sources="SEED_ARTICLE",
         ),
         _event(
             "hypocalcaemia",
-            "Hypocalcaemia / citrate reaction (perioral or finger paraesthesia, cramps)",
             "common",
             "Slow the inlet (less citrate per minute).",
             "Give calcium gluconate with the return fluid (10 mL of 10% per litre) and recheck "
@@ -115,7 +108,6 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
         ),
         _event(
             "catheter_infection",
-            "Catheter-related infection (central venous access)",
             "common",
             "Blood cultures from the catheter and a peripheral vein; antibiotics per local "
             "protocol; consider removing the catheter.",
@@ -124,7 +116,6 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
         ),
         _event(
             "allergic_reaction",
-            "Allergic reaction / urticaria",
             "rare",
             "Pause the replacement fluid; antihistamine; treat anaphylaxis by protocol.",
             "Review ACE inhibitor use (atypical reactions with albumin exchange).",
@@ -132,7 +123,6 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
         ),
         _event(
             "bleeding",
-            "Bleeding",
             "rare",
             "Stop; local pressure; check fibrinogen and clotting (about 65% of coagulation "
             "factors are removed per plasma volume).",
@@ -141,28 +131,24 @@ ADVERSE_EVENTS: dict[str, AdverseEventType] = {
         ),
         _event(
             "arrhythmia",
-            "Arrhythmia",
             "rare",
             "Stop the procedure; ECG; check potassium and ionised calcium.",
             sources="SEED_ARTICLE",
         ),
         _event(
             "vasovagal",
-            "Vasovagal reaction",
             "not stated",
             "Pause; lie flat with legs raised; reassure; restart when recovered.",
             sources="WAA_2016",
         ),
         _event(
             "nausea",
-            "Nausea",
             "not stated",
             "Slow the inlet; look for hypotension and citrate symptoms; antiemetic if needed.",
             sources="WAA_2016",
         ),
         _event(
             "chills",
-            "Chills",
             "not stated",
             "Warm the return line and the patient; check temperature; consider infection or a "
             "reaction to the replacement fluid.",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from plexms.core import vocabulary
 from plexms.core.rules import Reason
 from plexms.core.sources import LOCAL_POLICY
 
@@ -29,9 +30,9 @@ __all__ = [
     "asfa_entry",
 ]
 
-DIAGNOSES = ("relapsing_ms", "progressive_ms", "cis", "nmosd", "adem", "other")
-PRESENTATIONS = ("relapse", "optic_neuritis", "tumefactive", "cis_aggressive", "progression")
-ACUTE_PRESENTATIONS = ("relapse", "optic_neuritis", "tumefactive", "cis_aggressive")
+DIAGNOSES = vocabulary.DIAGNOSES.values
+PRESENTATIONS = vocabulary.ASFA_PRESENTATIONS.values
+ACUTE_PRESENTATIONS = tuple(p for p in PRESENTATIONS if p != "progression")
 EDITIONS = ("asfa-2023", "asfa-2016")
 
 

@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Literal, NamedTuple, get_args
 
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import EDSS_STEPS
 
 __all__ = [
     "AMBULATION_DESCRIPTIONS",
@@ -113,7 +114,6 @@ AMBULATION_DESCRIPTIONS: tuple[str, ...] = (
     "death due to MS",
 )
 # Valid EDSS values: 0, 1.0, 1.5, ..., 9.5, 10 (there is no 0.5; KURTZKE_1983).
-EDSS_STEPS: tuple[float, ...] = (0.0, *(k / 2 for k in range(2, 21)))
 _EDSS_STEP_SET = frozenset(EDSS_STEPS)
 EDSS_SOURCES: tuple[str, ...] = ("NEUROSTATUS_2010", "KURTZKE_1983")
 

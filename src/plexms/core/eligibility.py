@@ -41,6 +41,7 @@ from plexms.core.policy import CentrePolicy, EligibilityPolicy
 from plexms.core.predictors import Predictor, response_predictors
 from plexms.core.rules import RULE_VERSION, Override, Reason, apply_override, sources_of
 from plexms.core.sources import LOCAL_POLICY
+from plexms.core.vocabulary import EDSS_STEPS
 
 __all__ = [
     "EXTRA_CONDITIONS",
@@ -62,7 +63,7 @@ RECOMMENDATIONS = ("indicated", "consider", "not_indicated", "defer", "incomplet
 SEXES = ("female", "male", "other")
 ROUTES = ("iv", "oral")
 RESPONSES = ("none", "partial", "full")
-_EDSS_STEPS = frozenset([0.0, *(x / 2 for x in range(2, 21))])
+_EDSS_STEPS = frozenset(EDSS_STEPS)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy, PrecheckPolicy
 from plexms.core.rules import RULE_VERSION, Reason, sources_of
 from plexms.core.sources import LOCAL_POLICY
+from plexms.core.vocabulary import PRECHECK_ACCESS
+from plexms.core.vocabulary import SYMPTOMS as _SYMPTOMS
 
 __all__ = [
     "ACCESS",
@@ -40,25 +42,8 @@ __all__ = [
 ]
 
 DECISIONS = ("proceed", "proceed_with_caution", "hold")
-ACCESS = ("peripheral", "central")
-SYMPTOMS = (
-    "fever",
-    "chills",
-    "chest_pain",
-    "dyspnoea",
-    "palpitations",
-    "syncope",
-    "dizziness",
-    "paraesthesia",
-    "muscle_cramps",
-    "nausea",
-    "headache",
-    "rash",
-    "bleeding",
-    "catheter_site_infection",
-    "new_neurological_deficit",
-    "other",
-)
+ACCESS = PRECHECK_ACCESS.values
+SYMPTOMS = _SYMPTOMS.values
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from plexms.core import vocabulary
+
 __all__ = [
     "AE_SEVERITIES",
     "DOCUMENT_KINDS",
@@ -35,8 +37,8 @@ __all__ = [
 
 # The values the store accepts for these columns (its CHECK constraints are made from them).
 SEXES = ("female", "male", "other", "unknown")
-PRESENTATIONS = ("relapse", "optic_neuritis", "cis", "tumefactive", "other")
-AE_SEVERITIES = ("mild", "moderate", "severe", "death")
+PRESENTATIONS = vocabulary.PRESENTATIONS.values
+AE_SEVERITIES = vocabulary.AE_SEVERITIES.values
 TIMEPOINTS = (
     "baseline",
     "during_course",

@@ -31,10 +31,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal
 
+from plexms.core import vocabulary
 from plexms.core.edss import is_valid_edss
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import PRESENTATIONS
 
 __all__ = [
     "CRITERIA",
@@ -47,12 +49,12 @@ __all__ = [
     "classify_response",
 ]
 
-Indication = Literal[
-    "relapse", "optic_neuritis", "clinically_isolated_syndrome", "tumefactive", "other"
-]
-INDICATIONS: tuple[str, ...] = get_args(Indication)
-TndGrade = Literal["marked", "moderate", "mild", "none", "worse"]
-TND_GRADES: tuple[str, ...] = get_args(TndGrade)
+# The indication is a presentation (``cis``; ``clinically_isolated_syndrome``, the calc
+# response contract's spelling, is accepted too) and the TND grades are WEINSHENKER_1999's.
+Indication = str
+INDICATIONS: tuple[str, ...] = PRESENTATIONS.values
+TndGrade = str
+TND_GRADES: tuple[str, ...] = vocabulary.TND_GRADES.values
 Eye = Literal["right", "left"]
 _EYES: tuple[Eye, Eye] = ("right", "left")
 CRITERIA: tuple[str, ...] = (
@@ -142,6 +144,7 @@ def classify_response(
         _check_edss("pre_relapse.edss", pre_relapse_edss)
     if tnd is not None and tnd not in TND_GRADES:
         raise InputError("tnd", f"unknown grade {tnd!r}", allowed=", ".join(TND_GRADES))
+    indication = PRESENTATIONS.word(indication)
     if indication not in INDICATIONS:
         raise InputError(
             "indication", f"unknown indication {indication!r}", allowed=", ".join(INDICATIONS)

@@ -164,7 +164,7 @@ CODES: dict[str, Code] = {
     # --- medications: RxNorm/SNOMED codes not confirmed -> text only -------------------------
     "albumin_5": Code("Albumin human 5% solution", (), _TEXT_ONLY),
     "albumin_25": Code("Albumin human 25% solution", (), _TEXT_ONLY),
-    "saline": Code("Sodium chloride 0.9% solution", (), _TEXT_ONLY),
+    "saline_0_9": Code("Sodium chloride 0.9% solution", (), _TEXT_ONLY),
     "plasma": Code("Fresh frozen plasma", (), _TEXT_ONLY),
     "calcium_gluconate": Code("Calcium gluconate 10% solution", (), _TEXT_ONLY),
     "methylprednisolone": Code("Methylprednisolone", (), _TEXT_ONLY),

@@ -120,7 +120,6 @@ def _sessions(record: ReportRecord, course: Course, zone: str) -> list[dict[str,
     return rows
 
 
-_INDICATION = {"cis": "clinically_isolated_syndrome"}
 _CRITERION_LABELS = {
     "edss_standard": "EDSS change",
     "llufriu_2009": "Llufriu 2009",
@@ -142,7 +141,7 @@ def _response(
             Assessment(after.edss, after.va_right_logmar, after.va_left_logmar),
             pre_relapse_edss=episode.edss_pre_relapse if episode else None,
             tnd=tnd,
-            indication=_INDICATION.get(presentation, presentation),
+            indication=presentation,
         )
     except InputError as exc:
         return [{"name": "Response", "result": f"not classified: {exc}", "source": ""}]

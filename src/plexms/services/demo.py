@@ -183,7 +183,7 @@ class _Clinic:
             p.id,
             EpisodeIn(
                 onset_date=self.day(onset),
-                presentation=presentation,  # type: ignore[arg-type]
+                presentation=presentation,
                 edss_at_onset=4.0,
                 steroid_response="none",
                 description="Synthetic demo relapse.",
@@ -266,7 +266,7 @@ class _Clinic:
                     sheet.patient_id,
                     AdverseEventIn(
                         session_id=sheet.id,
-                        event_type="citrate_reaction",
+                        event_type="hypocalcaemia",
                         severity="mild",
                         onset_at=start + dt.timedelta(minutes=50),
                         action="Oral calcium; slowed the return rate.",

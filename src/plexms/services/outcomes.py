@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
+from plexms.core.vocabulary import PRESENTATIONS
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import load, new, scoped
@@ -85,16 +86,6 @@ def _check_course(
 ) -> None:
     if course_id is not None and load(session, ctx, Course, course_id).patient_id != patient_id:
         raise InputError("course_id", "belongs to another patient")
-
-
-# Course indication / episode presentation -> calc response indication.
-_RESPONSE_INDICATION = {
-    "relapse": "relapse",
-    "optic_neuritis": "optic_neuritis",
-    "cis": "clinically_isolated_syndrome",
-    "tumefactive": "tumefactive",
-    "other": "other",
-}
 
 
 def _eyes(
@@ -213,10 +204,12 @@ def _response(
         return None
     episode = _episode(session, patient_id, course, data.assessed_on)
     kind = course.indication if course is not None else getattr(episode, "presentation", None)
+    kind = kind or "relapse"
     request: dict[str, Any] = {
         "baseline": baseline["state"],
         "followup": followup,
-        "indication": _RESPONSE_INDICATION.get(kind or "relapse", "other"),
+        # the calc response contract's spelling of the course indication
+        "indication": PRESENTATIONS.contract(kind) if kind in PRESENTATIONS else "other",
     }
     pre = getattr(episode, "edss_pre_relapse", None)
     if pre is None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from plexms.core.adverse_events import ctcae_grade
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import apply, changes, check_version, load, soft_delete
@@ -93,11 +94,16 @@ def get_adverse_event(ctx: ServiceContext, event_id: int) -> AdverseEventOut:
 def update_adverse_event(
     ctx: ServiceContext, event_id: int, data: AdverseEventUpdate, expected_version: int
 ) -> AdverseEventOut:
-    """Grade, action, outcome or notes of an adverse event as it evolves (412 when stale)."""
+    """Severity, action, outcome or notes of an adverse event as it evolves (412 when stale);
+    the CTCAE-style grade follows the severity."""
     with ctx.db.write() as session:
         row = load(session, ctx, AdverseEvent, event_id, for_update=True)
         check_version(row, expected_version)
-        changed = apply(ctx, row, changes(data))
+        values = changes(data)
+        severity = values.get("severity", row.severity)
+        threatening = values.get("life_threatening", row.life_threatening)
+        values["ctcae_grade"] = ctcae_grade(severity, life_threatening=threatening)
+        changed = apply(ctx, row, values)
         session.flush()
         audit.record(
             session,

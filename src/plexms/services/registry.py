@@ -34,6 +34,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from plexms.core.adverse_events import SEVERITIES, WaaRates, waa_rates
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import TND_GRADES
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
@@ -65,7 +66,7 @@ INDICATIONS = PRESENTATIONS  # a course's indication uses the episode vocabulary
 BANDS = ("0-7", "8-14", "15-28", ">28")
 RESPONSES = ("responder", "non_responder", "not_assessed")
 _RESPONDER_GRADES = ("marked", "moderate")  # WEINSHENKER_1999: moderate or better
-_GRADES = ("worse", "none", "mild", "moderate", "marked")  # TND, worst to best
+_GRADES = tuple(reversed(TND_GRADES.values))  # TND, worst to best
 _KEY = 8
 _SOURCES = ("WEINSHENKER_1999", "KEEGAN_2002", "LLUFRIU_2009", "WAA_2016", "WAA_2025")
 _MAX_LIMIT = 500

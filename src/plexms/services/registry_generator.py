@@ -27,28 +27,31 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from plexms.core.vocabulary import AE_SEVERITIES, PRESENTATIONS, VASCULAR_ACCESS
+
 __all__ = ["TABLES", "build_chunk"]
 
 TABLES = ("patient", "episode", "course", "exchange_session", "adverse_event", "outcome_assessment")
 _BY = "registry-demo"
-_INDICATIONS = ("relapse", "optic_neuritis", "cis", "tumefactive", "other")
+_INDICATIONS = PRESENTATIONS.values
 _INDICATION_P = (0.62, 0.20, 0.06, 0.05, 0.07)
 _INDICATION_SHIFT = np.array([0.0, 0.04, 0.0, -0.03, -0.05])
 _BAND_RESPONSE = np.array([0.76, 0.66, 0.55, 0.46])  # 0-7, 8-14, 15-28, >28 days
-_AE_TYPES = (
-    "hypocalcaemia",
-    "hypotension",
-    "vasovagal",
-    "nausea",
-    "chills",
-    "fatigue",
-    "allergic_reaction",
-    "catheter_infection",
-    "bleeding",
-    "arrhythmia",
-)
-_AE_TYPE_P = (0.35, 0.20, 0.10, 0.10, 0.07, 0.06, 0.05, 0.04, 0.02, 0.01)
-_SEVERITY = ("mild", "moderate", "severe")
+_AE_TYPE_SHARE = {  # core.vocabulary.AE_TYPES words, most frequent first
+    "hypocalcaemia": 0.35,
+    "hypotension": 0.20,
+    "vasovagal": 0.10,
+    "nausea": 0.10,
+    "chills": 0.07,
+    "fatigue": 0.06,
+    "allergic_reaction": 0.05,
+    "catheter_infection": 0.04,
+    "bleeding": 0.02,
+    "arrhythmia": 0.01,
+}
+_AE_TYPES = tuple(_AE_TYPE_SHARE)
+_AE_TYPE_P = tuple(_AE_TYPE_SHARE.values())
+_SEVERITY = AE_SEVERITIES.values[:3]  # no deaths in the synthetic registry
 _SEVERITY_P = (0.42, 0.53, 0.05)
 _GOOD = ("marked", "moderate")
 _POOR = ("mild", "none", "worse")
@@ -223,7 +226,7 @@ def build_chunk(
             "whole_blood_processed_ml": pa.array(np.round(removed * 1.9), mask=~done),
             "replacement_fluids": fluids,
             "anticoagulant": _choose(("", "ACD-A"), done.astype(np.int8)),
-            "vascular_access": _pick(rng, ("peripheral", "central"), (0.7, 0.3), k),
+            "vascular_access": _pick(rng, VASCULAR_ACCESS.values[:2], (0.7, 0.3), k),
             "vitals": pa.repeat(pa.scalar("[]"), k),
             "go_decision": pc.if_else(done_arrow, "go", pa.scalar(None, pa.string())),
             "signed_off_at": pc.if_else(done_arrow, planned_end, nothing),

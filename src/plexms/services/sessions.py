@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from plexms.core.adverse_events import ctcae_grade, waa_severity
 from plexms.core.errors import InputError
 from plexms.interop import units
 from plexms.services import audit
@@ -46,6 +47,7 @@ __all__ = [
     "PRECHECK_LAB_MAX_AGE",
     "add_lab",
     "get_session",
+    "grade_adverse_event",
     "list_adverse_events",
     "list_labs",
     "list_sessions",
@@ -366,11 +368,40 @@ def list_labs(ctx: ServiceContext, patient_id: int) -> list[LabOut]:
         return out
 
 
+# What happened, beyond the stored procedure_interrupted: gives the severity, not stored.
+_AE_FACTS = ("procedure_stopped", "needed_medication", "died")
+
+
+def grade_adverse_event(data: AdverseEventIn) -> tuple[str, int]:
+    """The WAA severity (WAA_2016) and CTCAE-style grade (CTCAE_V5) of an adverse event.
+
+    The severity follows from what happened (medication, interruption or stop, death); a
+    ``severity`` sent with none of those facts is taken as recorded (the contract before the
+    facts existed), one that contradicts them is refused naming ``severity``.
+    """
+    computed = waa_severity(
+        needed_medication=data.needed_medication,
+        interrupted=data.procedure_interrupted,
+        stopped=data.procedure_stopped,
+        died=data.died,
+    )
+    facts = any(getattr(data, name) for name in ("procedure_interrupted", *_AE_FACTS))
+    severity = data.severity or computed
+    if facts and severity != computed:
+        raise InputError(
+            "severity",
+            f"{severity!r} does not match what happened (that is {computed!r})",
+            allowed=computed,
+        )
+    return severity, ctcae_grade(severity, life_threatening=data.life_threatening)
+
+
 @use_case(Permission.SESSION_RECORD)
 def report_adverse_event(
     ctx: ServiceContext, patient_id: int, data: AdverseEventIn
 ) -> AdverseEventOut:
-    """Record an adverse event (WAA severity), linked to its session and course."""
+    """Record an adverse event, linked to its session and course, with the WAA severity and
+    CTCAE-style grade computed from what happened (:func:`grade_adverse_event`)."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         course_id = data.course_id
@@ -381,12 +412,18 @@ def report_adverse_event(
             course_id = course_id or ex.course_id
         if course_id is not None and load(session, ctx, Course, course_id).patient_id != patient.id:
             raise InputError("course_id", "belongs to another patient")
+        severity, grade = grade_adverse_event(data)
         row = new(
             ctx,
             AdverseEvent,
             centre_id=patient.centre_id,
             patient_id=patient.id,
-            **data.model_dump(exclude={"course_id"}),
+            **data.model_dump(
+                exclude={"course_id", "severity", "procedure_interrupted", *_AE_FACTS}
+            ),
+            procedure_interrupted=data.procedure_interrupted or data.procedure_stopped,
+            severity=severity,
+            ctcae_grade=grade,
             course_id=course_id,
         )
         session.add(row)
@@ -398,7 +435,7 @@ def report_adverse_event(
             entity="adverse_event",
             entity_id=row.id,
             patient_id=patient.id,
-            detail={"severity": data.severity},
+            detail={"severity": severity, "ctcae_grade": grade},
         )
         return AdverseEventOut.model_validate(row)
 

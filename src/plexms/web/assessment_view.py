@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from plexms.core import vocabulary
 from plexms.services.schemas import EpisodeOut, SteroidOut
 from plexms.web import acuity_view
 from plexms.web.forms import FormReader
@@ -22,21 +23,8 @@ __all__ = [
     "initial_values",
 ]
 
-DIAGNOSES = (
-    ("relapsing_ms", "Relapsing MS"),
-    ("progressive_ms", "Progressive MS"),
-    ("cis", "Clinically isolated syndrome"),
-    ("nmosd", "NMOSD"),
-    ("adem", "ADEM"),
-    ("other", "Other"),
-)
-PRESENTATIONS = (
-    ("relapse", "Relapse"),
-    ("optic_neuritis", "Optic neuritis"),
-    ("tumefactive", "Tumefactive lesion"),
-    ("cis_aggressive", "Aggressive CIS"),
-    ("progression", "Progression"),
-)
+DIAGNOSES = vocabulary.DIAGNOSES.options
+PRESENTATIONS = vocabulary.ASFA_PRESENTATIONS.options
 CONDITIONS = (
     ("hemodynamic_instability", "Haemodynamic instability"),
     ("active_infection", "Active infection"),

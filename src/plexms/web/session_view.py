@@ -10,35 +10,26 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plexms.core.adverse_events import ADVERSE_EVENTS, ctcae_grade, waa_severity
+from plexms.core import vocabulary
 from plexms.web.forms import FormReader
 
 __all__ = [
+    "ACCESS",
     "EVENT_TYPES",
+    "FLUIDS",
     "SYMPTOMS",
+    "VASCULAR_ACCESS",
     "adverse_event",
     "local_input",
     "precheck_request",
     "record_body",
 ]
 
-SYMPTOMS = (
-    ("fever", "Fever"),
-    ("chills", "Chills"),
-    ("chest_pain", "Chest pain"),
-    ("dyspnoea", "Breathlessness"),
-    ("palpitations", "Palpitations"),
-    ("dizziness", "Dizziness"),
-    ("paraesthesia", "Tingling (paraesthesia)"),
-    ("muscle_cramps", "Muscle cramps"),
-    ("nausea", "Nausea"),
-    ("headache", "Headache"),
-    ("rash", "Rash"),
-    ("bleeding", "Bleeding"),
-    ("catheter_site_infection", "Catheter site infection"),
-    ("new_neurological_deficit", "New neurological deficit"),
-)
-EVENT_TYPES = tuple((e.key, e.label) for e in ADVERSE_EVENTS.values())
+SYMPTOMS = vocabulary.SYMPTOMS.options
+EVENT_TYPES = vocabulary.AE_TYPES.options
+ACCESS = vocabulary.PRECHECK_ACCESS.options
+VASCULAR_ACCESS = vocabulary.VASCULAR_ACCESS.options
+FLUIDS = vocabulary.REPLACEMENT_FLUIDS.options
 _VITALS = (
     ("sbp", "systolic_bp", 40, 300),
     ("dbp", "diastolic_bp", 20, 200),
@@ -102,7 +93,7 @@ def precheck_request(reader: FormReader, hours_since_last: float | None) -> dict
         "symptoms": [s for s, _ in SYMPTOMS if reader.flag(f"sym_{s}")],
         "hours_since_ace_inhibitor": ace,
         "hours_since_last_exchange": hours_since_last,
-        "access": reader.choice("access", ("peripheral", "central")),
+        "access": reader.choice("access", vocabulary.PRECHECK_ACCESS.values),
     }
 
 
@@ -139,7 +130,7 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         "plasma_removed", "volume", lo=0, hi=10_000, required=status == "done"
     )
     fluids = []
-    for fluid in ("albumin_5", "saline_0_9", "plasma"):
+    for fluid in vocabulary.REPLACEMENT_FLUIDS.values:
         volume = reader.quantity(f"fluid_{fluid}", "volume", lo=0, hi=10_000)
         if volume:
             fluids.append({"fluid": fluid, "volume_ml": volume})
@@ -154,7 +145,7 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         "anticoagulant": "ACD-A" if reader.raw("acd_ml") else "",
         "anticoagulant_ml": reader.quantity("acd_ml", "volume", lo=0, hi=5000),
         "calcium_gluconate_ml": reader.number("calcium_ml", lo=0, hi=500),
-        "vascular_access": reader.choice("vascular_access", ("peripheral", "cvc", "port", "other"))
+        "vascular_access": reader.choice("vascular_access", vocabulary.VASCULAR_ACCESS.values)
         or "",
         "vitals": vitals,
         "notes": reader.text("notes", max_length=4000) or "",
@@ -163,24 +154,16 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
 
 
 def adverse_event(reader: FormReader, zone: str) -> dict[str, Any]:
-    """An adverse event with its WAA severity (from what happened) and CTCAE-style grade."""
-    event = reader.choice("event_type", [k for k, _ in EVENT_TYPES], required=True)
-    onset = _local_time(reader, "ae_onset", zone, required=True)
-    interrupted = reader.flag("ae_interrupted")
-    severity = waa_severity(
-        needed_medication=reader.flag("ae_medication"),
-        interrupted=interrupted,
-        stopped=reader.flag("ae_stopped"),
-        died=reader.flag("ae_died"),
-    )
-    grade = ctcae_grade(severity, life_threatening=reader.flag("ae_life_threatening"))
-    notes = reader.text("ae_notes", max_length=2000) or ""
+    """An adverse event and what happened (the service gives the WAA severity and grade)."""
     return {
-        "event_type": event,
-        "severity": severity,
-        "onset_at": onset,
-        "procedure_interrupted": interrupted or reader.flag("ae_stopped"),
+        "event_type": reader.choice("event_type", vocabulary.AE_TYPES.values, required=True),
+        "onset_at": _local_time(reader, "ae_onset", zone, required=True),
+        "procedure_interrupted": reader.flag("ae_interrupted"),
+        "procedure_stopped": reader.flag("ae_stopped"),
+        "needed_medication": reader.flag("ae_medication"),
+        "life_threatening": reader.flag("ae_life_threatening"),
+        "died": reader.flag("ae_died"),
         "action": reader.text("ae_action", max_length=2000) or "",
         "outcome": reader.text("ae_outcome", max_length=2000) or "",
-        "notes": f"CTCAE-style grade {grade}. {notes}".strip(),
+        "notes": reader.text("ae_notes", max_length=2000) or "",
     }

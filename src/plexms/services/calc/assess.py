@@ -23,7 +23,9 @@ from plexms.core.eligibility import (
     assess,
 )
 from plexms.core.policy import CentrePolicy
+from plexms.core.vocabulary import ASFA_PRESENTATIONS, DIAGNOSES
 from plexms.services.calc import Calculator
+from plexms.services.schemas.common import OneOf
 
 __all__ = ["CALCULATOR", "AssessRequest", "compute", "to_core"]
 
@@ -90,12 +92,8 @@ class AssessRequest(BaseModel):
 
     model_config = _FORBID
 
-    diagnosis: Literal["relapsing_ms", "progressive_ms", "cis", "nmosd", "adem", "other"] | None = (
-        None
-    )
-    presentation: (
-        Literal["relapse", "optic_neuritis", "tumefactive", "cis_aggressive", "progression"] | None
-    ) = None
+    diagnosis: Annotated[str, OneOf(DIAGNOSES)] | None = None
+    presentation: Annotated[str, OneOf(ASFA_PRESENTATIONS)] | None = None
     onset_date: Date | None = None
     assessment_date: Date | None = None
     steroids: list[SteroidIn] | None = Field(default=None, max_length=20)

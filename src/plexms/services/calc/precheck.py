@@ -4,36 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from plexms.core.policy import CentrePolicy
 from plexms.core.precheck import Labs, Precheck, PrecheckRequest, Vitals, precheck
+from plexms.core.vocabulary import PRECHECK_ACCESS, SYMPTOMS
 from plexms.services.calc import Calculator
+from plexms.services.schemas.common import OneOf
 
 __all__ = ["CALCULATOR", "PrecheckIn", "compute"]
 
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 _FORBID = ConfigDict(extra="forbid")
-Symptom = Literal[
-    "fever",
-    "chills",
-    "chest_pain",
-    "dyspnoea",
-    "palpitations",
-    "syncope",
-    "dizziness",
-    "paraesthesia",
-    "muscle_cramps",
-    "nausea",
-    "headache",
-    "rash",
-    "bleeding",
-    "catheter_site_infection",
-    "new_neurological_deficit",
-    "other",
-]
+Symptom = Annotated[str, OneOf(SYMPTOMS)]
+Access = Annotated[str, OneOf(PRECHECK_ACCESS)]
 
 
 class VitalsIn(BaseModel):
@@ -75,7 +61,7 @@ class PrecheckIn(BaseModel):
     hours_since_last_exchange: Number | None = Field(
         None, ge=0, le=100_000, description="null: first exchange"
     )
-    access: Literal["peripheral", "central"] | None = None
+    access: Access | None = None
 
 
 def compute(request: PrecheckIn, policy: CentrePolicy, now: dt.datetime | None = None) -> Precheck:

@@ -5,20 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from plexms.core.policy import CentrePolicy
-from plexms.core.response import (
-    Assessment,
-    Criterion,
-    Indication,
-    TndGrade,
-    classify_response,
-)
+from plexms.core.response import Assessment, Criterion, classify_response
 from plexms.core.sources import source_dict
+from plexms.core.vocabulary import PRESENTATIONS, TND_GRADES
 from plexms.services.calc import Calculator
+from plexms.services.schemas.common import OneOf
 
 __all__ = [
     "CALCULATOR",
@@ -32,6 +28,8 @@ __all__ = [
 
 _LOGMAR_MIN = -0.302  # 20/10 = decimal 2.0 = logMAR -0.301
 _RESPONSE_DEFINITIONS = ("edss_standard", "llufriu_2009", "tnd")
+Indication = Annotated[str, OneOf(PRESENTATIONS, contract=True)]
+TndGrade = Annotated[str, OneOf(TND_GRADES)]
 
 
 class EyesLogmar(BaseModel):

@@ -12,7 +12,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from plexms.services.schemas.common import Id, In, Out, ShortText, Stamped, Text, aware
+from plexms.core.vocabulary import (
+    AE_SEVERITIES,
+    AE_TYPES,
+    PRESENTATIONS,
+    REPLACEMENT_FLUIDS,
+    TND_GRADES,
+    VASCULAR_ACCESS,
+)
+from plexms.services.schemas.common import Id, In, OneOf, Out, ShortText, Stamped, Text, aware
 
 __all__ = [
     "AcuityIn",
@@ -43,7 +51,12 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
-Indication = Literal["relapse", "optic_neuritis", "cis", "tumefactive", "other"]
+Indication = Annotated[str, OneOf(PRESENTATIONS)]
+Fluid = Annotated[str, OneOf(REPLACEMENT_FLUIDS)]
+VascularAccess = Annotated[str, OneOf(VASCULAR_ACCESS, blank=True)]
+AeType = Annotated[str, OneOf(AE_TYPES)]
+Severity = Annotated[str, OneOf(AE_SEVERITIES)]
+TndGrade = Annotated[str, OneOf(TND_GRADES)]
 Analyte = Literal[
     "igg",
     "fibrinogen",
@@ -116,7 +129,7 @@ class PrecheckIn(In):
 
 
 class FluidIn(In):
-    fluid: Literal["albumin_5", "albumin_25", "saline_0_9", "plasma", "other"]
+    fluid: Fluid
     volume_ml: float = Field(ge=0, le=10_000)
 
 
@@ -140,7 +153,7 @@ class SessionRecordIn(In):
     anticoagulant: Annotated[str, StringConstraints(max_length=32)] = ""
     anticoagulant_ml: float | None = Field(default=None, ge=0, le=5_000)
     calcium_gluconate_ml: float | None = Field(default=None, ge=0, le=500)
-    vascular_access: Literal["", "peripheral", "cvc", "port", "other"] = ""
+    vascular_access: VascularAccess = ""
     vitals: list[VitalsIn] = Field(default_factory=list, max_length=100)
     notes: Text = ""
     sign_off: bool = False
@@ -197,10 +210,18 @@ class LabOut(Stamped):
 class AdverseEventIn(In):
     session_id: Id | None = None
     course_id: Id | None = None
-    event_type: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,32}$")]
-    severity: Literal["mild", "moderate", "severe", "death"]
+    """An adverse event and what happened; the service computes the WAA severity and the
+    CTCAE-style grade from those facts (a ``severity`` sent with them must agree; sent without
+    them it is taken as recorded)."""
+
+    event_type: AeType
+    severity: Severity | None = None
     onset_at: aware
     procedure_interrupted: bool = False
+    procedure_stopped: bool = False
+    needed_medication: bool = False
+    life_threatening: bool = False
+    died: bool = False
     action: Text = ""
     outcome: Text = ""
     notes: Text = ""
@@ -209,7 +230,8 @@ class AdverseEventIn(In):
 class AdverseEventUpdate(In):
     """What may change as an adverse event evolves (fields left out stay as they are)."""
 
-    severity: Literal["mild", "moderate", "severe", "death"] | None = None
+    severity: Severity | None = None
+    life_threatening: bool | None = None
     procedure_interrupted: bool | None = None
     action: Text | None = None
     outcome: Text | None = None
@@ -222,6 +244,8 @@ class AdverseEventOut(Stamped):
     session_id: int | None
     event_type: str
     severity: str
+    ctcae_grade: int | None
+    life_threatening: bool
     onset_at: dt.datetime
     procedure_interrupted: bool
     action: str
@@ -261,14 +285,14 @@ class OutcomeIn(In):
     va_right_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
     va_left_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
     acuity: AcuityIn | None = None
-    targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
+    targeted_deficit: TndGrade | None = None
     notes: Text = ""
 
 
 class OutcomeUpdate(In):
     """Correct the targeted deficit grade (the response is re-classified) or the notes."""
 
-    targeted_deficit: Literal["marked", "moderate", "mild", "none", "worse"] | None = None
+    targeted_deficit: TndGrade | None = None
     notes: Text | None = None
 
 

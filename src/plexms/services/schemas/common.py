@@ -1,16 +1,29 @@
-"""Base models and field types: bounded text without NUL, bounded ids and numbers."""
+"""Base models and field types: bounded text without NUL, bounded ids and numbers, and the
+pydantic type of a core vocabulary (:class:`OneOf`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StringConstraints,
+)
+from pydantic_core import CoreSchema, core_schema
+
+from plexms.core.vocabulary import Vocabulary
 
 __all__ = [
     "Id",
     "In",
     "Name",
+    "OneOf",
     "Out",
     "Page",
     "ShortText",
@@ -31,6 +44,32 @@ def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ValueError("must include a time zone offset (e.g. 2026-11-30T09:00:00-08:00)")
     return value.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """``Annotated[str, OneOf(SYMPTOMS)]``: one value of a core vocabulary, validated and
+    described exactly as ``Literal[...]`` over its values would be (same JSON schema, same
+    error), without writing the values again.
+
+    ``contract=True`` takes the contract spellings (:attr:`Vocabulary.contract_values`);
+    ``blank=True`` also accepts ``""`` (first, as "not stated").
+    """
+
+    vocabulary: Vocabulary
+    contract: bool = False
+    blank: bool = False
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The accepted strings, in order."""
+        words = self.vocabulary.contract_values if self.contract else self.vocabulary.values
+        return ("", *words) if self.blank else words
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.literal_schema(list(self.values))
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from plexms.services.schemas.common import Id, In, Name, ShortText, Stamped, Text, aware
+from plexms.core.vocabulary import PRESENTATIONS
+from plexms.services.schemas.common import Id, In, Name, OneOf, ShortText, Stamped, Text, aware
 
 __all__ = [
     "DmtIn",
@@ -31,7 +32,7 @@ __all__ = [
 
 Sex = Literal["female", "male", "other", "unknown"]
 Phenotype = Literal["RRMS", "SPMS", "PPMS", "CIS", "RIS", "unknown"]
-Presentation = Literal["relapse", "optic_neuritis", "cis", "tumefactive", "other"]
+Presentation = Annotated[str, OneOf(PRESENTATIONS)]
 SteroidResponse = Literal["none", "partial", "full", "not_given", "unknown"]
 Stage = Literal[
     "referred", "assessed", "course_planned", "course_active", "course_completed", "handed_back"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plexms.core.record import AE_SEVERITIES
+from plexms.core import vocabulary
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
 
 COURSE_STATUSES = ("planned", "active", "completed", "stopped")
 SESSION_STATUSES = ("planned", "done", "held", "cancelled")
+AE_SEVERITIES = vocabulary.AE_SEVERITIES.values
 
 
 def _patient_fk() -> Mapped[int]:
@@ -129,7 +130,7 @@ class LabResult(ClinicalMixin, Base):
 
 
 class AdverseEvent(ClinicalMixin, Base):
-    """An adverse event: type, WAA severity grade, onset, action taken, outcome."""
+    """An adverse event: type, WAA severity, CTCAE-style grade, onset, action taken, outcome."""
 
     __tablename__ = "adverse_event"
     __table_args__ = (enum_check("severity", AE_SEVERITIES),)
@@ -143,6 +144,8 @@ class AdverseEvent(ClinicalMixin, Base):
     )
     event_type: Mapped[str] = mapped_column(String(32))
     severity: Mapped[str] = mapped_column(String(12))
+    ctcae_grade: Mapped[int | None] = mapped_column(Integer)  # CTCAE_V5-style, 1-5
+    life_threatening: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     onset_at: Mapped[dt.datetime]
     procedure_interrupted: Mapped[bool] = mapped_column(Boolean, default=False)
     action: Mapped[str] = mapped_column(Text, default="")

@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plexms.core.record import PRESENTATIONS, SEXES
+from plexms.core import vocabulary
+from plexms.core.record import SEXES
 from plexms.store.base import Base, ClinicalMixin, enum_check
 
 __all__ = [
@@ -33,6 +34,7 @@ PATIENT_STAGES = (
     "handed_back",
 )
 REFERRAL_STATUSES = ("pending", "accepted", "declined", "withdrawn")
+PRESENTATIONS = vocabulary.PRESENTATIONS.values
 
 
 def _patient_fk() -> Mapped[int]:

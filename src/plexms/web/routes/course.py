@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core import vocabulary
 from plexms.core.errors import InputError
 from plexms.services import courses, patients
 from plexms.services.errors import Conflict
@@ -25,13 +26,7 @@ __all__ = ["router"]
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
 Planner = Annotated[WebUser, requires(Permission.COURSE_PLAN)]
-INDICATIONS = (
-    ("relapse", "Relapse"),
-    ("optic_neuritis", "Optic neuritis"),
-    ("cis", "Clinically isolated syndrome"),
-    ("tumefactive", "Tumefactive lesion"),
-    ("other", "Other"),
-)
+INDICATIONS = vocabulary.PRESENTATIONS.options
 
 
 def _prefill(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:
@@ -122,7 +117,7 @@ async def patient_plan_commit(request: Request, patient_id: int, user: Planner) 
         data = CoursePlanIn(
             assessment_id=assessments[-1].id if assessments else None,
             episode_id=assessments[-1].episode_id if assessments else None,
-            indication=indication,  # type: ignore[arg-type]
+            indication=indication,
             plan=view["payload"],
             notes=reader.text("plan_notes", max_length=4000) or "",
         )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core import vocabulary
 from plexms.core.errors import InputError
 from plexms.services import courses, outcomes, patients
 from plexms.services.permissions import Permission
@@ -24,14 +25,7 @@ __all__ = ["router"]
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
 Recorder = Annotated[WebUser, requires(Permission.OUTCOME_RECORD)]
-_DEFICITS = (
-    ("", "Not graded"),
-    ("marked", "Marked improvement"),
-    ("moderate", "Moderate improvement"),
-    ("mild", "Mild improvement"),
-    ("none", "No change"),
-    ("worse", "Worse"),
-)
+_DEFICITS = (("", "Not graded"), *vocabulary.TND_GRADES.options)
 
 
 def _load(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core import vocabulary
 from plexms.services import centres, referrals
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
@@ -29,13 +30,7 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PRESENTATIONS = (
-    ("relapse", "Relapse not recovering after steroids"),
-    ("optic_neuritis", "Optic neuritis"),
-    ("cis", "Clinically isolated syndrome"),
-    ("tumefactive", "Tumefactive lesion"),
-    ("other", "Other"),
-)
+PRESENTATIONS = vocabulary.PRESENTATIONS.options
 _TEXT_FIELDS = (
     "referrer_name",
     "referrer_organisation",

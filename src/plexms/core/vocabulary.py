@@ -1,0 +1,256 @@
+"""The clinical word lists of plexms, each defined once: every value with its label.
+
+Everything that offers a choice is generated from these: the pydantic ``Literal``-style types of
+the API and of the ``plexms calc`` contract (:class:`plexms.services.schemas.common.OneOf`), the
+web forms' options, the FHIR code table's keys (checked by ``tests/core/test_vocabulary.py``)
+and ``docs/vocabularies.md`` (written by ``scripts/vocabularies.py``). A value is the word
+stored and exchanged; where an external contract spells one differently (the ``calc response``
+request says ``clinically_isolated_syndrome`` for ``cis``) the term names that spelling and
+:meth:`Vocabulary.word` maps it back, in this one place.
+
+>>> SYMPTOMS.label("syncope")
+'Fainting (syncope)'
+>>> PRESENTATIONS.word("clinically_isolated_syndrome")
+'cis'
+>>> PRESENTATIONS.contract("cis")
+'clinically_isolated_syndrome'
+>>> "death" in AE_SEVERITIES
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from plexms.core.sources import LOCAL_POLICY
+
+__all__ = [
+    "AE_SEVERITIES",
+    "AE_TYPES",
+    "ASFA_PRESENTATIONS",
+    "CTCAE_GRADES",
+    "DIAGNOSES",
+    "EDSS_STEPS",
+    "PRECHECK_ACCESS",
+    "PRESENTATIONS",
+    "REPLACEMENT_FLUIDS",
+    "SYMPTOMS",
+    "TND_GRADES",
+    "VASCULAR_ACCESS",
+    "VOCABULARIES",
+    "Term",
+    "Vocabulary",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One value of a vocabulary: the stored word, its label, and (when clinical) what it
+    means. ``contract`` is the spelling of an external contract where it differs."""
+
+    value: str
+    label: str
+    description: str = ""
+    contract: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """A named, ordered list of terms and the source (a ``core.sources`` key) it follows."""
+
+    name: str
+    title: str
+    terms: tuple[Term, ...]
+    source: str = LOCAL_POLICY
+    used_by: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The stored words, in order."""
+        return tuple(t.value for t in self.terms)
+
+    @property
+    def contract_values(self) -> tuple[str, ...]:
+        """The words as the external contract spells them, in order."""
+        return tuple(t.contract or t.value for t in self.terms)
+
+    @property
+    def options(self) -> tuple[tuple[str, str], ...]:
+        """``(value, label)`` pairs, what a form's select or checkboxes offer."""
+        return tuple((t.value, t.label) for t in self.terms)
+
+    def label(self, value: str) -> str:
+        """The label of ``value`` (the value itself when unknown)."""
+        return next((t.label for t in self.terms if value in (t.value, t.contract)), value)
+
+    def contract(self, value: str) -> str:
+        """How the external contract spells the stored word ``value``."""
+        return next((t.contract or t.value for t in self.terms if t.value == value), value)
+
+    def word(self, value: str) -> str:
+        """The stored word for ``value`` in either spelling (unknown values unchanged)."""
+        return next((t.value for t in self.terms if t.contract and t.contract == value), value)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+
+def _vocabulary(
+    name: str, title: str, *terms: Term | tuple[str, str], source: str = LOCAL_POLICY, used_by: str
+) -> Vocabulary:
+    built = tuple(t if isinstance(t, Term) else Term(*t) for t in terms)
+    return Vocabulary(name, title, built, source, used_by)
+
+
+SYMPTOMS = _vocabulary(
+    "symptoms",
+    "Pre-session symptoms",
+    ("fever", "Fever"),
+    ("chills", "Chills"),
+    ("chest_pain", "Chest pain"),
+    ("dyspnoea", "Breathlessness"),
+    ("palpitations", "Palpitations"),
+    ("syncope", "Fainting (syncope)"),
+    ("dizziness", "Dizziness"),
+    ("paraesthesia", "Tingling (paraesthesia)"),
+    ("muscle_cramps", "Muscle cramps"),
+    ("nausea", "Nausea"),
+    ("headache", "Headache"),
+    ("rash", "Rash"),
+    ("bleeding", "Bleeding"),
+    ("catheter_site_infection", "Catheter site infection"),
+    ("new_neurological_deficit", "New neurological deficit"),
+    ("other", "Other symptom"),
+    used_by="calc precheck symptoms; the session sheet; which hold: PrecheckPolicy.hold_symptoms",
+)
+PRECHECK_ACCESS = _vocabulary(
+    "precheck_access",
+    "Vascular access (pre-session check)",
+    Term("peripheral", "Peripheral", "peripheral venous access"),
+    Term("central", "Central line", "a central venous catheter or port"),
+    used_by="calc precheck access; the session sheet's go/no-go part",
+)
+VASCULAR_ACCESS = _vocabulary(
+    "vascular_access",
+    "Vascular access (recorded procedure)",
+    ("peripheral", "Peripheral"),
+    ("cvc", "Central venous catheter"),
+    ("port", "Port"),
+    ("other", "Other"),
+    used_by="the session record (API and session sheet)",
+)
+PRESENTATIONS = _vocabulary(
+    "presentations",
+    "Presentations and course indications",
+    Term("relapse", "Relapse", "a relapse not recovering after steroids"),
+    Term("optic_neuritis", "Optic neuritis"),
+    Term(
+        "cis",
+        "Clinically isolated syndrome",
+        "a first demyelinating episode",
+        contract="clinically_isolated_syndrome",
+    ),
+    Term("tumefactive", "Tumefactive lesion", "a tumefactive demyelinating lesion"),
+    Term("other", "Other", "another acute demyelinating presentation"),
+    used_by=(
+        "episodes, referrals and courses (API, web, store, FHIR); calc response indication "
+        "(which spells cis as clinically_isolated_syndrome)"
+    ),
+)
+ASFA_PRESENTATIONS = _vocabulary(
+    "asfa_presentations",
+    "Presentations of an attack (eligibility)",
+    ("relapse", "Relapse"),
+    ("optic_neuritis", "Optic neuritis"),
+    ("tumefactive", "Tumefactive lesion"),
+    Term("cis_aggressive", "Aggressive CIS", "a clinically isolated syndrome with a severe attack"),
+    Term("progression", "Progression", "chronic progression, not an acute attack"),
+    source="ASFA_2023",
+    used_by="calc assess / eligibility presentation; the eligibility form",
+)
+DIAGNOSES = _vocabulary(
+    "diagnoses",
+    "Diagnoses",
+    ("relapsing_ms", "Relapsing MS"),
+    ("progressive_ms", "Progressive MS"),
+    ("cis", "Clinically isolated syndrome"),
+    Term("nmosd", "NMOSD", "neuromyelitis optica spectrum disorder"),
+    Term("adem", "ADEM", "acute disseminated encephalomyelitis"),
+    ("other", "Other"),
+    source="ASFA_2023",
+    used_by="calc assess / eligibility diagnosis; the eligibility form",
+)
+TND_GRADES = _vocabulary(
+    "tnd_grades",
+    "Response of the targeted neurological deficit",
+    ("marked", "Marked improvement"),
+    ("moderate", "Moderate improvement"),
+    ("mild", "Mild improvement"),
+    ("none", "No change"),
+    ("worse", "Worse"),
+    source="WEINSHENKER_1999",
+    used_by="outcome visits (API, web); calc response tnd; responder = moderate or marked",
+)
+REPLACEMENT_FLUIDS = _vocabulary(
+    "replacement_fluids",
+    "Replacement fluids",
+    ("albumin_5", "5% albumin"),
+    ("albumin_25", "25% albumin"),
+    ("saline_0_9", "0.9% saline"),
+    ("plasma", "Plasma"),
+    ("other", "Other fluid"),
+    used_by="the session record's replacement fluids (API, session sheet, FHIR)",
+)
+AE_TYPES = _vocabulary(
+    "ae_types",
+    "Adverse event types",
+    ("hypotension", "Hypotension"),
+    ("fatigue", "Fatigue"),
+    (
+        "hypocalcaemia",
+        "Hypocalcaemia / citrate reaction (perioral or finger paraesthesia, cramps)",
+    ),
+    ("catheter_infection", "Catheter-related infection (central venous access)"),
+    ("allergic_reaction", "Allergic reaction / urticaria"),
+    ("bleeding", "Bleeding"),
+    ("arrhythmia", "Arrhythmia"),
+    ("vasovagal", "Vasovagal reaction"),
+    ("nausea", "Nausea"),
+    ("chills", "Chills"),
+    Term("other", "Other", "described in the notes"),
+    source="WAA_2016",
+    used_by="adverse events (API, session sheet); what to do: core.adverse_events catalogue",
+)
+AE_SEVERITIES = _vocabulary(
+    "ae_severities",
+    "Adverse event severity (WAA)",
+    Term("mild", "Mild", "no medication needed; the procedure continued"),
+    Term("moderate", "Moderate", "needed medication"),
+    Term("severe", "Severe", "the procedure was interrupted or stopped"),
+    Term("death", "Death", "death"),
+    source="WAA_2016",
+    used_by="adverse events (API, store, FHIR); computed from what happened by the service",
+)
+# CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
+CTCAE_GRADES: dict[int, str] = {
+    1: "Mild",
+    2: "Moderate",
+    3: "Severe",
+    4: "Life-threatening",
+    5: "Death",
+}
+# The EDSS steps (KURTZKE_1983): 0, then 1.0 to 10.0 by 0.5.
+EDSS_STEPS: tuple[float, ...] = (0.0, *(k / 2 for k in range(2, 21)))
+
+VOCABULARIES: tuple[Vocabulary, ...] = (
+    SYMPTOMS,
+    PRECHECK_ACCESS,
+    VASCULAR_ACCESS,
+    PRESENTATIONS,
+    ASFA_PRESENTATIONS,
+    DIAGNOSES,
+    TND_GRADES,
+    REPLACEMENT_FLUIDS,
+    AE_TYPES,
+    AE_SEVERITIES,
+)
