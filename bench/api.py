@@ -43,8 +43,9 @@ import httpx
 from sqlalchemy import func, select
 
 from bench._postgres import admin, database_url
-from plexms.services import auth, demo, registry_demo
+from plexms.services.admin import auth, demo
 from plexms.services.context import SYSTEM, ServiceContext
+from plexms.services.sharing import registry_demo
 from plexms.settings import Settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade

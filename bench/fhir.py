@@ -24,8 +24,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench._postgres import admin, database_url
-from plexms.services import demo, interop, registry_demo
+from plexms.services.admin import demo
 from plexms.services.context import SYSTEM, ServiceContext
+from plexms.services.sharing import interop, registry_demo
 from plexms.settings import Settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade

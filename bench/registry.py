@@ -38,10 +38,11 @@ import psycopg
 from sqlalchemy import make_url, text
 
 from bench._postgres import admin, database_url
-from plexms.services import centres, registry, registry_demo
+from plexms.services.admin import centres
 from plexms.services.context import SYSTEM, ServiceContext
-from plexms.services.registry_export import export_registry
 from plexms.services.schemas import CentreIn
+from plexms.services.sharing import registry, registry_demo
+from plexms.services.sharing.registry_export import export_registry
 from plexms.settings import Settings
 from plexms.store import bulk_load
 from plexms.store.database import Database

@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import sys
 
-from plexms.services import patients
+from plexms.services.clinical import patients
 from plexms.services.context import Actor, ServiceContext
 from plexms.services.schemas import PatientIn
 from plexms.settings import Settings

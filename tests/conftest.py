@@ -202,7 +202,7 @@ class World:
     """Two centres (``a``, ``b``) with one user of each role; tokens by ``(centre, role)``."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
-        from plexms.services import auth, centres, users
+        from plexms.services.admin import auth, centres, users
         from plexms.services.context import SYSTEM, ServiceContext
         from plexms.services.schemas import CentreIn, UserIn
 
@@ -244,7 +244,7 @@ class World:
         """A patient (with height, weight and haematocrit measured) in ``centre``."""
         import datetime as dt
 
-        from plexms.services import patients
+        from plexms.services.clinical import patients
         from plexms.services.schemas import MeasurementIn, PatientIn
 
         ctx = self.ctx("physician", centre)

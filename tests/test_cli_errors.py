@@ -141,7 +141,7 @@ def test_conflict(cli: Run, url: str) -> None:
 def test_permission(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     """The command line acts as ``system``; a use case run as a viewer is refused, and the
     command line's mapping gives that refusal its own status."""
-    from plexms.services import users
+    from plexms.services.admin import users
     from plexms.services.context import Actor, ServiceContext
     from plexms.services.errors import PermissionDenied, Unauthenticated
     from plexms.services.schemas import UserIn

@@ -26,7 +26,8 @@ def _write_credentials(path: Path, password: str) -> None:
 
 def prepare(data_dir: Path | None = None) -> tuple[str, str | None]:
     """Migrate, seed when empty; returns ``(database_url, demo password or None)``."""
-    from plexms.services import demo, ops
+    from plexms.services import ops
+    from plexms.services.admin import demo
     from plexms.settings import get_settings
 
     settings = get_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from plexms.services import patients, referrals
+from plexms.services.clinical import patients, referrals
 from plexms.services.schemas import EpisodeIn, ReferralIn
 
 
@@ -29,7 +29,7 @@ def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-
 def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
     import base64
 
-    from plexms.services import courses, outcomes
+    from plexms.services.clinical import courses, outcomes
     from plexms.services.schemas.clinical import CoursePlanIn, DocumentIn
 
     course = courses.plan_course(
@@ -46,7 +46,7 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
             content_base64=base64.b64encode(b"Dear colleague").decode(),
         ),
     )
-    from plexms.services import sessions
+    from plexms.services.clinical import sessions
     from plexms.services.schemas.clinical import AdverseEventIn, OutcomeIn
 
     outcome = outcomes.record_outcome(

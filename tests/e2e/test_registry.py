@@ -21,8 +21,8 @@ def registry_loaded(live_server: str, tmp_path_factory: pytest.TempPathFactory) 
     The live server's SQLite file sits in the session's ``e2e*`` temporary directory
     (``tests/e2e/conftest.build_app``); the rows go in through the registry service.
     """
-    from plexms.services import registry, registry_demo
     from plexms.services.context import Actor, ServiceContext
+    from plexms.services.sharing import registry, registry_demo
     from plexms.store.database import Database
 
     files = sorted(

@@ -18,8 +18,8 @@ from pathlib import Path
 def main(n: int = 1000) -> dict[str, float]:
     from tests.interop.conftest import NOW, add_centre, seed_patient
 
-    from plexms.services import interop
     from plexms.services.context import SYSTEM, ServiceContext
+    from plexms.services.sharing import interop
     from plexms.store.database import Database
     from plexms.store.migrate import upgrade
 

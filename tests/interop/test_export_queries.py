@@ -8,8 +8,8 @@ from sqlalchemy import event
 from tests.interop.conftest import NOW, add_centre, seed_patient
 
 from plexms.interop.fhir_out.build import _prune
-from plexms.services import interop
 from plexms.services.context import SYSTEM, ServiceContext
+from plexms.services.sharing import interop
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 

@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 
 from plexms.interop.fhir_export import patient_bundle
 from plexms.interop.fhir_import import BundleRejected, parse_bundle
-from plexms.services._fhir_write import import_bundle
+from plexms.services.sharing._fhir_write import import_bundle
 from plexms.store.base import Base
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade

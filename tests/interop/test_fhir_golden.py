@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from plexms.services import interop
 from plexms.services.context import SYSTEM, Actor, ServiceContext
+from plexms.services.sharing import interop
 from plexms.store.database import Database
 
 from .conftest import NOW, add_centre, seed_patient

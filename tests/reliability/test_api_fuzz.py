@@ -74,7 +74,7 @@ class Fuzzer:
         self.requests = 0
 
     def _relogin(self) -> None:
-        from plexms.services import auth, users
+        from plexms.services.admin import auth, users
         from plexms.services.context import ServiceContext
 
         users.set_user_active(self.world.system, self.world.users[("a", "admin")], True)
@@ -84,7 +84,7 @@ class Fuzzer:
         except Exception:  # the password was changed by the fuzzer: reset it
             from sqlalchemy import update
 
-            from plexms.services.auth import hash_password
+            from plexms.services.admin.auth import hash_password
             from plexms.store.models import User
 
             with self.world.db.write() as s:

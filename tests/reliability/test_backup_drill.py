@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, select
 
-from plexms.services import ops, patients
+from plexms.services import ops
+from plexms.services.clinical import patients
 from plexms.services.schemas import PatientIn
 from plexms.store import audit_chain
 from plexms.store.base import Base

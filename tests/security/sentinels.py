@@ -30,7 +30,7 @@ SEARCHED = tuple(v for k, v in SENTINELS.items() if k != "phone")
 
 def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
     """The record, through the services; ids by path parameter name."""
-    from plexms.services import courses, outcomes, patients, referrals
+    from plexms.services.clinical import courses, outcomes, patients, referrals
     from plexms.services.schemas import EpisodeIn, MeasurementIn, PatientIn, ReferralIn
     from plexms.services.schemas.clinical import AssessmentIn, CoursePlanIn, DocumentIn
 
@@ -83,7 +83,7 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
     )
     from sqlalchemy import select
 
-    from plexms.services import sessions
+    from plexms.services.clinical import sessions
     from plexms.services.schemas.clinical import AdverseEventIn, OutcomeIn
     from plexms.store.models import AuthToken
 

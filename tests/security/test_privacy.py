@@ -244,7 +244,7 @@ def _socket_flow(app, watch: Watch) -> None:  # type: ignore[no-untyped-def]
 def _registry(world, out: Path) -> str:  # type: ignore[no-untyped-def]
     import pyarrow.parquet as pq
 
-    from plexms.services import registry_export
+    from plexms.services.sharing import registry_export
 
     registry_export.export_registry(world.ctx("admin"), out, secret=b"privacy-test-secret-0123")
     parts = []

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from plexms.core.errors import InputError
 from plexms.core.vocabulary import AE_TYPES
-from plexms.services import records, sessions
+from plexms.services.clinical import records, sessions
 from plexms.services.schemas.clinical import AdverseEventIn, AdverseEventUpdate
 from plexms.store.models import AdverseEvent
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 
 from plexms.core.errors import InputError
-from plexms.services import auth, users
+from plexms.services.admin import auth, users
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Unauthenticated
 from plexms.services.schemas import UserIn

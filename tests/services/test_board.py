@@ -8,7 +8,9 @@ import datetime as dt
 
 import pytest
 
-from plexms.services import audit, board, courses, demo, patients, referrals, sessions
+from plexms.services import audit
+from plexms.services.admin import demo
+from plexms.services.clinical import board, courses, patients, referrals, sessions
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.errors import NotFound
 

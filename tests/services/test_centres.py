@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plexms.core.policy import CentrePolicy, policy_to_dict
-from plexms.services.centres import load_policy
+from plexms.services.admin.centres import load_policy
 from plexms.services.errors import Unauthenticated
 from plexms.store.models import Centre
 
@@ -37,7 +37,7 @@ def test_a_current_policy_loads_unchanged() -> None:
 
 
 def test_a_changed_setting_is_read_at_once_despite_the_cache(world) -> None:  # type: ignore[no-untyped-def]
-    from plexms.services import auth, centres
+    from plexms.services.admin import auth, centres
     from plexms.services.schemas.admin import CentreUpdate
 
     ctx = world.ctx("admin")

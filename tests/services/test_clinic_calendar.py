@@ -7,7 +7,7 @@ import pytest
 
 from plexms.core.errors import InputError
 from plexms.core.policy import ClinicHours
-from plexms.services.clinic_calendar import holiday_names, with_holidays
+from plexms.services.clinical.clinic_calendar import holiday_names, with_holidays
 
 SEED = ClinicHours()
 

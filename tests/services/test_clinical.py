@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from plexms.services import courses, patients
+from plexms.services.clinical import courses, patients
 from plexms.services.schemas import EpisodeIn
 from plexms.services.schemas.clinical import AssessmentIn
 
@@ -67,7 +67,7 @@ FS = {
 
 
 def _visit(world, pid: int, **values):  # type: ignore[no-untyped-def]
-    from plexms.services import outcomes
+    from plexms.services.clinical import outcomes
     from plexms.services.schemas.clinical import OutcomeIn
 
     body = {"timepoint": "1_month", "assessed_on": dt.date(2026, 12, 20), **values}
@@ -187,7 +187,7 @@ def _course(world, pid: int):  # type: ignore[no-untyped-def]
 
 
 def _done(world, sheet, hours_after_start: float = 2.0):  # type: ignore[no-untyped-def]
-    from plexms.services import sessions
+    from plexms.services.clinical import sessions
     from plexms.services.schemas.clinical import SessionRecordIn
 
     start = sheet.planned_start
@@ -205,7 +205,7 @@ def _done(world, sheet, hours_after_start: float = 2.0):  # type: ignore[no-unty
 
 
 def _lab(world, pid: int, analyte: str, value: float, unit: str, taken_at):  # type: ignore[no-untyped-def]
-    from plexms.services import sessions
+    from plexms.services.clinical import sessions
     from plexms.services.schemas.clinical import LabIn
 
     data = LabIn(taken_at=taken_at, analyte=analyte, value=value, unit=unit)
@@ -213,7 +213,7 @@ def _lab(world, pid: int, analyte: str, value: float, unit: str, taken_at):  # t
 
 
 def _precheck(world, sheet, request):  # type: ignore[no-untyped-def]
-    from plexms.services import sessions
+    from plexms.services.clinical import sessions
     from plexms.services.schemas.clinical import PrecheckIn
 
     ctx = world.ctx("nurse")
@@ -297,7 +297,7 @@ def test_potassium_is_stored_in_mmol_per_litre_only(world) -> None:  # type: ign
 def test_handback_timing_runs_from_the_last_completed_exchange(world) -> None:  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from plexms.services import outcomes, sessions
+    from plexms.services.clinical import outcomes, sessions
     from plexms.services.schemas.clinical import HandBackIn, SessionRecordIn
 
     pid = world.patient().id

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from plexms.services import patients
+from plexms.services.clinical import patients
 from plexms.services.errors import StaleVersion
 from plexms.services.schemas import PatientUpdate
 from plexms.store import audit_chain

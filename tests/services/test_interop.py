@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 from tests.interop.conftest import NOW, add_centre, seed_patient
 
-from plexms.services import audit, interop
+from plexms.services import audit
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
+from plexms.services.sharing import interop
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 from plexms.store.models import AuditEvent

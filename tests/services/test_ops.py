@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from plexms.services import demo, ops
+from plexms.services import ops
+from plexms.services.admin import demo
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.store import audit_chain
 from plexms.store.models import AuditEvent, Patient

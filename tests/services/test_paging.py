@@ -3,7 +3,7 @@ concatenate to the whole list, and a page past the end still reports the total."
 
 from __future__ import annotations
 
-from plexms.services import patients
+from plexms.services.clinical import patients
 
 
 def test_pages_concatenate_and_report_the_total(world) -> None:  # type: ignore[no-untyped-def]

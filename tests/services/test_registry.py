@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import select, text
 
 from plexms.core.errors import InputError
-from plexms.services import audit, registry, registry_demo
+from plexms.services import audit
 from plexms.services.errors import PermissionDenied
-from plexms.services.registry import RegistryFilter
+from plexms.services.sharing import registry, registry_demo
+from plexms.services.sharing.registry import RegistryFilter
 from plexms.store.models import (
     AdverseEvent,
     AuditEvent,

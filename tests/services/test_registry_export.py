@@ -14,9 +14,9 @@ from tests.interop.conftest import NOW, add_centre, seed_patient
 from plexms.core.errors import InputError
 from plexms.interop.registry import Pseudonymiser
 from plexms.interop.registry_columns import TABLES
-from plexms.services import registry_export
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.errors import PermissionDenied
+from plexms.services.sharing import registry_export
 from plexms.settings import Settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade

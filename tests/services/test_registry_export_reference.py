@@ -24,8 +24,8 @@ from tests.interop.conftest import NOW, add_centre, seed_patient
 
 from plexms.interop.registry import Pseudonymiser
 from plexms.interop.registry_columns import TABLES
-from plexms.services import registry_export
 from plexms.services.context import SYSTEM, Actor, ServiceContext
+from plexms.services.sharing import registry_export
 from plexms.store.database import Database
 from plexms.store.models import (
     AdverseEvent,

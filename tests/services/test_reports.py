@@ -10,9 +10,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from tests.interop.conftest import NOW, add_centre, seed_patient
 
-from plexms.services import reports
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
+from plexms.services.sharing import reports
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
 from plexms.store.models import AuditEvent, Document

@@ -46,7 +46,7 @@ ROLES = ("admin", "physician", "nurse", "coordinator", "viewer")
 
 def seed_clinic(settings: Any) -> None:
     """The seed clinic (US units, La Jolla) and one user per role, through the services."""
-    from plexms.services import centres, users
+    from plexms.services.admin import centres, users
     from plexms.services.context import SYSTEM, ServiceContext
     from plexms.services.schemas import CentreIn, UserIn
     from plexms.store.database import Database
@@ -135,7 +135,7 @@ def new_patient(client: TestClient, mrn: str = "MRN-0100") -> int:
     """A patient with a relapse episode, steroid course and measurements (US values)."""
     import datetime as dt
 
-    from plexms.services import patients
+    from plexms.services.clinical import patients
     from plexms.services.schemas import EpisodeIn, MeasurementIn, PatientIn, SteroidIn
 
     ctx = clinic_ctx(client)

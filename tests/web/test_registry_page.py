@@ -11,7 +11,7 @@ from html import escape as html_escape
 
 import pytest
 
-from plexms.services import registry, registry_demo
+from plexms.services.sharing import registry, registry_demo
 from tests.web.conftest import TestClient, clinic_ctx, sign_in
 
 N_PATIENTS = 40

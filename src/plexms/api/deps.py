@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from plexms.services import audit, auth
+from plexms.services import audit
+from plexms.services.admin import auth
 from plexms.services.context import ServiceContext
 from plexms.services.errors import PermissionDenied, PreconditionRequired, StaleVersion
 from plexms.services.permissions import Permission, allowed

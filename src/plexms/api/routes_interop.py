@@ -11,9 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from plexms.api.deps import PathId, requires
 from plexms.core.errors import InputError
-from plexms.services import interop, reports
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
+from plexms.services.sharing import interop, reports
 
 __all__ = ["MAX_IMPORT_BYTES", "router"]
 

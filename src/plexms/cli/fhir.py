@@ -29,7 +29,7 @@ def fhir_export(
     ] = False,
 ) -> None:
     """Write FHIR R4 Bundles, one <patient id>.json per patient."""
-    from plexms.services import interop
+    from plexms.services.sharing import interop
 
     if (patient is None) == (not all_patients):
         _fail_input("patient", "give exactly one of --patient ID or --all")
@@ -61,7 +61,7 @@ def fhir_import(
     ] = None,
 ) -> None:
     """Import a FHIR Bundle all or nothing; exit 2 with every problem listed if rejected."""
-    from plexms.services import interop
+    from plexms.services.sharing import interop
 
     ctx = system_context()
     try:

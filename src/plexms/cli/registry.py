@@ -26,7 +26,7 @@ def registry_export(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from plexms.services import registry_export as registry
+    from plexms.services.sharing import registry_export as registry
 
     choices = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "parquet")}
     if output_format not in choices:

@@ -17,8 +17,8 @@ report_app = typer.Typer(help="PDF reports of a patient's TPE course.", no_args_
 
 
 def _write_report(kind: str, patient: int, course: int | None, out: Path) -> None:
-    from plexms.services import reports
     from plexms.services.errors import ServiceError
+    from plexms.services.sharing import reports
 
     ctx = system_context()
     render = reports.course_summary_pdf if kind == "course" else reports.patient_handout_pdf

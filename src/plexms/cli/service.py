@@ -84,7 +84,7 @@ def users_create(
     from pydantic import ValidationError
 
     from plexms.core.errors import InputError
-    from plexms.services import users
+    from plexms.services.admin import users
     from plexms.services.calc import error_body
     from plexms.services.errors import ServiceError
     from plexms.services.schemas import UserIn
@@ -116,7 +116,7 @@ def users_set_password(
     """Set a user's password (read from the first line of stdin, >= 12 characters); unlocks
     the account and ends all its sessions and API tokens."""
     from plexms.core.errors import InputError
-    from plexms.services import users
+    from plexms.services.admin import users
     from plexms.services.calc import error_body
     from plexms.services.errors import ServiceError
 
@@ -145,13 +145,13 @@ def demo_command(
     The users' password is PLEXMS_DEMO_PASSWORD, or generated and printed once.
     """
     from plexms.core.errors import InputError
-    from plexms.services import demo
+    from plexms.services.admin import demo
 
-    if registry is not None:  # plexms.services.registry_demo: COPY / executemany in bulk
+    if registry is not None:  # plexms.services.sharing.registry_demo: COPY / executemany in bulk
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        from plexms.services import registry_demo
+        from plexms.services.sharing import registry_demo
 
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         try:
@@ -236,7 +236,7 @@ def restore_command(
 def audit_verify() -> None:
     """Check the audit trail's hash chain; exit 9 when any row was edited, deleted, inserted
     or reordered."""
-    from plexms.services import audit_log
+    from plexms.services.admin import audit_log
 
     ctx = system_context()
     try:

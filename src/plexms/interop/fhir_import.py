@@ -3,7 +3,7 @@
 All or nothing: the bundle is parsed and validated (``fhir.resources`` R4B models), every
 resource is mapped and checked, and only when no problem was found is an :class:`ImportPlan`
 returned (plain drafts, :mod:`plexms.interop.fhir_in.drafts`); the service writes it in its
-transaction (``plexms.services._fhir_write``). A malformed or unsupported bundle raises
+transaction (``plexms.services.sharing._fhir_write``). A malformed or unsupported bundle raises
 :class:`BundleRejected` listing every problem with its place
 (``entry[3].resource.valueQuantity.code``).
 

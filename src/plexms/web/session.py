@@ -2,7 +2,7 @@
 
 Every web route depends on exactly one :func:`requires` (the route-table test reads its
 ``permission`` attribute, as for the API). The dependency resolves the ``plexms_session``
-cookie with :func:`plexms.services.auth.authenticate` (which applies the idle and absolute
+cookie with :func:`plexms.services.admin.auth.authenticate` (which applies the idle and absolute
 timeouts), loads the user's centre (name, time zone, unit convention, policy) and leaves them
 on ``request.state`` for the templates. ``PUBLIC`` pages work signed out too.
 """
@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 
 from plexms.clock import utcnow
 from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy
-from plexms.services import auth
+from plexms.services.admin import auth
 from plexms.services.context import Actor, ServiceContext
 from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission, allowed

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services import audit_log, centres, users
+from plexms.services.admin import audit_log, centres, users
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.admin import (

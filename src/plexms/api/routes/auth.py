@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from plexms.api.deps import PathId, requires
-from plexms.services import auth
+from plexms.services.admin import auth
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.admin import (

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from plexms.api.deps import requires
 from plexms.api.problems import PROBLEM_JSON, Problem
 from plexms.services import calc as calc_service
-from plexms.services import centres
+from plexms.services.admin import centres
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services import courses, outcomes, sessions
+from plexms.services.clinical import courses, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (

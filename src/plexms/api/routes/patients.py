@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services import patients
+from plexms.services.clinical import patients
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.common import Page

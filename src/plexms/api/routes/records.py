@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 
 from plexms.api.deps import IfMatch, PathId, etag, expected_version, requires
-from plexms.services import records
+from plexms.services.clinical import records
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services import referrals
+from plexms.services.clinical import referrals
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.common import Page

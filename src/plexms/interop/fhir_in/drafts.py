@@ -1,6 +1,6 @@
 """What an import will write, as plain values: the planner (:mod:`plexms.interop.fhir_import`)
 builds an :class:`ImportPlan` from a bundle without touching the database, and the service
-writes it (``plexms.services._fhir_write``) in its transaction.
+writes it (``plexms.services.sharing._fhir_write``) in its transaction.
 
 Rows refer to each other by the bundle entry they come from (``Link``): the writer fills in
 the id of the row that entry became, once that row is written (the plan is in write order).

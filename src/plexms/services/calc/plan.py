@@ -17,7 +17,7 @@ from plexms.core.prescription import prescribe
 from plexms.core.volumes import estimate_volumes
 from plexms.services.calc import Calculator
 from plexms.services.calc._plan_json import plan_json
-from plexms.services.clinic_calendar import holiday_names
+from plexms.services.clinical.clinic_calendar import holiday_names
 
 __all__ = ["CALCULATOR", "PlanRequest", "compute_plan", "plan_json"]
 

@@ -1,4 +1,4 @@
-"""Indexes for the registry dashboard (``plexms.services.registry``) on the existing tables.
+"""Indexes for the registry dashboard (``plexms.services.sharing.registry``) on the existing tables.
 
 Each one covers the columns a dashboard query reads, so the database can answer from the index
 alone (PostgreSQL index-only scans after VACUUM; SQLite covering indexes) instead of reading

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
-from plexms.services import courses, patients, web_assessments
+from plexms.services.clinical import courses, patients, web_assessments
 from plexms.services.errors import StaleVersion
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import AssessmentIn

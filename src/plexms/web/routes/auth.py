@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from plexms.services import auth
+from plexms.services.admin import auth
 from plexms.services.errors import Unauthenticated
 from plexms.web.errors import WebRoute
 from plexms.web.session import PublicUser, cookie_secure, has_database, service_context

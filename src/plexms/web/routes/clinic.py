@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services import board as clinic_board
-from plexms.services import patients
+from plexms.services.clinical import board as clinic_board
+from plexms.services.clinical import patients
 from plexms.services.permissions import Permission
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context

@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.errors import InputError
-from plexms.services import courses, patients
+from plexms.services.clinical import courses, patients
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import CoursePlanIn

@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.dmt import DMTS
-from plexms.services import courses, outcomes, patients, reports, sessions
+from plexms.services.clinical import courses, outcomes, patients, sessions
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import HandBackIn
+from plexms.services.sharing import reports
 from plexms.web import acuity_view, outcome_view
 from plexms.web.errors import WebRoute
 from plexms.web.forms import FormReader

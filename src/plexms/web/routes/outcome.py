@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.errors import InputError
-from plexms.services import courses, outcomes, patients
+from plexms.services.clinical import courses, outcomes, patients
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import OutcomeIn
 from plexms.web import acuity_view, outcome_view, scores_view

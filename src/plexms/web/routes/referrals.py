@@ -1,8 +1,8 @@
 """The public referral form (no account) and the coordinator's triage queue.
 
 The form is guarded by :mod:`plexms.web.spam` (rate limit, honeypot, minimum fill time) and
-lands through :func:`plexms.services.referrals.submit_public_referral`; the clinic's address
-and hours come from the centre's settings.
+lands through :func:`plexms.services.clinical.referrals.submit_public_referral`; the clinic's
+address and hours come from the centre's settings.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
-from plexms.services import centres, referrals
+from plexms.services.admin import centres
+from plexms.services.clinical import referrals
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas import PatientIn, ReferralIn, ReferralTriageIn

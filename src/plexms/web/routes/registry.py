@@ -1,5 +1,5 @@
 """The centre's registry page: courses with filters, response and adverse-event rates, a chart
-and the CSV download, over :mod:`plexms.services.registry` (the database does the counting).
+and the CSV download, over :mod:`plexms.services.sharing.registry` (the database does the counting).
 
 Filters travel in the query string (indication, start dates, response: no patient data), so
 a filtered view can be bookmarked and the CSV link carries the same filter. An htmx request
@@ -19,8 +19,8 @@ from starlette.responses import Response
 
 from plexms.core.errors import InputError
 from plexms.core.sources import SOURCES
-from plexms.services import registry
 from plexms.services.permissions import Permission, allowed
+from plexms.services.sharing import registry
 from plexms.web import svg
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, requires, service_context

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
 from plexms.core.policy import DEFAULT_TIME_ZONE
-from plexms.services import courses, patients, sessions
+from plexms.services.clinical import courses, patients, sessions
 from plexms.services.errors import Conflict, StaleVersion
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import AdverseEventIn, PrecheckIn, SessionRecordIn

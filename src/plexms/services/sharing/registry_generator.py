@@ -3,7 +3,7 @@
 Per patient 1-3 courses (mean 1.5), each with its own episode (onset), 5-7 exchanges (mean 6),
 adverse events and outcome visits. Every column is drawn with NumPy from one seeded generator
 per chunk of patients, so the same seed gives the same registry. The rows go to the store's
-bulk loader (:mod:`plexms.store.bulk_load`) through :mod:`plexms.services.registry_demo`.
+bulk loader (:mod:`plexms.store.bulk_load`) through :mod:`plexms.services.sharing.registry_demo`.
 
 Distributions (all synthetic, chosen to look like the literature, not to reproduce it):
 

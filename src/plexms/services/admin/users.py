@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from plexms.services import audit
 from plexms.services._usecase import use_case
-from plexms.services.auth import hash_password, validate_password
+from plexms.services.admin.auth import hash_password, validate_password
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict, NotFound
 from plexms.services.permissions import Permission

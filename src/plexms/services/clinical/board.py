@@ -16,15 +16,20 @@ from sqlalchemy.orm import Session
 from plexms.services import audit
 from plexms.services._records import page_of
 from plexms.services._usecase import use_case
+from plexms.services.clinical.courses import COURSE_ORDER, courses_query
+from plexms.services.clinical.patients import PATIENT_ORDER, load_patient, patients_query, rows_of
+from plexms.services.clinical.referrals import REFERRAL_ORDER, referrals_query
+from plexms.services.clinical.sessions import (
+    EVENT_ORDER,
+    SESSION_ORDER,
+    events_query,
+    sessions_query,
+)
 from plexms.services.context import ServiceContext
-from plexms.services.courses import COURSE_ORDER, courses_query
-from plexms.services.patients import PATIENT_ORDER, load_patient, patients_query, rows_of
 from plexms.services.permissions import Permission
-from plexms.services.referrals import REFERRAL_ORDER, referrals_query
 from plexms.services.schemas import EpisodeOut, PatientOut, ReferralOut
 from plexms.services.schemas.clinical import AdverseEventOut, AssessmentOut, CourseOut, SessionOut
 from plexms.services.schemas.common import Page
-from plexms.services.sessions import EVENT_ORDER, SESSION_ORDER, events_query, sessions_query
 from plexms.store.models import Assessment, Episode
 
 __all__ = ["PatientPage", "TodayBoard", "patient_page", "today_board"]

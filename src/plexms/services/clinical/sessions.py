@@ -16,12 +16,12 @@ from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
+from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
-from plexms.services.centres import load_policy
+from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
-from plexms.services.courses import advance_stage
 from plexms.services.errors import Conflict
-from plexms.services.patients import load_patient
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
     AdverseEventIn,

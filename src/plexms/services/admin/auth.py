@@ -23,7 +23,7 @@ from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 from plexms.services import audit
 from plexms.services._usecase import use_case
-from plexms.services.centres import load_policy
+from plexms.services.admin.centres import load_policy
 from plexms.services.context import Actor, ServiceContext
 from plexms.services.errors import NotFound, Unauthenticated
 from plexms.services.permissions import Permission

@@ -13,8 +13,8 @@ from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import apply, changes, check_version, load, soft_delete
 from plexms.services._usecase import use_case
+from plexms.services.admin.centres import load_policy
 from plexms.services.calc import response as response_calc
-from plexms.services.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (

@@ -17,13 +17,13 @@ from plexms.services import audit
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
+from plexms.services.admin.centres import load_policy
 from plexms.services.calc import Calculator
 from plexms.services.calc import assess as assess_calc
 from plexms.services.calc import plan as plan_calc
-from plexms.services.centres import load_policy
+from plexms.services.clinical.patients import latest_measurement, load_patient, rows_of
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
-from plexms.services.patients import latest_measurement, load_patient, rows_of
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
     AssessmentIn,

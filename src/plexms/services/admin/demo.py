@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from plexms.core.errors import InputError
 from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy, policy_to_dict
-from plexms.services import centres, courses, outcomes, patients, referrals, sessions, users
+from plexms.services.admin import centres, users
+from plexms.services.clinical import courses, outcomes, patients, referrals, sessions
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.schemas import (
     CentreIn,

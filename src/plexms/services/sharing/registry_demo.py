@@ -1,6 +1,6 @@
 """``plexms demo --registry N``: a synthetic registry of N patients loaded in bulk.
 
-The rows are drawn by :mod:`plexms.services.registry_generator` (one seeded generator per
+The rows are drawn by :mod:`plexms.services.sharing.registry_generator` (one seeded generator per
 chunk of patients: the same seed gives the same registry) and loaded by the store's bulk
 loader (:mod:`plexms.store.bulk_load`: keys and indexes dropped and rebuilt, PostgreSQL binary
 COPY, SQLite ``executemany``, the next chunks generated while one loads). :func:`run_demo` is
@@ -24,7 +24,7 @@ from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.registry_generator import TABLES, build_chunk
+from plexms.services.sharing.registry_generator import TABLES, build_chunk
 from plexms.settings import Settings
 from plexms.store.bulk_load import bulk_load
 from plexms.store.models import Centre
@@ -119,7 +119,7 @@ def run_demo(
 ) -> dict[str, Any]:
     """``plexms demo --registry N``: migrate, seed the demo clinic when the database is empty,
     then load ``n`` registry patients into the demo centre (``progress`` after each chunk)."""
-    from plexms.services import demo
+    from plexms.services.admin import demo
     from plexms.services.ops import system_context
     from plexms.settings import get_settings
 

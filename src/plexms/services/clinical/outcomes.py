@@ -20,14 +20,14 @@ from plexms.services import audit
 from plexms.services._compute import compute, rule_version
 from plexms.services._records import load, new, scoped
 from plexms.services._usecase import use_case
+from plexms.services.admin.centres import load_policy
 from plexms.services.calc import acuity as acuity_calc
 from plexms.services.calc import dmt as dmt_calc
 from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
-from plexms.services.centres import load_policy
+from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
-from plexms.services.courses import advance_stage
-from plexms.services.patients import load_patient
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
     AdverseEventOut,

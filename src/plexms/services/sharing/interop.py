@@ -14,12 +14,12 @@ from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
 from plexms.interop.fhir_import import BundleRejected
 from plexms.services import audit
-from plexms.services._fhir_write import import_bundle
 from plexms.services._records import load
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
+from plexms.services.sharing._fhir_write import import_bundle
 from plexms.store.models import Centre, Patient
 from plexms.store.patient_records import live_patient_ids, load_record, load_records
 

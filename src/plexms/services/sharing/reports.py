@@ -21,7 +21,7 @@ from plexms.reports.inputs import LabDisplay, pick_course
 from plexms.services import audit
 from plexms.services._records import load, new
 from plexms.services._usecase import use_case
-from plexms.services.centres import load_policy
+from plexms.services.admin.centres import load_policy
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
