@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from plexms.clock import utcnow
+from plexms.services.permissions import Permission
 from plexms.settings import Settings, get_settings
 from plexms.store.database import Database
 
@@ -36,6 +37,8 @@ class ServiceContext:
 
     ``actor`` is ``None`` before sign-in (login, the public referral form); ``SYSTEM`` for the
     command line. ``now`` is aware; every timestamp the use case writes is ``now``.
+    ``authorized`` is the permission :func:`plexms.services.access.authorize` already granted
+    this request (set only there), so a use case needing it does not check it again.
     """
 
     db: Database
@@ -43,6 +46,7 @@ class ServiceContext:
     now: dt.datetime = field(default_factory=utcnow)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     settings: Settings = field(default_factory=get_settings)
+    authorized: Permission | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
