@@ -66,7 +66,9 @@ def test_validation_error_names_field(client, world) -> None:
     assert "Traceback" not in r.text
 
 
-def test_audit_rows_carry_the_servers_request_id_never_the_clients(client, world) -> None:
+def test_audit_rows_carry_the_servers_request_id_never_the_clients(client, world, capfd) -> None:
+    import json
+
     from sqlalchemy import select
 
     from plexms.store.models import AuditEvent
@@ -84,3 +86,7 @@ def test_audit_rows_carry_the_servers_request_id_never_the_clients(client, world
             "viewer-a",
             {"route": "/api/patients", "permission": "patient:write"},
         )
+    lines = capfd.readouterr().out.splitlines()
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    [access] = [e for e in logged if e.get("event") == "request" and e["request_id"] == ours]
+    assert access["client_request_id"] == "client-chosen-id"  # the client's id: only logged
