@@ -3,11 +3,15 @@ remaining the authority for any permission the request was not granted."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select
 
 from plexms.core.policy import CentrePolicy
 from plexms.services import patients, request_context
+from plexms.services.access import authorize
+from plexms.services.context import Grant
 from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission
 from plexms.services.schemas import PatientIn
@@ -71,7 +75,7 @@ def test_a_refusal_is_one_denied_row_naming_the_route(world) -> None:  # type: i
 
 def test_a_granted_permission_is_noted_and_the_use_case_stays_the_authority(world) -> None:  # type: ignore[no-untyped-def]
     granted = request_context.grant(_open(world, "viewer"), Permission.PATIENT_READ).ctx
-    assert granted.authorized is Permission.PATIENT_READ
+    assert granted.authorized == Grant(granted.actor, Permission.PATIENT_READ)
     assert patients.list_patients(granted).total == 0  # the permission granted: no second check
     assert _denials(world) == []
     # a use case needing another permission checks it itself, whatever the route granted
@@ -82,3 +86,12 @@ def test_a_granted_permission_is_noted_and_the_use_case_stays_the_authority(worl
         patients.create_patient(granted, body)
     [row] = _denials(world)
     assert row.detail == {"use_case": "create_patient", "permission": "patient:write"}
+
+
+def test_a_grant_holds_for_its_actor_only(world) -> None:  # type: ignore[no-untyped-def]
+    granted = request_context.grant(_open(world, "physician"), Permission.EXPORT).ctx
+    assert granted.actor is not None
+    viewer = dataclasses.replace(granted.actor, role="viewer", username="viewer-a")
+    with pytest.raises(PermissionDenied):
+        authorize(dataclasses.replace(granted, actor=viewer), Permission.EXPORT, where={})
+    assert [r.actor for r in _denials(world)] == ["viewer-a"]

@@ -2,10 +2,10 @@
 
 A request is checked once. The API and the web check the permission their route declares
 as soon as the request is opened (so a refused request answers 403 before its body is
-read), and :func:`authorize` notes it on the context (``ServiceContext.authorized``); the
-``use_case`` decorator then checks only a permission not noted there. The command line and
-tests, which call use cases directly, get the same check from the decorator. A refusal is
-an audit row (``denied``) and :class:`PermissionDenied`.
+read), and :func:`authorize` notes it on the context (``ServiceContext.authorized``, for
+that actor); the ``use_case`` decorator then checks only a permission not noted there. The
+command line and tests, which call use cases directly, get the same check from the
+decorator. A refusal is an audit row (``denied``) and :class:`PermissionDenied`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import dataclasses
 from typing import Any
 
 from plexms.services import audit
-from plexms.services.context import ServiceContext
+from plexms.services.context import Grant, ServiceContext
 from plexms.services.errors import PermissionDenied, Unauthenticated
 from plexms.services.permissions import Permission, allowed
 
@@ -36,10 +36,13 @@ def authorize(
     ``refusal`` is the message shown on a refusal. ``PUBLIC`` and a permission the context
     already holds pass without a second check.
     """
-    if permission is Permission.PUBLIC or ctx.authorized is permission:
+    if permission is Permission.PUBLIC:
         return ctx
     if ctx.actor is None:
         raise Unauthenticated("sign in first")
+    grant = Grant(ctx.actor, permission)
+    if ctx.authorized == grant:
+        return ctx
     if not allowed(ctx.actor.role, permission):
         audit.record_alone(
             ctx,
@@ -51,4 +54,4 @@ def authorize(
         raise PermissionDenied(
             refusal or f"Your role ({ctx.actor.role}) does not allow this ({permission.value})."
         )
-    return dataclasses.replace(ctx, authorized=permission)
+    return dataclasses.replace(ctx, authorized=grant)
