@@ -19,6 +19,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, make_url, text
 
+from plexms.services import ops
 from plexms.settings import Settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
@@ -187,7 +188,8 @@ def settings(migrated_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
-    database = Database(settings.database_url)
+    """The test database opened as the service opens it (already migrated: not again)."""
+    database = ops.prepare_database(settings, migrate_first=False)
     yield database
     database.dispose()
 
@@ -203,12 +205,12 @@ class World:
 
     def __init__(self, db: Database, settings: Settings) -> None:
         from plexms.services.admin import auth, centres, users
-        from plexms.services.context import SYSTEM, ServiceContext
+        from plexms.services.context import ServiceContext
         from plexms.services.schemas import CentreIn, UserIn
 
         self.db = db
         self.settings = settings
-        self.system = ServiceContext(db=db, actor=SYSTEM, settings=settings)
+        self.system = ops.system_context(settings, db=db)
         self.centres: dict[str, int] = {}
         self.tokens: dict[tuple[str, str], str] = {}
         self.users: dict[tuple[str, str], int] = {}

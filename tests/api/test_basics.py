@@ -64,3 +64,29 @@ def test_validation_error_names_field(client, world) -> None:
     body = r.json()
     assert body["field"] == "sex"
     assert "Traceback" not in r.text
+
+
+def test_audit_rows_carry_the_servers_request_id_never_the_clients(client, world, capfd) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from plexms.store.models import AuditEvent
+
+    headers = {**world.headers("viewer"), "X-Request-ID": "client-chosen-id"}
+    r = client.post("/api/patients", headers=headers, json={})
+    assert r.status_code == 403, r.text  # refused before the body is read
+    assert r.headers["content-type"].startswith("application/problem+json")
+    ours = r.headers["x-request-id"]
+    assert ours != "client-chosen-id" and r.json()["request_id"] == ours
+    with world.db.read() as s:
+        [row] = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+        assert (row.request_id, row.actor, row.detail) == (
+            ours,
+            "viewer-a",
+            {"route": "/api/patients", "permission": "patient:write"},
+        )
+    lines = capfd.readouterr().out.splitlines()
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    [access] = [e for e in logged if e.get("event") == "request" and e["request_id"] == ours]
+    assert access["client_request_id"] == "client-chosen-id"  # the client's id: only logged

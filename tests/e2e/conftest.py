@@ -41,8 +41,9 @@ DEMO_PASSWORD = "demo-password-for-tests"
 def build_app(tmp: Path) -> Any:
     """The real application on a fresh SQLite database, seeded with the demo clinic."""
     os.environ["PLEXMS_DEMO_PASSWORD"] = DEMO_PASSWORD
-    from plexms import app as app_module
+    from plexms.app import create_app
     from plexms.settings import Settings
+    from tests.web.conftest import seed_clinic
 
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'e2e.sqlite3'}",
@@ -55,18 +56,7 @@ def build_app(tmp: Path) -> Any:
         log_json=False,
         log_level="WARNING",
     )
-    create_app = getattr(app_module, "create_app", None)
-    if create_app is None:  # the app factory has not landed yet: the web app alone
-        from fastapi import FastAPI
-
-        from plexms.web import install
-
-        app = FastAPI()
-        install(app, settings)
-        return app
-    app = create_app(settings)
-    from tests.web.conftest import seed_clinic
-
+    app = create_app(settings)  # migrates the new database (auto_migrate), as `plexms serve`
     seed_clinic(settings)  # the seed clinic (US units) and one user per role
     app.state.web = dataclasses.replace(app.state.web, referral_min_fill_seconds=0.0)
     return app

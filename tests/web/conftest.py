@@ -1,4 +1,4 @@
-"""Web app under test: the real app factory when present, the web app alone otherwise."""
+"""Web app under test: the real application over the seed clinic, or the web app alone."""
 
 from __future__ import annotations
 
@@ -46,14 +46,12 @@ ROLES = ("admin", "physician", "nurse", "coordinator", "viewer")
 
 def seed_clinic(settings: Any) -> None:
     """The seed clinic (US units, La Jolla) and one user per role, through the services."""
+    from plexms.services import ops
     from plexms.services.admin import centres, users
-    from plexms.services.context import SYSTEM, ServiceContext
     from plexms.services.schemas import CentreIn, UserIn
-    from plexms.store.database import Database
 
-    db = Database(settings.database_url)
+    ctx = ops.system_context(settings, migrate_first=False)  # the database is migrated
     try:
-        ctx = ServiceContext(db=db, actor=SYSTEM, settings=settings)
         centres.create_centre(
             ctx,
             CentreIn(
@@ -73,23 +71,15 @@ def seed_clinic(settings: Any) -> None:
                 ctx, UserIn(username=role, password=PASSWORD, role=role), centre_code="lajolla"
             )
     finally:
-        db.dispose()
+        ctx.db.dispose()
 
 
 def clinic_app(settings: Any) -> FastAPI:
-    """The web app over a real database holding the seed clinic (app factory when present)."""
-    from plexms import app as app_module
-    from plexms.store.database import Database
+    """The application over a real database holding the seed clinic."""
+    from plexms.app import create_app
 
     seed_clinic(settings)
-    create_app = getattr(app_module, "create_app", None)
-    if create_app is not None:
-        app: FastAPI = create_app(settings)
-    else:
-        app = FastAPI()
-        app.state.db = Database(settings.database_url)
-        app.state.settings = settings
-        install(app, settings)
+    app = create_app(settings)
     # Tests post the referral form at once; the minimum fill time has its own test.
     app.state.web = dataclasses.replace(app.state.web, referral_min_fill_seconds=0.0)
     return app

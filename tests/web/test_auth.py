@@ -68,3 +68,21 @@ def test_idle_timeout_sends_the_user_back_to_sign_in(clinic: TestClient) -> None
         assert clinic.get("/", follow_redirects=False).headers["location"] == "/login"
         page = clinic.get("/login?expired=1").text
         assert "without activity" in page
+
+
+def test_a_refused_page_is_audited_once_with_the_servers_request_id(clinic: TestClient) -> None:
+    from sqlalchemy import select
+
+    from plexms.store.models import AuditEvent
+
+    sign_in(clinic, "viewer")
+    response = clinic.get("/registry.csv", headers={"X-Request-ID": "client-chosen-id"})
+    assert response.status_code == 403 and "does not allow" in response.text
+    assert "viewer" in response.text  # the refusal page still shows who is signed in
+    with clinic.app.state.db.read() as s:  # type: ignore[attr-defined]
+        [row] = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "denied")).all()
+        assert row.request_id == response.headers["x-request-id"] != "client-chosen-id"
+        assert (row.actor, row.detail) == (
+            "viewer",
+            {"route": "/registry.csv", "permission": "patient:export"},
+        )

@@ -1,8 +1,10 @@
 """Route dependencies: every route declares its permission with ``requires(Permission.X)``.
 
-``requires`` authenticates (Bearer token, else the ``plexms_session`` cookie), checks the role
-(403 and an audit row when missing) and hands the route a :class:`ServiceContext`. The route
-table test finds the permission through the dependency's ``permission`` attribute.
+``requires`` opens the request through :mod:`plexms.services.request_context`, as the web
+does: it authenticates (Bearer token, else the ``plexms_session`` cookie), checks the role
+once (403 and a ``denied`` audit row when missing; the use cases of the request do not check
+it again) and hands the route a :class:`ServiceContext`. The route table test finds the
+permission through the dependency's ``permission`` attribute.
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from plexms.services import audit
+from plexms.services import request_context
 from plexms.services.admin import auth
 from plexms.services.context import ServiceContext
-from plexms.services.errors import PermissionDenied, PreconditionRequired, StaleVersion
-from plexms.services.permissions import Permission, allowed
-from plexms.store.database import Database
+from plexms.services.errors import PreconditionRequired, StaleVersion, Unauthenticated
+from plexms.services.permissions import Permission
 
 __all__ = [
     "IfMatch",
@@ -42,19 +43,6 @@ IfMatch = Annotated[
 ]
 
 
-def base_context(request: Request) -> ServiceContext:
-    """A context without an actor (public routes)."""
-    state = request.app.state
-    db: Database = state.db
-    return ServiceContext(
-        db=db,
-        actor=None,
-        now=state.clock(),
-        request_id=getattr(request.state, "request_id", ""),
-        settings=state.settings,
-    )
-
-
 def token_of(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None,
@@ -77,30 +65,30 @@ class RequirePermission:
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         cookie: Annotated[str | None, Depends(_cookie)],
     ) -> ServiceContext:
-        ctx = base_context(request)
-        if self.permission is Permission.PUBLIC:
-            return ctx
-        token = token_of(request, bearer, cookie)
-        if token is None:
-            from plexms.services.errors import Unauthenticated
-
-            raise Unauthenticated("sign in first (Bearer token or session cookie)")
-        actor = auth.authenticate(ctx, token)
-        request.state.user_id = actor.user_id
-        ctx = ServiceContext(
-            db=ctx.db, actor=actor, now=ctx.now, request_id=ctx.request_id, settings=ctx.settings
+        state = request.app.state
+        token = None
+        if self.permission is not Permission.PUBLIC:
+            token = token_of(request, bearer, cookie)
+            if token is None:
+                raise Unauthenticated("sign in first (Bearer token or session cookie)")
+        opened = request_context.open_request(
+            state.db,
+            state.settings,
+            now=state.clock(),
+            request_id=getattr(request.state, "request_id", ""),
+            token=token,
         )
-        if not allowed(actor.role, self.permission):
-            patient = request.path_params.get("patient_id")
-            audit.record_alone(
-                ctx,
-                "denied",
-                patient_id=int(str(patient)) if str(patient or "").isdigit() else None,
-                outcome="denied",
-                detail={"route": _route_path(request), "permission": str(self.permission)},
-            )
-            raise PermissionDenied(f"the {actor.role} role may not do this ({self.permission})")
-        return ctx
+        actor = opened.ctx.actor
+        if actor is not None:
+            request.state.user_id = actor.user_id
+        patient = str(request.path_params.get("patient_id") or "")
+        return request_context.grant(
+            opened,
+            self.permission,
+            where={"route": _route_path(request)},
+            patient_id=int(patient) if patient.isdigit() else None,
+            refusal=f"the {actor.role} role may not do this ({self.permission})" if actor else None,
+        ).ctx
 
 
 def _route_path(request: Request) -> str:

@@ -40,8 +40,11 @@ def _clean_request_id(value: str) -> str:
 
 
 class RequestMiddleware:
-    """Gives each request an id (``X-Request-ID`` in and out), logs it and counts it.
+    """Gives each request the server's own id (``X-Request-ID`` out), logs it and counts it.
 
+    The id on audit rows and in the logs is always ours: a client's ``X-Request-ID`` is only
+    logged beside it (``client_request_id``, when it is a plain token of up to 64 characters),
+    so a client cannot choose the id that audit rows are traced by.
     Logged: method, route template (never the concrete path or query), status, duration, user
     id. Never names, MRNs, bodies or query strings.
     """
@@ -56,7 +59,8 @@ class RequestMiddleware:
             return
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = _clean_request_id(incoming) or uuid.uuid4().hex
+        client_request_id = _clean_request_id(incoming) or None
+        request_id = uuid.uuid4().hex
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         status = 500
@@ -82,6 +86,7 @@ class RequestMiddleware:
             _log.info(
                 "request",
                 request_id=request_id,
+                client_request_id=client_request_id,
                 method=method,
                 route=template,
                 status=status,

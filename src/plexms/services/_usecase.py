@@ -1,8 +1,9 @@
 """The ``use_case`` decorator: permission check, denial audit, error translation.
 
 Every public service function is wrapped: it declares its permission (read back by the route
-table test through the ``permission`` attribute), refuses and audits callers without it,
-audits not-found lookups, and turns database races into service errors.
+table test through the ``permission`` attribute), refuses and audits callers without it
+(:func:`plexms.services.access.authorize`, unless the request was already granted that
+permission), audits not-found lookups, and turns database races into service errors.
 """
 
 from __future__ import annotations
@@ -16,15 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from plexms.services import audit
+from plexms.services.access import authorize
 from plexms.services.context import ServiceContext
-from plexms.services.errors import (
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    StaleVersion,
-    Unauthenticated,
-)
-from plexms.services.permissions import Permission, allowed
+from plexms.services.errors import Conflict, NotFound, StaleVersion
+from plexms.services.permissions import Permission
 
 __all__ = ["use_case"]
 
@@ -54,18 +50,13 @@ def use_case(permission: Permission) -> Callable[[Callable[P, R]], Callable[P, R
             if not isinstance(ctx, ServiceContext):  # pragma: no cover - programming error
                 raise TypeError(f"{name}: first argument must be a ServiceContext")
             detail = {"use_case": name, "permission": str(permission)}
-            if permission is not Permission.PUBLIC:
-                if ctx.actor is None:
-                    raise Unauthenticated("sign in first")
-                if not allowed(ctx.actor.role, permission):
-                    audit.record_alone(
-                        ctx,
-                        "denied",
-                        patient_id=_patient_of(sig, args, kwargs),
-                        outcome="denied",
-                        detail=detail,
-                    )
-                    raise PermissionDenied(f"your role may not {name.replace('_', ' ')}")
+            authorize(
+                ctx,
+                permission,
+                where={"use_case": name},
+                patient_id=_patient_of(sig, args, kwargs),
+                refusal=f"your role may not {name.replace('_', ' ')}",
+            )
             try:
                 return fn(*args, **kwargs)
             except NotFound:

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 
 from plexms.clock import utcnow
+from plexms.services.permissions import Permission
 from plexms.settings import Settings, get_settings
 from plexms.store.database import Database
 
-__all__ = ["SYSTEM", "Actor", "ServiceContext", "utcnow"]
+__all__ = ["SYSTEM", "Actor", "Grant", "ServiceContext", "utcnow"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,22 @@ SYSTEM = Actor(user_id=None, username="system", role="system", centre_id=None)
 
 
 @dataclass(frozen=True)
+class Grant:
+    """A permission :func:`plexms.services.access.authorize` checked for ``actor``."""
+
+    actor: Actor
+    permission: Permission
+
+
+@dataclass(frozen=True)
 class ServiceContext:
     """Everything a use case needs besides its arguments.
 
     ``actor`` is ``None`` before sign-in (login, the public referral form); ``SYSTEM`` for the
     command line. ``now`` is aware; every timestamp the use case writes is ``now``.
+    ``authorized`` is the permission :func:`plexms.services.access.authorize` already granted
+    this request's actor (set only there), so a use case needing it does not check it again;
+    it holds for that actor only (a context copied with another actor is checked anew).
     """
 
     db: Database
@@ -43,6 +55,7 @@ class ServiceContext:
     now: dt.datetime = field(default_factory=utcnow)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     settings: Settings = field(default_factory=get_settings)
+    authorized: Grant | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

@@ -58,19 +58,23 @@ def prepare_database(settings: Settings, *, migrate_first: bool = True) -> Datab
     )
 
 
-def system_context(settings: Settings, *, migrate_first: bool = True) -> ServiceContext:
+def system_context(
+    settings: Settings, *, migrate_first: bool = True, db: Database | None = None
+) -> ServiceContext:
     """A context acting as the command line (``system``) on a prepared database.
 
-    The caller disposes of ``ctx.db`` when done. The database answers before this returns,
-    or :class:`DatabaseUnavailable` is raised.
+    The caller disposes of ``ctx.db`` when done. ``db``: a database already prepared (the
+    app's, a test's) instead of a new one; a new one answers before this returns, or
+    :class:`DatabaseUnavailable` is raised.
     """
-    db = prepare_database(settings, migrate_first=migrate_first)
-    try:
-        with _reachable():
-            db.ping()
-    except DatabaseUnavailable:
-        db.dispose()
-        raise
+    if db is None:
+        db = prepare_database(settings, migrate_first=migrate_first)
+        try:
+            with _reachable():
+                db.ping()
+        except DatabaseUnavailable:
+            db.dispose()
+            raise
     return ServiceContext(db=db, actor=SYSTEM, settings=settings)
 
 

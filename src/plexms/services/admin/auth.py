@@ -35,6 +35,7 @@ __all__ = [
     "LOGIN_FAILED",
     "SESSION_COOKIE",
     "authenticate",
+    "authenticate_in_centre",
     "change_password",
     "create_api_token",
     "hash_password",
