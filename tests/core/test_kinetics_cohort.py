@@ -218,7 +218,8 @@ def test_more_volume_removes_more(case: Case, factor: float) -> None:
     b = more.simulate(amounts=True)
     assert np.all(b.post <= a.post * (1 + 1e-12))
     assert np.all(b.pre <= a.pre * (1 + 1e-12))
-    assert b.removed.sum() >= a.removed.sum() * (1 - 1e-12)
+    # relative and absolute round-off: a vanishing exchange removes ~1e-16 or exactly 0
+    assert b.removed.sum() >= a.removed.sum() * (1 - 1e-12) - 1e-12
     assert np.all(a.removed >= 0)
 
 
