@@ -17,6 +17,7 @@ __all__ = [
     "ServiceError",
     "StaleVersion",
     "Unauthenticated",
+    "UnsupportedMediaType",
 ]
 
 
@@ -83,3 +84,10 @@ class PreconditionRequired(ServiceError):
 
     status = 428
     title = "Precondition required"
+
+
+class UnsupportedMediaType(ServiceError):
+    """A document's media type is outside the allow-list [415]."""
+
+    status = 415
+    title = "Unsupported media type"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
-from plexms.services import audit
+from plexms.services import audit, documents
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import load, new, scoped
 from plexms.services._usecase import use_case
@@ -370,11 +370,13 @@ def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> H
 
 @use_case(Permission.DOCUMENT_WRITE)
 def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> DocumentOut:
-    """Keep a letter, report or handout with the record."""
+    """Keep a letter, report or handout with the record (PDF, PNG, JPEG or plain text, checked
+    by its bytes: see :mod:`plexms.services.documents`)."""
     try:
         content = base64.b64decode(data.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("content_base64", "is not base64") from None
+    media_type = documents.check_document(data.media_type, content)
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         _check_course(session, ctx, data.course_id, patient.id)
@@ -386,7 +388,7 @@ def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> Docu
             course_id=data.course_id,
             kind=data.kind,
             title=data.title,
-            media_type=data.media_type,
+            media_type=media_type,
             content=content,
             sha256=hashlib.sha256(content).hexdigest(),
         )

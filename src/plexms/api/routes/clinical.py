@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services import courses, outcomes, sessions
+from plexms.services import courses, documents, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
@@ -221,9 +221,15 @@ def add_document(ctx: Docs, patient_id: PathId, body: DocumentIn) -> DocumentOut
 
 @router.get("/documents/{document_id}/content", response_class=Response)
 def document_content(ctx: Export, document_id: PathId) -> Response:
-    """The document's bytes (audited as an export)."""
+    """The document's bytes (audited as an export), always as an attachment that cannot run
+    in plexms's origin (``nosniff``, sandbox CSP; a type outside the allow-list as
+    ``application/octet-stream``)."""
     meta, content = outcomes.get_document_content(ctx, document_id)
-    return Response(content, media_type=meta.media_type, headers={"Cache-Control": "no-store"})
+    name = documents.download_name(meta.id, meta.media_type)
+    headers = {**documents.CONTENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(
+        content, media_type=documents.served_media_type(meta.media_type), headers=headers
+    )
 
 
 @router.get("/patients/{patient_id}/record", response_model=PatientRecord)
