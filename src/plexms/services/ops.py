@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from typing import Any
 
 from sqlalchemy import text
@@ -13,7 +16,21 @@ from plexms.store import backup as store_backup
 from plexms.store import migrate
 from plexms.store.database import Database
 
-__all__ = ["backup", "health", "prepare_database", "restore", "system_context", "upgrade"]
+__all__ = [
+    "WRITE_PROBE_INTERVAL_S",
+    "backup",
+    "health",
+    "prepare_database",
+    "restore",
+    "system_context",
+    "upgrade",
+]
+
+#: A write probe's answer is reused this long: /api/health is public, and a flood of it must
+#: not become a flood of committed (fsynced) writes (local policy).
+WRITE_PROBE_INTERVAL_S = 1.0
+_probes: weakref.WeakKeyDictionary[Database, tuple[float, str]] = weakref.WeakKeyDictionary()
+_probe_lock = threading.Lock()
 
 
 def prepare_database(settings: Settings, *, migrate_first: bool = True) -> Database:
@@ -58,7 +75,7 @@ def health(ctx: ServiceContext) -> dict[str, Any]:
             "status": "unavailable",
             "database": f"unavailable ({type(exc).__name__})",
         }
-    writes = _write_probe(ctx.db)
+    writes = _recent_write_probe(ctx.db)
     return {
         "ok": writes == "ok",
         "status": "ok" if writes == "ok" else "degraded",
@@ -66,6 +83,18 @@ def health(ctx: ServiceContext) -> dict[str, Any]:
         "migration": revision,
         "writes": writes,
     }
+
+
+def _recent_write_probe(db: Database) -> str:
+    """The last probe's answer if younger than :data:`WRITE_PROBE_INTERVAL_S`, else a new one
+    (one probe at a time: concurrent health checks wait for it rather than write too)."""
+    with _probe_lock:
+        last = _probes.get(db)
+        if last is not None and time.monotonic() - last[0] < WRITE_PROBE_INTERVAL_S:
+            return last[1]
+        answer = _write_probe(db)
+        _probes[db] = (time.monotonic(), answer)
+        return answer
 
 
 def _write_probe(db: Database) -> str:
