@@ -376,10 +376,10 @@ def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> Docu
         content = base64.b64decode(data.content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise InputError("content_base64", "is not base64") from None
-    media_type = documents.check_document(data.media_type, content)
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         _check_course(session, ctx, data.course_id, patient.id)
+        media_type = documents.check_document(data.media_type, content)  # after: 404 first
         row = new(
             ctx,
             Document,
