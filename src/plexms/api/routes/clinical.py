@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
+from plexms.api.problems import PROBLEM_JSON, Problem
 from plexms.services import courses, documents, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -214,8 +215,21 @@ def record_handback(ctx: HandBack, patient_id: PathId, body: HandBackIn) -> Hand
     return outcomes.record_handback(ctx, patient_id, body)
 
 
-@router.post("/patients/{patient_id}/documents", response_model=DocumentOut, status_code=201)
+@router.post(
+    "/patients/{patient_id}/documents",
+    response_model=DocumentOut,
+    status_code=201,
+    responses={
+        415: {
+            "description": "The media type is not one of "
+            + ", ".join(documents.ALLOWED_MEDIA_TYPES),
+            "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+        }
+    },
+)
 def add_document(ctx: Docs, patient_id: PathId, body: DocumentIn) -> DocumentOut:
+    """Keep a letter, report or handout: PDF, PNG, JPEG or UTF-8 plain text, checked by its
+    bytes (415 for another type, 422 ``content_base64`` when the bytes are not that type)."""
     return outcomes.add_document(ctx, patient_id, body)
 
 
