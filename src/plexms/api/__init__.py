@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plexms.api.middleware import Metrics, RequestMiddleware
+from plexms.api.middleware import BodyLimitMiddleware, Metrics, RequestMiddleware
 from plexms.api.problems import install_problem_handlers, problem_responses
 from plexms.api.routes import admin, auth, calc, patients, system
 
@@ -21,6 +21,8 @@ def install(app: FastAPI) -> None:
     for module in _optional_routers():
         app.include_router(module.router, responses=errors)
     app.state.metrics = Metrics()
+    # inner to outer: the body limit answers with the request id RequestMiddleware assigns
+    app.add_middleware(BodyLimitMiddleware, limits={"/api/calc/": calc.MAX_CALC_BODY_BYTES})
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
 
 

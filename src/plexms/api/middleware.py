@@ -1,18 +1,61 @@
-"""Request ids, access logs without patient data, and Prometheus metrics (pure ASGI)."""
+"""Request ids, access logs without patient data, Prometheus metrics, the API's security
+headers and request-body limits (pure ASGI)."""
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Metrics", "RequestMiddleware"]
+__all__ = [
+    "API_CSP",
+    "MAX_BODY_BYTES",
+    "BodyLimitMiddleware",
+    "Metrics",
+    "RequestMiddleware",
+    "is_api_path",
+]
 
 _log = structlog.get_logger("plexms.access")
+
+#: Largest request body the API reads (a 14 MB base64 document or a 20 MiB FHIR bundle fit);
+#: routes may set a lower one (``BodyLimitMiddleware(limits=...)``, e.g. the calculators).
+MAX_BODY_BYTES = 24 * 1024 * 1024
+
+#: JSON is never a page: nothing may load, frame or run from an API response.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_API_PREFIXES = ("/api", "/openapi.json", "/metrics")
+_DOCS_PATH = "/api/docs"  # Swagger UI: its own scripts, so no CSP (the other headers hold)
+
+
+def is_api_path(path: str) -> bool:
+    """Whether ``path`` belongs to the JSON API (or its schema and metrics), not a page."""
+    return any(path == p or path.startswith(p + "/") for p in _API_PREFIXES)
+
+
+def _api_headers(path: str, tls: bool) -> list[tuple[bytes, bytes]]:
+    """The pages' security headers, for the API: ``no-store`` since answers carry patient
+    data (and a stale health or token answer helps nobody)."""
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"cross-origin-resource-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        (b"cache-control", b"no-store"),
+    ]
+    if path != _DOCS_PATH:
+        headers.append((b"content-security-policy", API_CSP.encode()))
+    if tls:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    return headers
 
 
 class Metrics:
@@ -65,13 +108,17 @@ class RequestMiddleware:
         state["request_id"] = request_id
         status = 500
         start = time.perf_counter()
+        path = scope.get("path", "")
+        extra = _api_headers(path, scope.get("scheme") == "https") if is_api_path(path) else []
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                present = {name.lower() for name, _ in headers}
+                headers.extend((k, v) for k, v in extra if k not in present)
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -93,3 +140,86 @@ class RequestMiddleware:
                 duration_ms=round(elapsed * 1000, 1),
                 user_id=state.get("user_id"),
             )
+
+
+class BodyLimitMiddleware:
+    """Refuses an API request body over its limit with 413 problem+json, as it streams in.
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; a
+    chunked body is read until it passes the limit, then refused (the rest is never read).
+    ``limits`` maps a path prefix to a lower limit (the longest matching prefix wins).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default: int = MAX_BODY_BYTES,
+        limits: Mapping[str, int] | None = None,
+    ) -> None:
+        self.app = app
+        self.default = default
+        self.limits = sorted((limits or {}).items(), key=lambda item: -len(item[0]))
+
+    def limit_for(self, path: str) -> int:
+        return next((n for prefix, n in self.limits if path.startswith(prefix)), self.default)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _too_large(scope, send, limit)
+            return
+        if declared.isdigit():  # the server reads no more than the declared length
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(scope, send, limit)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    state = scope.get("state") or {}
+    body = {
+        "type": "about:blank",
+        "title": "Content too large",
+        "status": 413,
+        "detail": f"the request body is over {limit} bytes",
+        "instance": scope.get("path", ""),
+        "request_id": state.get("request_id", ""),
+        "field": "body",
+        "allowed": f"<= {limit} bytes",
+    }
+    payload = json.dumps(body).encode()
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(payload)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

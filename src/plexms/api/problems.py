@@ -43,6 +43,7 @@ _STATUSES = {
     409: "Conflicts with the record's state",
     410: "The record was deleted",
     412: "If-Match is out of date: reload and retry",
+    413: "The request body is over the limit (field `body`)",
     422: "Invalid input: the field and the reason",
     428: "If-Match is required",
     503: "The database does not answer",

@@ -17,6 +17,7 @@ problem+json) and the command line's exit status (named in :mod:`plexms.cli.erro
     * NotFound                   no such record in the actor's centre [404, exit 4]
     * Conflict                   clashes with the current state [409, exit 6]
     * Gone                       the record was deleted [410, exit 4]
+    * UnsupportedMediaType       a document's media type is outside the allow-list [415, exit 2]
     * StaleVersion               the client's version is not the current one [412, exit 6]
     * PreconditionRequired       an update without its version [428, exit 6]
     * DatabaseUnavailable        the database cannot be reached or opened [503, exit 7]
@@ -45,6 +46,7 @@ __all__ = [
     "ServiceError",
     "StaleVersion",
     "Unauthenticated",
+    "UnsupportedMediaType",
 ]
 
 
@@ -125,3 +127,10 @@ class DatabaseUnavailable(ServiceError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, field="database")
+
+
+class UnsupportedMediaType(ServiceError):
+    """A document's media type is outside the allow-list [415]."""
+
+    status = 415
+    title = "Unsupported media type"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from plexms.services.context import SYSTEM, ServiceContext
@@ -17,6 +21,7 @@ from plexms.store.backup import BackupError, BackupResult
 from plexms.store.database import Database
 
 __all__ = [
+    "WRITE_PROBE_INTERVAL_S",
     "BackupError",
     "BackupResult",
     "backup",
@@ -38,6 +43,13 @@ def _reachable() -> Iterator[None]:
         raise DatabaseUnavailable(
             f"the database cannot be used: {type(exc.orig).__name__}: {reason}"
         ) from exc
+
+
+#: A write probe's answer is reused this long: /api/health is public, and a flood of it must
+#: not become a flood of committed (fsynced) writes (local policy).
+WRITE_PROBE_INTERVAL_S = 1.0
+_probes: weakref.WeakKeyDictionary[Database, tuple[float, str]] = weakref.WeakKeyDictionary()
+_probe_lock = threading.Lock()
 
 
 def prepare_database(settings: Settings, *, migrate_first: bool = True) -> Database:
@@ -79,7 +91,10 @@ def system_context(
 
 
 def health(ctx: ServiceContext) -> dict[str, Any]:
-    """``{"ok", "database", "migration"}``: can the database answer, at which revision."""
+    """``{"ok", "status", "database", "migration", "writes"}``: can the database answer, at
+    which revision, and can it take a write (``status`` ``ok``, ``degraded`` when it reads
+    but cannot write, e.g. a read-only file or a full disk, ``unavailable`` when it does not
+    answer)."""
     try:
         ctx.db.ping()
         with ctx.db.engine.connect() as conn:
@@ -87,8 +102,53 @@ def health(ctx: ServiceContext) -> dict[str, Any]:
 
             revision = MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError as exc:
-        return {"ok": False, "database": f"unavailable ({type(exc).__name__})"}
-    return {"ok": True, "database": ctx.db.dialect, "migration": revision}
+        return {
+            "ok": False,
+            "status": "unavailable",
+            "database": f"unavailable ({type(exc).__name__})",
+        }
+    writes = _recent_write_probe(ctx.db)
+    return {
+        "ok": writes == "ok",
+        "status": "ok" if writes == "ok" else "degraded",
+        "database": ctx.db.dialect,
+        "migration": revision,
+        "writes": writes,
+    }
+
+
+def _recent_write_probe(db: Database) -> str:
+    """The last probe's answer if younger than :data:`WRITE_PROBE_INTERVAL_S`, else a new one
+    (one probe at a time: concurrent health checks wait for it rather than write too)."""
+    with _probe_lock:
+        last = _probes.get(db)
+        if last is not None and time.monotonic() - last[0] < WRITE_PROBE_INTERVAL_S:
+            return last[1]
+        answer = _write_probe(db)
+        _probes[db] = (time.monotonic(), answer)
+        return answer
+
+
+def _write_probe(db: Database) -> str:
+    """A real, committed, invisible write: ``"ok"`` or ``"failing (<error>)"``.
+
+    A rolled-back write never reaches the disk (SQLite's WAL is written at commit), so the
+    probe commits a heartbeat: on SQLite it flips the low bit of the header's
+    ``user_version`` (plexms does not use it; Alembic keeps its revision in a table), which
+    appends a page to the WAL; on PostgreSQL it rewrites the Alembic revision row unchanged
+    (a new row version in the WAL; refused in a read-only transaction or on a standby).
+    """
+    try:
+        with db.write() as session:
+            if db.is_sqlite:
+                current = int(session.execute(text("PRAGMA user_version")).scalar_one())
+                session.execute(text(f"PRAGMA user_version = {(current ^ 1) & 0x7FFFFFFF}"))
+            else:
+                session.execute(text("SET LOCAL lock_timeout = '2s'"))
+                session.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except SQLAlchemyError as exc:
+        return f"failing ({type(exc).__name__})"
+    return "ok"
 
 
 def upgrade(url: str) -> str:

@@ -9,6 +9,7 @@ parser gives the same numbers.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from plexms.core import acuity as core_acuity
@@ -36,6 +37,8 @@ def default_notation(units_system: str) -> str:
 def _request(text: str, notation: str) -> dict[str, Any]:
     if notation in _NUMERIC:
         number = float(text.replace(",", "."))
+        if not math.isfinite(number):  # nan, inf, 1e400: float() takes them, nothing else does
+            raise ValueError(text)
         if notation == "etdrs":
             if number != int(number):
                 raise InputError("value", "ETDRS letters are a whole number", allowed="0-100")

@@ -26,6 +26,7 @@ from plexms.services.errors import (
     StaleVersion,
     Unauthenticated,
 )
+from plexms.services.schemas.common import MAX_ID
 from plexms.web.templating import TEMPLATES
 
 __all__ = ["STALE_MESSAGE", "WebRoute", "error_page", "reject_csrf", "service_error_response"]
@@ -99,13 +100,24 @@ def service_error_response(request: Request, exc: Exception) -> Response | None:
     return None
 
 
+def _id_out_of_range(request: Request) -> str | None:
+    """The name of a path id no record can have (beyond the database's integer), if any."""
+    for name, value in request.path_params.items():
+        if name.endswith("_id") and str(value).isdigit() and int(value) > MAX_ID:
+            return name
+    return None
+
+
 class WebRoute(APIRoute):
-    """A route whose service errors become HTML pages instead of JSON."""
+    """A route whose service errors become HTML pages instead of JSON; a path id beyond any
+    record's (e.g. 20 digits, which the database cannot even compare) is a 404 page."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
+            if (name := _id_out_of_range(request)) is not None:
+                return error_page(request, 404, "Not found", f"No record has this {name}.")
             try:
                 return await handler(request)
             except Exception as exc:

@@ -9,6 +9,7 @@ canonical (:mod:`plexms.interop.units`).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,9 @@ class FormReader:
             number = float(value.replace(",", ".")) if value.count(",") == 1 else float(value)
         except ValueError:
             self.fail(name, f"“{value}” is not a number.")
+            return None
+        if not math.isfinite(number):  # nan, inf, 1e400 (float() takes them all)
+            self.fail(name, f"“{value[:20]}” is not a finite number.")
             return None
         if integer and number != int(number):
             self.fail(name, "Must be a whole number.")

@@ -2,38 +2,87 @@
 
 One explicit route per calculator, same JSON contract as the command line (one object or an
 array; errors ``{"error": {"field", "message", "allowed"}}``) through ``calc.run`` with the
-centre's policy and the request's clock. A bad single request answers 422; a batch always 200
-(errors in place).
+centre's policy and the request's clock. A bad single request answers 422; a batch always
+200 (errors in place).
+
+Work per request is bounded here, at the API's edge (the command line keeps unlimited
+batches): a batch holds at most :data:`BATCH_LIMITS` requests (422 problem+json naming
+``request`` beyond, before any calculation) and the body at most :data:`MAX_CALC_BODY_BYTES`
+(413, enforced by ``BodyLimitMiddleware`` as the body streams in).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 
 from plexms.api.deps import requires
-from plexms.api.problems import PROBLEM_JSON, Problem
+from plexms.api.problems import PROBLEM_JSON, Problem, problem
 from plexms.services import calc as calc_service
 from plexms.services.admin import centres
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 
-__all__ = ["build_router"]
+__all__ = [
+    "BATCH_LIMITS",
+    "DEFAULT_BATCH_LIMIT",
+    "MAX_CALC_BODY_BYTES",
+    "batch_limit",
+    "build_router",
+]
 
 Calc = Annotated[ServiceContext, requires(Permission.CALC)]
 
+#: Largest request body a calculator reads over HTTP (413 beyond).
+MAX_CALC_BODY_BYTES = 1024 * 1024
+#: Most requests in one batch over HTTP, per calculator (local policy: a plan is a schedule
+#: and two curves, ~1.5 ms and ~9 kB an answer; the others answer in microseconds).
+DEFAULT_BATCH_LIMIT = 1000
+BATCH_LIMITS: dict[str, int] = {
+    "acuity": 1000,
+    "assess": 1000,
+    "dmt": 1000,
+    "edss": 1000,
+    "plan": 100,
+    "precheck": 1000,
+    "response": 1000,
+}
+
+
+def batch_limit(name: str) -> int:
+    """The most requests one batch to calculator ``name`` may hold over the API."""
+    return BATCH_LIMITS.get(name, DEFAULT_BATCH_LIMIT)
+
 
 def _route(calc: calc_service.Calculator[Any, Any]) -> Any:
-    def endpoint(ctx: Calc, payload: Annotated[Any, Body()]) -> JSONResponse:
+    limit = batch_limit(calc.name)
+
+    def endpoint(ctx: Calc, request: Request, payload: Annotated[Any, Body()]) -> JSONResponse:
+        if isinstance(payload, list) and len(payload) > limit:
+            return problem(
+                request,
+                422,
+                "Invalid input",
+                f"request: a batch of {len(payload)} requests; at most {limit} per call "
+                "(split it, or use `plexms calc` for large batches)",
+                field="request",
+                errors=[
+                    {"field": "request", "message": "batch too long", "allowed": f"<= {limit}"}
+                ],
+            )
         policy = centres.centre_policy(ctx)
         outcome = calc_service.run(calc.name, payload, policy, now=ctx.now)
         status = 200 if outcome.ok or outcome.batch else 422
         return JSONResponse(outcome.body, status_code=status)
 
     endpoint.__name__ = f"calc_{calc.name}"
-    endpoint.__doc__ = f"{calc.summary}\n\n{calc.help}"
+    endpoint.__doc__ = (
+        f"{calc.summary}\n\n{calc.help}\n\nLimits over HTTP: a batch of at most {limit} "
+        f"requests (422, field `request`, beyond) and a body of at most {MAX_CALC_BODY_BYTES} "
+        "bytes (413); `plexms calc` takes batches of any length."
+    )
     return endpoint
 
 
@@ -66,12 +115,16 @@ _CALC_ERROR = {
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "The calculator refused the request (field, message, allowed), or the "
-        "body is not JSON (problem+json)",
+        "body is not JSON or the batch is too long (problem+json, field `request`)",
         "content": {
             "application/json": {"schema": _CALC_ERROR},
             PROBLEM_JSON: {"schema": Problem.model_json_schema()},
         },
-    }
+    },
+    413: {
+        "description": f"The body is over {MAX_CALC_BODY_BYTES} bytes",
+        "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+    },
 }
 
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
-from plexms.services.clinical import courses, outcomes, sessions
+from plexms.api.problems import PROBLEM_JSON, Problem
+from plexms.services.clinical import courses, documents, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
@@ -216,16 +217,35 @@ def record_handback(ctx: HandBack, patient_id: PathId, body: HandBackIn) -> Hand
     return outcomes.record_handback(ctx, patient_id, body)
 
 
-@router.post("/patients/{patient_id}/documents", response_model=DocumentOut, status_code=201)
+@router.post(
+    "/patients/{patient_id}/documents",
+    response_model=DocumentOut,
+    status_code=201,
+    responses={
+        415: {
+            "description": "The media type is not one of "
+            + ", ".join(documents.ALLOWED_MEDIA_TYPES),
+            "content": {PROBLEM_JSON: {"schema": Problem.model_json_schema()}},
+        }
+    },
+)
 def add_document(ctx: Docs, patient_id: PathId, body: DocumentIn) -> DocumentOut:
+    """Keep a letter, report or handout: PDF, PNG, JPEG or UTF-8 plain text, checked by its
+    bytes (415 for another type, 422 ``content_base64`` when the bytes are not that type)."""
     return outcomes.add_document(ctx, patient_id, body)
 
 
 @router.get("/documents/{document_id}/content", response_class=Response)
 def document_content(ctx: Export, document_id: PathId) -> Response:
-    """The document's bytes (audited as an export)."""
+    """The document's bytes (audited as an export), always as an attachment that cannot run
+    in plexms's origin (``nosniff``, sandbox CSP; a type outside the allow-list as
+    ``application/octet-stream``)."""
     meta, content = outcomes.get_document_content(ctx, document_id)
-    return Response(content, media_type=meta.media_type, headers={"Cache-Control": "no-store"})
+    name = documents.download_name(meta.id, meta.media_type)
+    headers = {**documents.CONTENT_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(
+        content, media_type=documents.served_media_type(meta.media_type), headers=headers
+    )
 
 
 @router.get("/patients/{patient_id}/record", response_model=PatientRecord)

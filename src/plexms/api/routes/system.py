@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from plexms import __version__
 from plexms.api.deps import requires
@@ -23,23 +23,29 @@ Public = Annotated[ServiceContext, requires(Permission.PUBLIC)]
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok", "degraded", "unavailable"]
     database: str
     version: str
     migration: str | None = None
+    writes: str | None = Field(
+        default=None, description='"ok", or "failing (<error>)" when a write probe fails'
+    )
 
 
-@router.get("/api/health", response_model=Health)
+@router.get("/api/health", response_model=Health, responses={503: {"model": Health}})
 def health(ctx: Public, response: Response) -> Health:
-    """Whether the service and its database answer (503 when the database does not)."""
+    """Whether the service and its database answer and take writes: 503 with ``unavailable``
+    when the database does not answer, ``degraded`` when it reads but a committed write probe
+    fails (read-only file or directory, full disk)."""
     report = ops.health(ctx)
     if not report["ok"]:
         response.status_code = 503
     return Health(
-        status="ok" if report["ok"] else "unavailable",
+        status=report["status"],
         database=report["database"],
         version=__version__,
         migration=report.get("migration"),
+        writes=report.get("writes"),
     )
 
 

@@ -25,6 +25,7 @@ from plexms.services.calc import acuity as acuity_calc
 from plexms.services.calc import dmt as dmt_calc
 from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
+from plexms.services.clinical import documents
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
@@ -376,7 +377,8 @@ def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> H
 
 @use_case(Permission.DOCUMENT_WRITE)
 def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> DocumentOut:
-    """Keep a letter, report or handout with the record."""
+    """Keep a letter, report or handout with the record (PDF, PNG, JPEG or plain text, checked
+    by its bytes: see :mod:`plexms.services.clinical.documents`)."""
     try:
         content = base64.b64decode(data.content_base64, validate=True)
     except (binascii.Error, ValueError):
@@ -384,6 +386,7 @@ def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> Docu
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
         _check_course(session, ctx, data.course_id, patient.id)
+        media_type = documents.check_document(data.media_type, content)  # after: 404 first
         row = new(
             ctx,
             Document,
@@ -392,7 +395,7 @@ def add_document(ctx: ServiceContext, patient_id: int, data: DocumentIn) -> Docu
             course_id=data.course_id,
             kind=data.kind,
             title=data.title,
-            media_type=data.media_type,
+            media_type=media_type,
             content=content,
             sha256=hashlib.sha256(content).hexdigest(),
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from plexms.services.schemas.common import In, Name, Out, ShortText
+from plexms.services.schemas.common import In, Name, Out, ShortText, SingleLineText
 
 __all__ = [
     "ApiTokenOut",
@@ -94,12 +94,12 @@ class CentreIn(In):
     address_line: ShortText = ""
     city: ShortText = ""
     region: ShortText = ""
-    postal_code: Annotated[str, StringConstraints(max_length=20)] = ""
+    postal_code: Annotated[SingleLineText, StringConstraints(max_length=20)] = ""
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    phone: Annotated[SingleLineText, StringConstraints(max_length=40)] = ""
     email: ShortText = ""
-    time_zone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
-    holiday_calendar: Annotated[str, StringConstraints(max_length=20)] = ""
+    time_zone: Annotated[SingleLineText, StringConstraints(max_length=64)] = "UTC"
+    holiday_calendar: Annotated[SingleLineText, StringConstraints(max_length=20)] = ""
     units: Literal["us", "si"] = "si"
     policy: dict[str, Any] = Field(default_factory=dict)
 
@@ -109,11 +109,11 @@ class CentreUpdate(In):
     address_line: ShortText | None = None
     city: ShortText | None = None
     region: ShortText | None = None
-    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    postal_code: Annotated[SingleLineText, StringConstraints(max_length=20)] | None = None
+    phone: Annotated[SingleLineText, StringConstraints(max_length=40)] | None = None
     email: ShortText | None = None
-    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
-    holiday_calendar: Annotated[str, StringConstraints(max_length=20)] | None = None
+    time_zone: Annotated[SingleLineText, StringConstraints(max_length=64)] | None = None
+    holiday_calendar: Annotated[SingleLineText, StringConstraints(max_length=20)] | None = None
     units: Literal["us", "si"] | None = None
     policy: dict[str, Any] | None = None
 

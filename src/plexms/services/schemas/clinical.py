@@ -20,7 +20,17 @@ from plexms.core.vocabulary import (
     TND_GRADES,
     VASCULAR_ACCESS,
 )
-from plexms.services.schemas.common import Id, In, OneOf, Out, ShortText, Stamped, Text, aware
+from plexms.services.schemas.common import (
+    Id,
+    In,
+    OneOf,
+    Out,
+    ShortText,
+    SingleLineText,
+    Stamped,
+    Text,
+    aware,
+)
 
 __all__ = [
     "AcuityIn",
@@ -150,7 +160,7 @@ class SessionRecordIn(In):
     plasma_removed_ml: float | None = Field(default=None, ge=0, le=10_000)
     whole_blood_processed_ml: float | None = Field(default=None, ge=0, le=40_000)
     replacement_fluids: list[FluidIn] = Field(default_factory=list, max_length=10)
-    anticoagulant: Annotated[str, StringConstraints(max_length=32)] = ""
+    anticoagulant: Annotated[SingleLineText, StringConstraints(max_length=32)] = ""
     anticoagulant_ml: float | None = Field(default=None, ge=0, le=5_000)
     calcium_gluconate_ml: float | None = Field(default=None, ge=0, le=500)
     vascular_access: VascularAccess = ""
@@ -192,7 +202,7 @@ class LabIn(In):
     taken_at: aware
     analyte: Analyte
     value: float = Field(ge=0, le=1_000_000)
-    unit: Annotated[str, StringConstraints(max_length=16)]
+    unit: Annotated[SingleLineText, StringConstraints(max_length=16)]
     session_id: Id | None = None
     timing: Literal["", "pre", "post"] = ""
 
@@ -335,7 +345,7 @@ class HandBackOut(Stamped):
 class DocumentIn(In):
     course_id: Id | None = None
     kind: Literal["letter", "report", "handout", "other"]
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    title: Annotated[SingleLineText, StringConstraints(min_length=1, max_length=200)]
     media_type: Annotated[str, StringConstraints(pattern=r"^[a-z]+/[a-z0-9.+-]+$")]
     content_base64: Annotated[str, StringConstraints(max_length=14_000_000)]
 

@@ -8,7 +8,17 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from plexms.core.vocabulary import PRESENTATIONS
-from plexms.services.schemas.common import Id, In, Name, OneOf, ShortText, Stamped, Text, aware
+from plexms.services.schemas.common import (
+    Id,
+    In,
+    Name,
+    OneOf,
+    ShortText,
+    SingleLineText,
+    Stamped,
+    Text,
+    aware,
+)
 
 __all__ = [
     "DmtIn",
@@ -38,8 +48,10 @@ Stage = Literal[
     "referred", "assessed", "course_planned", "course_active", "course_completed", "handed_back"
 ]
 Mrn = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9._/-]{1,64}$")]
-Phone = Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9+() .-]*$")]
-Email = Annotated[str, StringConstraints(max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[SingleLineText, StringConstraints(max_length=40, pattern=r"^[0-9+() .-]*$")]
+Email = Annotated[
+    SingleLineText, StringConstraints(max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
 Past = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 1, 1))]
 
 
@@ -110,8 +122,8 @@ class ReferralIn(In):
     referrer_name: ShortText = ""
     referrer_organisation: ShortText = ""
     referrer_contact: ShortText = ""
-    patient_given_name: Annotated[str, StringConstraints(max_length=100)] = ""
-    patient_family_name: Annotated[str, StringConstraints(max_length=100)] = ""
+    patient_given_name: Annotated[SingleLineText, StringConstraints(max_length=100)] = ""
+    patient_family_name: Annotated[SingleLineText, StringConstraints(max_length=100)] = ""
     patient_birth_date: Past | None = None
     patient_contact: ShortText = ""
     presentation: Presentation = "relapse"
