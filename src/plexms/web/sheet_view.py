@@ -22,6 +22,7 @@ __all__ = [
     "TARGET_TOLERANCE",
     "Target",
     "addendum_body",
+    "change_text",
     "corrected_fields",
     "effective",
     "sheet_values",
@@ -167,6 +168,27 @@ def targets(course: CourseOut, s: SessionOut) -> list[Target]:
         Target("Run time", "min", _num(rx, "run_minutes"), run),
     ]
     return [t for t in rows if t.target is not None]
+
+
+def change_text(field: str, value: Any, units: UnitConvention, zone: str) -> str:
+    """An addendum's old or new value as the sheet shows it (centre's units and time)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in ("pre_weight_kg", "post_weight_kg"):
+        return units.text(float(value), "weight")
+    if field in ("actual_start", "actual_end"):
+        return local_input(dt.datetime.fromisoformat(str(value)), zone).replace("T", " ")
+    if field == "inlet_flow_ml_min":
+        return f"{float(value):,.0f} mL/min"
+    if field == "calcium_gluconate_ml":
+        return f"{float(value):,.1f} mL"
+    if field.endswith("_ml"):
+        return f"{float(value):,.0f} mL"
+    if field == "replacement_fluids":
+        return "; ".join(f"{f['fluid']} {float(f['volume_ml']):,.0f} mL" for f in value)
+    if field == "vitals":
+        return f"{len(value)} row(s)"
+    return str(value).replace("_", " ")
 
 
 def addendum_body(reader: FormReader, zone: str) -> dict[str, Any]:

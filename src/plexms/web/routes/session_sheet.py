@@ -98,6 +98,9 @@ def _page(
             "fluids": session_view.FLUIDS,
             "vital_phases": session_view.VITAL_PHASES,
             "tolerance": sheet_view.TARGET_TOLERANCE,
+            "change_text": lambda field, value: sheet_view.change_text(
+                field, value, user.units, _zone(user)
+            ),
             "addendum_fields": [(k, v[0]) for k, v in sheet_view.ADDENDUM_FIELDS.items()],
             "values": values or {},
             "errors": errors or {},
