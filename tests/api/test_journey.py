@@ -161,7 +161,6 @@ def walk(http, world) -> int:  # type: ignore[no-untyped-def]
                     "heart_rate_bpm": 70,
                 }
             ],
-            "sign_off": True,
         }
         rec = _ok(
             http.request(
@@ -171,7 +170,14 @@ def walk(http, world) -> int:  # type: ignore[no-untyped-def]
                 json=body,
             )
         )
-        assert rec["signed_off_at"] and rec["operator"] == "nurse-a"
+        assert rec["signed_off_at"] is None and rec["operator"] == "nurse-a"
+        # the course lies ahead of the suite's clock: no sign-off of a session in the future
+        early = http.request(
+            "POST",
+            f"/api/sessions/{sheet['id']}/sign-off",
+            headers={**nurse, "If-Match": f'"v{rec["version"]}"'},
+        )
+        assert early.status_code == 422 and "actual_start" in early.text
         if sheet["sequence"] == 2:
             _ok(
                 http.request(

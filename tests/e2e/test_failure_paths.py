@@ -69,7 +69,9 @@ def _fill_record(page: Any, plasma_ml: str) -> None:
     page.fill("#f-fluid_albumin_5", plasma_ml)
     page.fill("#f-acd_ml", "250")
     page.fill("#f-calcium_ml", "10")
-    page.check("input[name=sign_off]")
+    # earlier on the suite's frozen day: the session has happened and can be signed off
+    page.fill("#f-actual_start", "2026-11-26T01:00")
+    page.fill("#f-actual_end", "2026-11-26T03:00")
 
 
 def test_stale_edit_shows_conflict_and_keeps_first_save(page: Any, session_urls: list[str]) -> None:
@@ -82,13 +84,14 @@ def test_stale_edit_shows_conflict_and_keeps_first_save(page: Any, session_urls:
     expect(other.locator("#f-plasma_removed")).to_be_visible()
 
     _fill_record(page, "2300")
-    page.click("#record button[type=submit]")
+    page.click("#save-sheet")
+    page.click("#sign-off")
     expect(page.locator("#signed-off")).to_be_visible()
     expect(page.locator("#record-summary [data-k=plasma_removed]")).to_contain_text("2,300")
 
     _fill_record(other, "1800")  # the second tab still holds the first version
     with other.expect_response(lambda r: r.request.method == "POST") as answer:
-        other.click("#record button[type=submit]")
+        other.click("#save-sheet")
     assert answer.value.status == 412  # StaleVersion, not a silent overwrite
     conflict = other.locator("#conflict")
     expect(conflict).to_be_visible()

@@ -120,8 +120,12 @@ def test_full_journey(page: Any) -> None:
         page.fill("#f-fluid_albumin_5", "2300")
         page.fill("#f-acd_ml", "250")
         page.fill("#f-calcium_ml", "10")
-        page.check("input[name=sign_off]")
-        page.click("#record button[type=submit]")
+        # the course lies ahead of the suite's clock: the runs are recorded as having
+        # happened on earlier days (no sign-off of a session in the future)
+        page.fill("#f-actual_start", f"2026-11-{19 + n}T01:00")
+        page.fill("#f-actual_end", f"2026-11-{19 + n}T03:00")
+        page.click("#save-sheet")
+        page.click("#sign-off")
         page.locator("#signed-off").wait_for()
         if n == 3:
             page.click("#adverse-events summary")

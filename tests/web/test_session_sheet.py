@@ -75,32 +75,102 @@ def test_invalid_values_beside_their_fields(clinic: TestClient) -> None:
     assert 'id="e-pre_sbp"' in response.text and 'id="e-pre_temp"' in response.text
 
 
-def test_record_sign_off_and_stale_version_conflict(clinic: TestClient) -> None:
-    url, sheet = first_sheet(clinic)
-    token = csrf_of(sheet)
-    start = re.search(r'name="actual_start" type="datetime-local" value="([^"]+)"', sheet)
-    end = re.search(r'name="actual_end" type="datetime-local" value="([^"]+)"', sheet)
-    assert start and end
-    record = {
-        "csrf_token": token,
-        "version": "1",
-        "status": "done",
-        "actual_start": start.group(1),
-        "actual_end": end.group(1),
-        "plasma_removed": "2300",
-        "fluid_albumin_5": "2300",
-        "acd_ml": "250",
-        "calcium_ml": "10",
-        "intra_at": start.group(1),
-        "intra_sbp": "118",
-        "intra_temp": "98.6",
-        "sign_off": "on",
-    }
-    done = clinic.post(f"{url}/record", data=record)
+# Earlier on the suite's frozen day (2026-11-26 04:00 in La Jolla): the session has happened.
+RECORD = {
+    "status": "done",
+    "actual_start": "2026-11-26T01:00",
+    "actual_end": "2026-11-26T03:10",
+    "plasma_removed": "2300",
+    "blood_processed": "5400",
+    "inlet_flow": "55",
+    "fluid_albumin_5": "2300",
+    "acd_ml": "250",
+    "calcium_ml": "10",
+    "pre_weight": "165.4",
+    "post_weight": "166",
+    "vascular_access": "peripheral",
+    "notes": "Uneventful.",
+    "vital_rows": "3",
+    "vit0_phase": "intra",
+    "vit0_at": "2026-11-26T01:15",
+    "vit0_sbp": "118",
+    "vit0_temp": "98.6",
+    "vit1_phase": "intra",
+    "vit1_at": "2026-11-26T01:30",
+    "vit1_sbp": "112",
+    "vit1_dbp": "70",
+    "vit1_hr": "76",
+    "vit1_spo2": "97",
+}
+
+
+def _value(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" type="[\w-]+" value="([^"]*)"', page)
+    assert found, name
+    return found.group(1)
+
+
+def saved_sheet(client: TestClient, **changes: str) -> tuple[str, str]:
+    url, sheet = first_sheet(client)
+    data = {"csrf_token": csrf_of(sheet), "version": "1", **RECORD, **changes}
+    saved = client.post(f"{url}/record", data=data)
+    assert saved.status_code == 200, saved.text
+    return url, saved.text
+
+
+def test_a_saved_sheet_reopens_with_every_value_as_typed(clinic: TestClient) -> None:
+    url, _ = saved_sheet(clinic)
+    page = clinic.get(url).text
+    for name, typed in RECORD.items():
+        if name in ("status", "vascular_access", "vital_rows") or name.endswith("_phase"):
+            continue
+        assert _value(page, name) == typed, name
+    assert '<option value="peripheral" selected>' in page
+    assert 'name="vital_rows" value="3"' in page  # two rows and a blank one for the next
+    assert 'id="sign-off"' in page and 'name="sign_off"' not in page
+
+
+def test_sign_off_locks_the_sheet_as_saved_and_a_stale_sign_off_is_refused(
+    clinic: TestClient,
+) -> None:
+    url, page = saved_sheet(clinic)
+    token = csrf_of(page)
+    done = clinic.post(f"{url}/sign-off", data={"csrf_token": token, "version": "2"})
     assert done.status_code == 200 and 'id="signed-off"' in done.text
-    assert "2,300 mL" in done.text and "98.6 °F" in done.text
-    stale = clinic.post(f"{url}/record", data=record)
+    for shown in ("2,300 mL", "5,400 mL", "165.4 lb", "98.6 °F", "112/70", "Uneventful."):
+        assert shown in done.text, shown
+    assert 'id="record-form"' not in done.text
+    stale = clinic.post(f"{url}/sign-off", data={"csrf_token": token, "version": "2"})
     assert stale.status_code == 412 and "Someone else changed this record" in stale.text
+    again = clinic.post(f"{url}/record", data={"csrf_token": token, "version": "3", **RECORD})
+    assert again.status_code == 409 and "addendum" in again.text
+
+
+def test_a_session_in_the_future_is_not_signed_off(clinic: TestClient) -> None:
+    url, page = saved_sheet(clinic, actual_start="2026-12-30T09:00", actual_end="2026-12-30T11:00")
+    refused = clinic.post(f"{url}/sign-off", data={"csrf_token": csrf_of(page), "version": "2"})
+    assert refused.status_code == 422 and "actual_start" in refused.text
+    assert "is in the future" in refused.text
+    assert 'id="signed-off"' not in clinic.get(url).text
+
+
+def test_an_addendum_corrects_a_signed_sheet_and_keeps_the_old_value(clinic: TestClient) -> None:
+    url, page = saved_sheet(clinic)
+    signed = clinic.post(f"{url}/sign-off", data={"csrf_token": csrf_of(page), "version": "2"})
+    data = {
+        "csrf_token": csrf_of(signed.text),
+        "add_field": "post_weight_kg",
+        "add_value": "165",
+        "add_reason": "Scale re-zeroed; weighed again.",
+    }
+    added = clinic.post(f"{url}/addenda", data=data)
+    assert added.status_code == 200, added.text
+    listed = added.text[added.text.index('id="addenda-list"') :]
+    assert "Scale re-zeroed" in listed and "nurse" in listed
+    assert "<del>166.0 lb</del> → <ins>165.0 lb</ins>" in listed
+    assert "165.0 lb" in added.text and "corrected" in added.text
+    missing = clinic.post(f"{url}/addenda", data={**data, "add_reason": ""})
+    assert missing.status_code == 422 and 'id="e-add_reason"' in missing.text
 
 
 def test_adverse_event_with_waa_severity(clinic: TestClient) -> None:

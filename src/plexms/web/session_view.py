@@ -19,6 +19,7 @@ __all__ = [
     "FLUIDS",
     "SYMPTOMS",
     "VASCULAR_ACCESS",
+    "VITAL_PHASES",
     "adverse_event",
     "local_input",
     "precheck_request",
@@ -97,30 +98,41 @@ def precheck_request(reader: FormReader, hours_since_last: float | None) -> dict
     }
 
 
-def _vitals_row(reader: FormReader, phase: str, zone: str) -> dict[str, Any] | None:
-    at = _local_time(reader, f"{phase}_at", zone)
-    row: dict[str, Any] = {"phase": phase}
-    for short, name, lo, hi in _VITALS:
-        value = reader.number(f"{phase}_{short}", lo=lo, hi=hi, integer=True)
+#: Phases a vital-signs row may have on the procedure part of the sheet.
+VITAL_PHASES = (("intra", "During"), ("post", "After"), ("pre", "Before"))
+_ROW_KEYS = (
+    ("sbp", "systolic_mmhg", 40, 300),
+    ("dbp", "diastolic_mmhg", 20, 200),
+    ("hr", "heart_rate_bpm", 20, 250),
+    ("spo2", "spo2_pct", 50, 100),
+)
+
+
+def _vitals_row(reader: FormReader, i: int, zone: str) -> dict[str, Any] | None:
+    """Row ``i`` of the repeated vital signs (``vit{i}_at``, ``vit{i}_sbp``...); None if empty."""
+    name = f"vit{i}"
+    at = _local_time(reader, f"{name}_at", zone)
+    row: dict[str, Any] = {"phase": reader.choice(f"{name}_phase", ("pre", "intra", "post"))}
+    for short, key, lo, hi in _ROW_KEYS:
+        value = reader.number(f"{name}_{short}", lo=lo, hi=hi, integer=True)
         if value is not None:
-            key = {"systolic_bp": "systolic_mmhg", "diastolic_bp": "diastolic_mmhg"}.get(
-                name, "heart_rate_bpm" if name == "heart_rate" else "spo2_pct"
-            )
             row[key] = int(value)
-    temp = reader.quantity(f"{phase}_temp", "temperature", lo=30, hi=45)
+    temp = reader.quantity(f"{name}_temp", "temperature", lo=30, hi=45)
     if temp is not None:
         row["temperature_c"] = round(temp, 2)
     if len(row) == 1:
         return None
+    row["phase"] = row["phase"] or "intra"
     if at is None:
-        reader.fail(f"{phase}_at", "When were these vital signs taken?")
+        reader.fail(f"{name}_at", "When were these vital signs taken?")
         return None
     row["at"] = at
     return row
 
 
 def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
-    """The ``SessionRecordIn`` fields from the procedure part of the sheet."""
+    """The ``SessionRecordIn`` fields from the procedure part of the sheet (every field: the
+    form shows the stored values, so an emptied field is a field the nurse cleared)."""
     status = reader.choice("status", ("done", "held", "cancelled"), required=True)
     start = _local_time(reader, "actual_start", zone, required=status == "done")
     end = _local_time(reader, "actual_end", zone)
@@ -134,7 +146,8 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         volume = reader.quantity(f"fluid_{fluid}", "volume", lo=0, hi=10_000)
         if volume:
             fluids.append({"fluid": fluid, "volume_ml": volume})
-    vitals = [row for phase in ("intra", "post") if (row := _vitals_row(reader, phase, zone))]
+    count = int(reader.number("vital_rows", lo=0, hi=100, integer=True) or 0)
+    vitals = [row for i in range(count) if (row := _vitals_row(reader, i, zone))]
     return {
         "status": status,
         "actual_start": start,
@@ -145,11 +158,13 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         "anticoagulant": "ACD-A" if reader.raw("acd_ml") else "",
         "anticoagulant_ml": reader.quantity("acd_ml", "volume", lo=0, hi=5000),
         "calcium_gluconate_ml": reader.number("calcium_ml", lo=0, hi=500),
+        "inlet_flow_ml_min": reader.number("inlet_flow", lo=0, hi=300),
+        "pre_weight_kg": reader.quantity("pre_weight", "weight", lo=1, hi=400),
+        "post_weight_kg": reader.quantity("post_weight", "weight", lo=1, hi=400),
         "vascular_access": reader.choice("vascular_access", vocabulary.VASCULAR_ACCESS.values)
         or "",
         "vitals": vitals,
         "notes": reader.text("notes", max_length=4000) or "",
-        "sign_off": reader.flag("sign_off"),
     }
 
 

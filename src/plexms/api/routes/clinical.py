@@ -30,6 +30,8 @@ from plexms.services.schemas.clinical import (
     OutcomeOut,
     PatientRecord,
     PrecheckIn,
+    SessionAddendumIn,
+    SessionAddendumOut,
     SessionOut,
     SessionRecordIn,
 )
@@ -170,10 +172,29 @@ def record_session(
     response: Response,
     if_match: IfMatch = None,
 ) -> SessionOut:
-    """The session sheet: times, volumes, fluids, anticoagulant, calcium, vitals, sign-off."""
+    """The session sheet: times, volumes, fluids, anticoagulant, calcium, vitals, weights,
+    sign-off. Fields not sent keep their stored values; a signed sheet answers 409."""
     out = sessions.record_session(ctx, session_id, body, expected_version(if_match))
     _tag(response, out.version)
     return out
+
+
+@router.post("/sessions/{session_id}/sign-off", response_model=SessionOut)
+def sign_off_session(
+    ctx: Record, session_id: PathId, response: Response, if_match: IfMatch = None
+) -> SessionOut:
+    """Sign the sheet off as saved (no values change); 422 for a session in the future."""
+    out = sessions.sign_off_session(ctx, session_id, expected_version(if_match))
+    _tag(response, out.version)
+    return out
+
+
+@router.post("/sessions/{session_id}/addenda", response_model=SessionAddendumOut, status_code=201)
+def add_session_addendum(
+    ctx: Record, session_id: PathId, body: SessionAddendumIn
+) -> SessionAddendumOut:
+    """Correct a signed sheet: the reason and the new values; each field's old value is kept."""
+    return sessions.add_session_addendum(ctx, session_id, body)
 
 
 @router.post("/patients/{patient_id}/labs", response_model=LabOut, status_code=201)

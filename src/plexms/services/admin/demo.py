@@ -245,7 +245,8 @@ class _Clinic:
                     ],
                     calcium_gluconate_ml=30,
                     vascular_access="peripheral",
-                    sign_off=True,
+                    # a sheet is signed once the session has happened (no future sign-off)
+                    sign_off=start + dt.timedelta(hours=2) <= self.base.now,
                 ),
                 sheet.version,
             )

@@ -18,8 +18,12 @@ from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
-from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
+from plexms.services.clinical.session_sheet import (
+    add_session_addendum,
+    record_session,
+    sign_off_session,
+)
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission
@@ -30,7 +34,6 @@ from plexms.services.schemas.clinical import (
     LabOut,
     PrecheckIn,
     SessionOut,
-    SessionRecordIn,
 )
 from plexms.services.schemas.common import Page
 from plexms.store.models import (
@@ -40,12 +43,12 @@ from plexms.store.models import (
     Course,
     ExchangeSession,
     LabResult,
-    Patient,
 )
 
 __all__ = [
     "PRECHECK_LAB_MAX_AGE",
     "add_lab",
+    "add_session_addendum",
     "get_session",
     "grade_adverse_event",
     "list_adverse_events",
@@ -54,6 +57,7 @@ __all__ = [
     "record_precheck",
     "record_session",
     "report_adverse_event",
+    "sign_off_session",
 ]
 
 
@@ -267,54 +271,6 @@ def record_precheck(
             entity_id=row.id,
             patient_id=row.patient_id,
             detail={"precheck": row.go_decision},
-        )
-        return SessionOut.model_validate(row)
-
-
-@use_case(Permission.SESSION_RECORD)
-def record_session(
-    ctx: ServiceContext, session_id: int, data: SessionRecordIn, expected_version: int
-) -> SessionOut:
-    """Record what happened: times, volumes, fluids, anticoagulant, calcium, vitals, sign-off.
-
-    The first session done makes the course active.
-    """
-    if data.actual_start and data.actual_end and data.actual_end <= data.actual_start:
-        raise InputError("actual_end", "must be after actual_start")
-    if data.status == "done" and (data.actual_start is None or data.plasma_removed_ml is None):
-        raise InputError(
-            "actual_start" if data.actual_start is None else "plasma_removed_ml",
-            "is required for a session that was done",
-        )
-    with ctx.db.write() as session:
-        row = load(session, ctx, ExchangeSession, session_id, for_update=True)
-        check_version(row, expected_version)
-        if row.signed_off_at is not None:
-            raise Conflict("the session sheet is signed off", field="sign_off")
-        values = data.model_dump(exclude={"sign_off"}, mode="json")
-        for name in ("actual_start", "actual_end"):
-            values[name] = getattr(data, name)
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.operator = ctx.username
-        if data.sign_off:
-            row.signed_off_at = ctx.now
-        row.updated_at = ctx.now
-        course = session.get_one(Course, row.course_id)
-        if data.status == "done" and course.status == "planned":
-            course.status = "active"
-            course.started_on = (data.actual_start or ctx.now).date()
-            course.updated_at = ctx.now
-            advance_stage(session.get_one(Patient, row.patient_id), "course_active")
-        session.flush()
-        audit.record(
-            session,
-            ctx,
-            "update",
-            entity="session",
-            entity_id=row.id,
-            patient_id=row.patient_id,
-            detail={"status": data.status, "signed_off": data.sign_off},
         )
         return SessionOut.model_validate(row)
 

@@ -55,6 +55,9 @@ __all__ = [
     "OutcomeUpdate",
     "PatientRecord",
     "PrecheckIn",
+    "SessionAddendumIn",
+    "SessionAddendumOut",
+    "SessionFields",
     "SessionOut",
     "SessionRecordIn",
     "VitalsIn",
@@ -153,8 +156,9 @@ class VitalsIn(In):
     spo2_pct: int | None = Field(default=None, ge=50, le=100)
 
 
-class SessionRecordIn(In):
-    status: Literal["done", "held", "cancelled"]
+class SessionFields(In):
+    """What a session sheet records (the clinical fields; no status, no sign-off)."""
+
     actual_start: aware | None = None
     actual_end: aware | None = None
     plasma_removed_ml: float | None = Field(default=None, ge=0, le=10_000)
@@ -166,7 +170,31 @@ class SessionRecordIn(In):
     vascular_access: VascularAccess = ""
     vitals: list[VitalsIn] = Field(default_factory=list, max_length=100)
     notes: Text = ""
+    pre_weight_kg: float | None = Field(default=None, ge=1, le=400)
+    post_weight_kg: float | None = Field(default=None, ge=1, le=400)
+    inlet_flow_ml_min: float | None = Field(default=None, ge=0, le=300)
+
+
+class SessionRecordIn(SessionFields):
+    """Save the sheet. Fields not sent keep their stored values (a partial update never
+    erases); ``sign_off`` saves and then signs off (as :class:`SessionSignOffIn` does)."""
+
+    status: Literal["done", "held", "cancelled"]
     sign_off: bool = False
+
+
+class SessionAddendumIn(In):
+    """A correction of a signed sheet: why, and the new values of the fields it corrects."""
+
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=4000, strip_whitespace=True)]
+    changes: SessionFields
+
+
+class SessionAddendumOut(Stamped):
+    patient_id: int
+    session_id: int
+    reason: str
+    changes: list[Any]
 
 
 class SessionOut(Stamped):
@@ -194,6 +222,10 @@ class SessionOut(Stamped):
     operator: str | None
     signed_off_at: dt.datetime | None
     notes: str
+    pre_weight_kg: float | None
+    post_weight_kg: float | None
+    inlet_flow_ml_min: float | None
+    addenda: list[SessionAddendumOut] = Field(default_factory=list)
 
 
 class LabIn(In):

@@ -9,6 +9,7 @@ from plexms.store.models.course import (
     Course,
     ExchangeSession,
     LabResult,
+    SessionAddendum,
 )
 from plexms.store.models.indexes import REGISTRY_INDEXES  # noqa: F401 - registers them
 from plexms.store.models.outcome import Document, HandBack, OutcomeAssessment
@@ -42,6 +43,7 @@ __all__ = [
     "OutcomeAssessment",
     "Patient",
     "Referral",
+    "SessionAddendum",
     "SteroidCourse",
     "User",
 ]

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plexms.core import vocabulary
 from plexms.store.base import Base, ClinicalMixin, enum_check
@@ -24,6 +24,7 @@ __all__ = [
     "Course",
     "ExchangeSession",
     "LabResult",
+    "SessionAddendum",
 ]
 
 COURSE_STATUSES = ("planned", "active", "completed", "stopped")
@@ -111,6 +112,27 @@ class ExchangeSession(ClinicalMixin, Base):
     operator: Mapped[str | None] = mapped_column(String(64))
     signed_off_at: Mapped[dt.datetime | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    pre_weight_kg: Mapped[float | None] = mapped_column(Float)
+    post_weight_kg: Mapped[float | None] = mapped_column(Float)
+    inlet_flow_ml_min: Mapped[float | None] = mapped_column(Float)
+    # A signed sheet is never overwritten: corrections are addenda, oldest first.
+    addenda: Mapped[list[SessionAddendum]] = relationship(
+        lazy="selectin", order_by="SessionAddendum.id", viewonly=True
+    )
+
+
+class SessionAddendum(ClinicalMixin, Base):
+    """A correction of a signed session sheet: who, when, why and each field's old and new
+    value (``changes``: ``[{"field", "old", "new"}]``). The sheet's own values stay as signed."""
+
+    __tablename__ = "session_addendum"
+
+    patient_id: Mapped[int] = _patient_fk()
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("exchange_session.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[list[Any]] = mapped_column(JSON)
 
 
 class LabResult(ClinicalMixin, Base):

@@ -17,8 +17,13 @@ from plexms.core.policy import DEFAULT_TIME_ZONE
 from plexms.services.clinical import courses, patients, sessions
 from plexms.services.errors import Conflict, StaleVersion
 from plexms.services.permissions import Permission
-from plexms.services.schemas.clinical import AdverseEventIn, PrecheckIn, SessionRecordIn
-from plexms.web import session_view
+from plexms.services.schemas.clinical import (
+    AdverseEventIn,
+    PrecheckIn,
+    SessionAddendumIn,
+    SessionRecordIn,
+)
+from plexms.web import session_view, sheet_view
 from plexms.web.errors import STALE_MESSAGE, WebRoute
 from plexms.web.forms import FormReader
 from plexms.web.session import WebUser, requires, service_context
@@ -55,6 +60,10 @@ def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
     zone = _zone(user)
     return {
         "s": s,
+        "e": sheet_view.effective(s),
+        "corrected": sheet_view.corrected_fields(s),
+        "stored": sheet_view.sheet_values(s, user.units, zone),
+        "targets": sheet_view.targets(course, sheet_view.effective(s)),
         "c": course,
         "p": patients.get_patient(ctx, s.patient_id),
         "events": [e for e in events if e.session_id == s.id],
@@ -87,6 +96,12 @@ def _page(
             "access_options": session_view.ACCESS,
             "vascular_access_options": session_view.VASCULAR_ACCESS,
             "fluids": session_view.FLUIDS,
+            "vital_phases": session_view.VITAL_PHASES,
+            "tolerance": sheet_view.TARGET_TOLERANCE,
+            "change_text": lambda field, value: sheet_view.change_text(
+                field, value, user.units, _zone(user)
+            ),
+            "addendum_fields": [(k, v[0]) for k, v in sheet_view.ADDENDUM_FIELDS.items()],
             "values": values or {},
             "errors": errors or {},
             "section": section,
@@ -151,6 +166,44 @@ async def session_record(request: Request, session_id: int, user: Nurse) -> Resp
     )
 
 
+@router.post("/sessions/{session_id}/sign-off")
+async def session_sign_off(request: Request, session_id: int, user: Nurse) -> Response:
+    """Sign the sheet off as saved: no values are sent, none change."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    version = reader.number("version", lo=1, integer=True, required=True)
+    ctx = service_context(request, user.actor)
+    return await _save_or_rerender(
+        request,
+        user,
+        session_id,
+        form,
+        reader,
+        "sign-off",
+        lambda: sessions.sign_off_session(ctx, session_id, int(version or 0)),
+    )
+
+
+@router.post("/sessions/{session_id}/addenda")
+async def session_addendum(request: Request, session_id: int, user: Nurse) -> Response:
+    """Correct a signed sheet by an addendum (why, and the field's new value)."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    body = sheet_view.addendum_body(reader, _zone(user))
+    ctx = service_context(request, user.actor)
+    return await _save_or_rerender(
+        request,
+        user,
+        session_id,
+        form,
+        reader,
+        "addenda",
+        lambda: sessions.add_session_addendum(
+            ctx, session_id, SessionAddendumIn.model_validate(body)
+        ),
+    )
+
+
 async def _save_or_rerender(
     request: Request,
     user: WebUser,
@@ -170,12 +223,14 @@ async def _save_or_rerender(
         except ValidationError as exc:
             for e in exc.errors(include_url=False):
                 reader.fail(str(e["loc"][0]), e["msg"])
+                reader.fail("form", f"{'.'.join(map(str, e['loc']))}: {e['msg']}")
         except StaleVersion:
             status, conflict = 412, STALE_MESSAGE
         except Conflict as exc:
             status, conflict = 409, exc.detail
         except InputError as exc:
             reader.fail(_field_of(exc, form), exc.message)
+            reader.fail("form", f"{exc.field.split('.')[-1]}: {exc.message}")
         else:
             return RedirectResponse(f"/sessions/{session_id}#{section}", status_code=303)
     return await run_in_threadpool(
