@@ -18,6 +18,7 @@ from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
+from plexms.services.clinical import course_state
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
@@ -307,6 +308,7 @@ def record_session(
             course.updated_at = ctx.now
             advance_stage(session.get_one(Patient, row.patient_id), "course_active")
         session.flush()
+        course_state.complete_if_signed(session, ctx, row.course_id)
         audit.record(
             session,
             ctx,
