@@ -1,7 +1,7 @@
 """Course state ``closed`` (handed back); the referral's patient sex and the drafted reply to
 the referrer when a referral is declined.
 
-Revision ID: 0009_course_closed_referral_reply
+Revision ID: 0009_course_closed_reply
 Revises: 0006_adverse_event_grade
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_course_closed_referral_reply"
+revision = "0009_course_closed_reply"
 down_revision = "0006_adverse_event_grade"
 branch_labels = None
 depends_on = None
