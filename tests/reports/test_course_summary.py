@@ -14,6 +14,7 @@ from plexms.reports.course_summary import course_summary_html
 from plexms.reports.handout import handout_html, ivig_comparison
 from plexms.reports.inputs import CANONICAL, pick_course
 from plexms.reports.levels import course_levels
+from plexms.reports.summary import build_course_summary
 from plexms.store.models import (
     Assessment,
     Course,
@@ -41,8 +42,9 @@ def _summary(database, patient_id: int, centre_id: int, assessment=None) -> str:
         record = load_record(s, patient_id, centre_id)
         course = pick_course(record, None)
         assert course is not None
+        summary = build_course_summary(record, course, assessment=assessment, display=CANONICAL)
         return course_summary_html(
-            record, course, assessment=assessment, display=CANONICAL, now=NOW
+            record, course, summary, assessment=assessment, display=CANONICAL, now=NOW
         )
 
 
@@ -140,4 +142,4 @@ def test_response_not_classified_when_a_score_is_invalid_or_no_follow_up(db) -> 
     with database.write() as s:
         s.delete(s.scalars(select(OutcomeAssessment).order_by(OutcomeAssessment.id.desc())).first())
     html = _summary(database, patient_id, centre_id)
-    assert "No visit after the course yet: response not classified." in html
+    assert "No visit after the course with an EDSS yet: response not classified." in html

@@ -33,7 +33,7 @@ def test_commit_creates_the_course_and_its_five_sessions(clinic: TestClient) -> 
     patient_id = new_patient(clinic)
     sign_in(clinic, "physician")
     _, course = commit_plan(clinic, patient_id)
-    assert 'id="course-status">planned<' in course
+    assert 'id="course-status">Planned<' in course
     assert course.count('href="/sessions/') == 5
     again = clinic.get(f"/patients/{patient_id}/plan").text
     commit = re.search(

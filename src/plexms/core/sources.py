@@ -13,6 +13,7 @@ the literature gives no number: it is the centre's own choice and is labelled so
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["LOCAL_POLICY", "SOURCES", "Source", "cite", "source_dict"]
@@ -37,6 +38,30 @@ class Source:
             text += " (unverified: a default the centre can change)"
         return text
 
+    def short(self) -> str:
+        """Author and year, how a page names the source beside a number.
+
+        >>> SOURCES["NADLER_1962"].short()
+        'Nadler SB et al. 1962'
+        >>> SOURCES["LOCAL_POLICY"].short()
+        'Local policy'
+        """
+        if self.key == LOCAL_POLICY:
+            return "Local policy"
+        author = self.citation.split(". ", 1)[0]
+        if len(author) > 40:  # no author: the start of the title
+            author = " ".join(author.split()[:5]).rstrip(":,;") + " …"
+        year = next((w[:4] for w in _YEARS.findall(self.citation)), "")
+        return f"{author} {year}".strip()
+
+    def link(self) -> str | None:
+        """Where to read it: the DOI resolver, else the URL (``None`` when neither is known).
+
+        >>> SOURCES["ASFA_2023"].link()
+        'https://doi.org/10.1002/jca.22043'
+        """
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
+
     def to_dict(self) -> dict[str, object]:
         """JSON form used in every response that makes a recommendation."""
         return {
@@ -49,6 +74,7 @@ class Source:
 
 
 LOCAL_POLICY = "LOCAL_POLICY"
+_YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 
 _ALL = (
     Source(LOCAL_POLICY, "Local policy (centre setting; no published figure)", verified=True),

@@ -28,6 +28,7 @@ __all__ = [
     "AE_SEVERITIES",
     "AE_TYPES",
     "ASFA_PRESENTATIONS",
+    "COURSE_STATUSES",
     "CTCAE_GRADES",
     "DIAGNOSES",
     "EDSS_STEPS",
@@ -231,6 +232,16 @@ AE_SEVERITIES = _vocabulary(
     source="WAA_2016",
     used_by="adverse events (API, store, FHIR); computed from what happened by the service",
 )
+COURSE_STATUSES = _vocabulary(
+    "course_statuses",
+    "Course states",
+    Term("planned", "Planned", "prescribed and booked; no exchange done yet"),
+    Term("active", "Active", "at least one exchange done"),
+    Term("completed", "Completed", "the last exchange is signed off"),
+    Term("closed", "Closed", "completed and handed back to the referring neurologist"),
+    Term("stopped", "Stopped", "ended early, with a reason"),
+    used_by="courses (API, store, course page, letter, PDFs); moves: services.clinical.courses",
+)
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
 CTCAE_GRADES: dict[int, str] = {
     1: "Mild",
@@ -253,4 +264,5 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     REPLACEMENT_FLUIDS,
     AE_TYPES,
     AE_SEVERITIES,
+    COURSE_STATUSES,
 )

@@ -1,8 +1,10 @@
 """The patient handout: what TPE is, the patient's own appointments, preparing, side effects,
 when to call, TPE vs IVIG and the clinic's contact details and opening hours.
 
-Dates and times are the centre's wall clock with the time zone written out. The TPE vs IVIG
-comparison is :func:`plexms.core.ivig.comparison` in its plain (patient) wording.
+Dates and times are the clinic's own clock (no time-zone names: the patient reads clinic
+time); where the course stands comes from the course summary the letter and the course
+page show. The TPE vs IVIG comparison is :func:`plexms.core.ivig.comparison` in its plain
+(patient) wording.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ from typing import Any
 from plexms.core.ivig import comparison
 from plexms.core.policy import CentrePolicy, ClinicHours
 from plexms.core.record import Course
-from plexms.core.sources import SOURCES
 from plexms.reports.inputs import ReportRecord, session_window
 from plexms.reports.render import html_to_pdf, local_time, render_html
+from plexms.reports.summary import CourseSummary, citation
 
 __all__ = ["handout_html", "handout_pdf", "ivig_comparison"]
 
@@ -51,7 +53,7 @@ def _appointments(record: ReportRecord, course: Course | None, zone: str) -> lis
             {
                 "sequence": s.sequence,
                 "date": f"{local_start:%A %d %B %Y}",
-                "time": f"{local_start:%H:%M} to {local_end:%H:%M} ({local_start.tzname()})",
+                "time": f"{local_start:%H:%M} to {local_end:%H:%M}",
                 "status": {"done": "done", "held": "postponed"}.get(s.status, "booked"),
             }
         )
@@ -59,7 +61,12 @@ def _appointments(record: ReportRecord, course: Course | None, zone: str) -> lis
 
 
 def handout_html(
-    record: ReportRecord, course: Course | None, *, policy: CentrePolicy, now: dt.datetime
+    record: ReportRecord,
+    course: Course | None,
+    summary: CourseSummary | None = None,
+    *,
+    policy: CentrePolicy,
+    now: dt.datetime,
 ) -> str:
     """The patient handout as HTML (autoescaped)."""
     zone = record.centre.time_zone
@@ -72,18 +79,23 @@ def handout_html(
         patient=record.patient,
         course=course,
         appointments=appointments,
-        zone=zone,
+        summary=summary,
         generated=f"{local_time(now, zone):%d %B %Y}",
         hours=_hours(policy.hours),
         ace_hold_hours=f"{policy.precheck.ace_inhibitor_hold_hours:g}",
         emergency=_EMERGENCY.get(record.centre.country, "your local emergency number"),
         ivig_rows=rows,
-        sources=[SOURCES[k].cite() for k in dict.fromkeys(sources) if k in SOURCES],
+        sources=[c for k in dict.fromkeys(sources) if (c := citation(k)) is not None],
     )
 
 
 def handout_pdf(
-    record: ReportRecord, course: Course | None, *, policy: CentrePolicy, now: dt.datetime
+    record: ReportRecord,
+    course: Course | None,
+    summary: CourseSummary | None = None,
+    *,
+    policy: CentrePolicy,
+    now: dt.datetime,
 ) -> bytes:
     """The patient handout as a PDF (WeasyPrint)."""
-    return html_to_pdf(handout_html(record, course, policy=policy, now=now))
+    return html_to_pdf(handout_html(record, course, summary, policy=policy, now=now))

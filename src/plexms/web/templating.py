@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
 from plexms.core.policy import DEFAULT_TIME_ZONE
+from plexms.services.permissions import Permission, allowed
 from plexms.web import svg
 
 __all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render", "warm_up"]
@@ -104,6 +105,19 @@ TEMPLATES.env.filters["date"] = fmt_date
 TEMPLATES.env.filters["time"] = _fmt_time
 TEMPLATES.env.globals["svg"] = svg
 TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
+
+
+@pass_context
+def can(context: Any, permission: str) -> bool:
+    """``can('handback:write')``: whether the signed-in user's role may take the action
+    (``services.permissions.allowed``, the one source the routes check too)."""
+    actor = context.get("actor")
+    role = getattr(actor, "role", None)
+    return role is not None and allowed(str(role), Permission(permission))
+
+
+TEMPLATES.env.globals["can"] = can
+TEMPLATES.env.globals["Permission"] = Permission
 
 
 def render(

@@ -19,6 +19,7 @@ from plexms.services.schemas.clinical import (
     AssessmentOut,
     CourseOut,
     CoursePlanIn,
+    CourseStatus,
     CourseStatusIn,
     DocumentIn,
     DocumentOut,
@@ -88,7 +89,7 @@ def plan_course(ctx: Plan, patient_id: PathId, body: CoursePlanIn, response: Res
 def list_courses(
     ctx: Read,
     patient_id: OptId = None,
-    status: Literal["planned", "active", "completed", "stopped"] | None = None,
+    status: CourseStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[CourseOut]:

@@ -13,7 +13,12 @@ from plexms.interop.fhir_out.build import Builder, ext, iso, json_ext, ml, note,
 
 __all__ = ["add_adverse_event", "add_course", "add_document", "add_hand_back", "add_session"]
 
-_COURSE_STATUS = {"planned": "draft", "active": "active", "completed": "completed"}
+_COURSE_STATUS = {
+    "planned": "draft",
+    "active": "active",
+    "completed": "completed",
+    "closed": "completed",
+}
 _COURSE_STATUS_OTHER = "revoked"  # stopped
 _SESSION_STATUS = {"done": "completed", "planned": "preparation"}
 _SESSION_STATUS_OTHER = "not-done"  # held, cancelled
@@ -40,7 +45,9 @@ def add_course(b: Builder, c: Course) -> None:
                     "detail": {
                         "kind": "ServiceRequest",
                         "code": concept("plasma_exchange"),
-                        "status": "completed" if c.status == "completed" else "scheduled",
+                        "status": "completed"
+                        if c.status in ("completed", "closed")
+                        else "scheduled",
                         "scheduledTiming": {"repeat": {"count": c.planned_exchanges}},
                         "productCodeableConcept": concept(c.replacement_fluid),
                     }

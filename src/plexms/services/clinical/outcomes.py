@@ -25,7 +25,7 @@ from plexms.services.calc import acuity as acuity_calc
 from plexms.services.calc import dmt as dmt_calc
 from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
-from plexms.services.clinical import documents
+from plexms.services.clinical import course_state, documents
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
@@ -369,6 +369,7 @@ def record_handback(ctx: ServiceContext, patient_id: int, data: HandBackIn) -> H
         session.add(row)
         advance_stage(patient, "handed_back")
         session.flush()
+        course_state.close_at_handback(session, ctx, data.course_id)
         audit.record(
             session, ctx, "create", entity="handback", entity_id=row.id, patient_id=patient.id
         )

@@ -156,9 +156,19 @@ def triage_referral(
         check_version(referral, expected_version)
         if referral.status != "pending":
             raise Conflict(f"the referral is already {referral.status}", field="status")
+        if data.status == "declined":
+            if len(data.triage_note.strip()) < 3:
+                raise InputError(
+                    "triage_note", "say why the referral is declined", allowed=">= 3 characters"
+                )
+            referral.reply_draft = _reply(referral, data.triage_note.strip())
         if data.status == "accepted":
             patient = _patient_for(session, ctx, referral, data)
             referral.patient_id = patient.id
+            if not patient.referring_neurologist and referral.referrer_name:
+                patient.referring_neurologist = ", ".join(
+                    p for p in (referral.referrer_name, referral.referrer_organisation) if p
+                )[:200]
             if referral.onset_date is not None:
                 session.add(
                     new(
@@ -187,6 +197,19 @@ def triage_referral(
             detail={"status": data.status},
         )
         return ReferralOut.model_validate(referral)
+
+
+def _reply(referral: Referral, reason: str) -> str:
+    """The reply to the referrer a declined referral drafts (the coordinator sends it)."""
+    who = referral.referrer_name or "colleague"
+    patient = " ".join(p for p in (referral.patient_given_name, referral.patient_family_name) if p)
+    born = f", born {referral.patient_birth_date:%Y-%m-%d}" if referral.patient_birth_date else ""
+    return (
+        f"Dear {who},\n\nThank you for referring {patient or 'your patient'}{born} "
+        f"(received {referral.received_at:%Y-%m-%d}) for therapeutic plasma exchange. "
+        f"We are not able to offer an assessment: {reason}\n\n"
+        "Please contact us if the situation changes or to discuss other options.\n"
+    )
 
 
 def _patient_for(

@@ -20,6 +20,7 @@ from plexms.core.errors import InputError
 from plexms.services import audit
 from plexms.services._records import check_version, load, new
 from plexms.services._usecase import use_case
+from plexms.services.clinical import course_state
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
@@ -140,6 +141,7 @@ def record_session(
         row.updated_at = ctx.now
         _activate_course(session, ctx, row)
         session.flush()
+        course_state.complete_if_signed(session, ctx, row.course_id)
         audit.record(
             session,
             ctx,
@@ -166,6 +168,7 @@ def sign_off_session(ctx: ServiceContext, session_id: int, expected_version: int
         _sign(session, ctx, row)
         row.updated_at = ctx.now
         session.flush()
+        course_state.complete_if_signed(session, ctx, row.course_id)
         audit.record(
             session,
             ctx,

@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 from plexms.core.vocabulary import (
     AE_SEVERITIES,
     AE_TYPES,
+    COURSE_STATUSES,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
     TND_GRADES,
@@ -41,6 +42,7 @@ __all__ = [
     "AssessmentOut",
     "CourseOut",
     "CoursePlanIn",
+    "CourseStatus",
     "CourseStatusIn",
     "DocumentIn",
     "DocumentOut",
@@ -69,6 +71,7 @@ Fluid = Annotated[str, OneOf(REPLACEMENT_FLUIDS)]
 VascularAccess = Annotated[str, OneOf(VASCULAR_ACCESS, blank=True)]
 AeType = Annotated[str, OneOf(AE_TYPES)]
 Severity = Annotated[str, OneOf(AE_SEVERITIES)]
+CourseStatus = Annotated[str, OneOf(COURSE_STATUSES)]
 TndGrade = Annotated[str, OneOf(TND_GRADES)]
 Analyte = Literal[
     "igg",
@@ -114,7 +117,9 @@ class CoursePlanIn(In):
 
 
 class CourseStatusIn(In):
-    status: Literal["active", "completed", "stopped"]
+    """A person starts, completes or stops a course; the service refuses other moves (409)."""
+
+    status: CourseStatus
     reason: Text = ""
 
 

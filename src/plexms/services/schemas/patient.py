@@ -125,6 +125,7 @@ class ReferralIn(In):
     patient_given_name: Annotated[SingleLineText, StringConstraints(max_length=100)] = ""
     patient_family_name: Annotated[SingleLineText, StringConstraints(max_length=100)] = ""
     patient_birth_date: Past | None = None
+    patient_sex: Sex | Literal[""] = ""
     patient_contact: ShortText = ""
     presentation: Presentation = "relapse"
     onset_date: Past | None = None
@@ -150,12 +151,14 @@ class ReferralOut(Stamped):
     patient_given_name: str
     patient_family_name: str
     patient_birth_date: dt.date | None
+    patient_sex: str = ""
     patient_contact: str
     presentation: str
     onset_date: dt.date | None
     reason: str
     status: str
     triage_note: str
+    reply_draft: str = ""
     triaged_at: dt.datetime | None
     triaged_by: str | None
 

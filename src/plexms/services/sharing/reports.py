@@ -18,6 +18,7 @@ from plexms.interop import units
 from plexms.reports.course_summary import course_summary_pdf as _render_course_summary
 from plexms.reports.handout import handout_pdf as _render_handout
 from plexms.reports.inputs import LabDisplay, pick_course
+from plexms.reports.summary import CourseSummary, build_course_summary
 from plexms.services import audit
 from plexms.services._records import load, new
 from plexms.services._usecase import use_case
@@ -28,7 +29,14 @@ from plexms.services.permissions import Permission
 from plexms.store.models import Assessment, Document, Patient
 from plexms.store.patient_records import load_record, to_record
 
-__all__ = ["PDF", "course_summary_pdf", "lab_display", "patient_handout_pdf"]
+__all__ = [
+    "PDF",
+    "CourseSummary",
+    "course_summary",
+    "course_summary_pdf",
+    "lab_display",
+    "patient_handout_pdf",
+]
 
 PDF = "application/pdf"
 
@@ -130,6 +138,41 @@ def _assessment(session: Session, course: rec.Course) -> rec.Assessment | None:
     return None if found is None else to_record(found)
 
 
+def _summary(session: Session, record: rec.PatientRecord, course: rec.Course) -> CourseSummary:
+    return build_course_summary(
+        record,
+        course,
+        assessment=_assessment(session, course),
+        display=lab_display(record.centre.units),
+    )
+
+
+@use_case(Permission.PATIENT_READ)
+def course_summary(
+    ctx: ServiceContext, patient_id: int, *, course_id: int | None = None
+) -> CourseSummary:
+    """The summary of the patient's course (``course_id``, default the latest) that the course
+    page, the letter and both PDFs render (one object, so they agree)."""
+    with ctx.db.write() as session:
+        patient = load(session, ctx, Patient, patient_id)
+        record = load_record(session, patient.id, patient.centre_id)
+        course = pick_course(record, course_id)
+        if course is None:
+            what = f"course {course_id} of patient" if course_id else "course for patient"
+            raise NotFound(f"no {what} {patient_id}", field="course_id")
+        summary = _summary(session, record, course)
+        audit.record(
+            session,
+            ctx,
+            "read",
+            entity="course",
+            entity_id=course.id,
+            patient_id=patient.id,
+            detail={"view": "summary"},
+        )
+        return summary
+
+
 @use_case(Permission.EXPORT)
 def course_summary_pdf(
     ctx: ServiceContext, patient_id: int, *, course_id: int | None = None, store: bool = True
@@ -138,11 +181,11 @@ def course_summary_pdf(
 
     def draw(session: Session, record: rec.PatientRecord, course: rec.Course | None) -> bytes:
         assert course is not None  # noqa: S101 - _render refuses a missing course
-        assessment = _assessment(session, course)
         return _render_course_summary(
             record,
             course,
-            assessment=assessment,
+            _summary(session, record, course),
+            assessment=_assessment(session, course),
             display=lab_display(record.centre.units),
             now=ctx.now,
         )
@@ -169,7 +212,8 @@ def patient_handout_pdf(
 
     def draw(session: Session, record: rec.PatientRecord, course: rec.Course | None) -> bytes:
         policy = load_policy(record.centre)
-        return _render_handout(record, course, policy=policy, now=ctx.now)
+        summary = None if course is None else _summary(session, record, course)
+        return _render_handout(record, course, summary, policy=policy, now=ctx.now)
 
     pdf, centre_id, cid = _render(ctx, patient_id, course_id, draw, course_required=False)
     _keep(

@@ -27,7 +27,7 @@ __all__ = [
     "SessionAddendum",
 ]
 
-COURSE_STATUSES = ("planned", "active", "completed", "stopped")
+COURSE_STATUSES = vocabulary.COURSE_STATUSES.values
 SESSION_STATUSES = ("planned", "done", "held", "cancelled")
 AE_SEVERITIES = vocabulary.AE_SEVERITIES.values
 

@@ -97,6 +97,7 @@ class Referral(ClinicalMixin, Base):
     patient_given_name: Mapped[str] = mapped_column(String(100), default="")
     patient_family_name: Mapped[str] = mapped_column(String(100), default="")
     patient_birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    patient_sex: Mapped[str] = mapped_column(String(8), default="", server_default="")
     patient_contact: Mapped[str] = mapped_column(String(200), default="")
     presentation: Mapped[str] = mapped_column(String(16), default="relapse")
     onset_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -105,6 +106,7 @@ class Referral(ClinicalMixin, Base):
     triage_note: Mapped[str] = mapped_column(Text, default="")
     triaged_at: Mapped[dt.datetime | None]
     triaged_by: Mapped[str | None] = mapped_column(String(64))
+    reply_draft: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Episode(ClinicalMixin, Base):

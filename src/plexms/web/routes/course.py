@@ -15,6 +15,7 @@ from plexms.services.clinical import courses, patients
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import CoursePlanIn
+from plexms.services.sharing import reports
 from plexms.web import planner_view
 from plexms.web.errors import WebRoute
 from plexms.web.forms import FormReader, UnitConvention
@@ -141,6 +142,7 @@ async def course_page(request: Request, course_id: int, user: Reader) -> Respons
         course = courses.get_course(ctx, course_id)
         return {
             "c": course,
+            "summary": reports.course_summary(ctx, course.patient_id, course_id=course.id),
             "p": patients.get_patient(ctx, course.patient_id),
             "sessions": courses.list_course_sessions(ctx, course_id),
         }

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core import vocabulary
 from plexms.core.dmt import DMTS
 from plexms.services.clinical import courses, outcomes, patients, sessions
 from plexms.services.permissions import Permission
@@ -55,6 +56,7 @@ def _load(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:
         "events": events,
         "handback": record.handbacks[-1] if record.handbacks else None,
         "dmts": DMT_CHOICES,
+        "fluid_label": vocabulary.REPLACEMENT_FLUIDS.label,
         "show_acuity": lambda v: acuity_view.show(v, user.units.system),
         "criteria": outcome_view.CRITERIA,
         "today": local_now(user).date(),
@@ -115,6 +117,14 @@ async def letter(request: Request, patient_id: int, user: Reader) -> Response:
     data["aes_all"] = await run_in_threadpool(
         lambda: sessions.list_adverse_events(ctx, patient_id=patient_id).items
     )
+    course = data["course"]
+    data["summary"] = None
+    if course is not None:
+        data["summary"] = await run_in_threadpool(
+            lambda: reports.course_summary(ctx, patient_id, course_id=course.id)
+        )
+    referral = next((r for r in reversed(data["record"].referrals) if r.status == "accepted"), None)
+    data["referral"] = referral
     return render(request, "letter.html", data)
 
 

@@ -32,6 +32,7 @@ __all__ = ["router"]
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PRESENTATIONS = vocabulary.PRESENTATIONS.options
+SEXES = (("female", "Female"), ("male", "Male"), ("other", "Other"), ("unknown", "Not stated"))
 _TEXT_FIELDS = (
     "referrer_name",
     "referrer_organisation",
@@ -73,6 +74,7 @@ async def _form_page(
         "values": values,
         "errors": errors,
         "presentations": PRESENTATIONS,
+        "sexes": SEXES,
         "clinic": await run_in_threadpool(_clinic, request),
         "stamp": spam.issue_form_stamp(secret),
         "honeypot": spam.HONEYPOT_FIELD,
@@ -110,7 +112,8 @@ async def referral_submit(request: Request, _: PublicUser) -> Response:
     data["presentation"] = reader.choice(
         "presentation", [p for p, _ in PRESENTATIONS], required=True
     )
-    data["patient_birth_date"] = reader.date("patient_birth_date")
+    data["patient_birth_date"] = reader.date("patient_birth_date", required=True)
+    data["patient_sex"] = reader.choice("patient_sex", [k for k, _ in SEXES], required=True)
     data["onset_date"] = reader.date("onset_date")
     if not reader.ok:
         return await _form_page(request, values, reader.errors, status=422)
@@ -130,7 +133,9 @@ async def triage_queue(
     """Referrals awaiting triage, oldest first, and the latest decisions."""
     ctx = service_context(request, user.actor)
     pending = await run_in_threadpool(lambda: referrals.list_referrals(ctx, status="pending"))
-    return render(request, "referrals.html", {"nav": "referrals", "pending": pending, "user": user})
+    declined = await run_in_threadpool(lambda: referrals.list_referrals(ctx, status="declined"))
+    page = {"nav": "referrals", "pending": pending, "declined": declined, "user": user}
+    return render(request, "referrals.html", page)
 
 
 @router.get("/referrals/{referral_id}")
@@ -143,7 +148,7 @@ async def referral_detail(
     return render(
         request,
         "referral_triage.html",
-        {"nav": "referrals", "r": referral, "errors": {}, "values": {}},
+        {"nav": "referrals", "r": referral, "errors": {}, "values": {}, "sexes": SEXES},
     )
 
 
@@ -159,6 +164,8 @@ async def referral_triage(
     decision = reader.choice("status", ("accepted", "declined"), required=True)
     version = reader.number("version", lo=1, integer=True, required=True)
     note = reader.text("triage_note") or ""
+    if decision == "declined" and len(note.strip()) < 3:
+        reader.fail("triage_note", "Say why the referral is declined (the reply to the referrer).")
     new_patient = None
     if decision == "accepted":
         try:
@@ -177,11 +184,17 @@ async def referral_triage(
     ctx = service_context(request, user.actor)
     if not reader.ok:
         referral = await run_in_threadpool(referrals.get_referral, ctx, referral_id)
-        page = {"nav": "referrals", "r": referral, "errors": reader.errors, "values": dict(form)}
+        page = {
+            "nav": "referrals",
+            "r": referral,
+            "errors": reader.errors,
+            "values": dict(form),
+            "sexes": SEXES,
+        }
         return render(request, "referral_triage.html", page, status_code=422)
     body = ReferralTriageIn(status=decision, triage_note=note, new_patient=new_patient)  # type: ignore[arg-type]
     result = await run_in_threadpool(
         referrals.triage_referral, ctx, referral_id, body, int(version or 0)
     )
-    target = f"/patients/{result.patient_id}" if result.patient_id else "/referrals"
+    target = f"/patients/{result.patient_id}" if result.patient_id else f"/referrals/{result.id}"
     return RedirectResponse(target, status_code=303)
