@@ -317,6 +317,13 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "NEWCOMBE_1998",
+        "Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of "
+        "seven interval methods. Stat Med 1998;17:857-872 (worked examples, e.g. 81/263: "
+        "Wilson 0.2553-0.3662).",
+        verified=False,
+    ),
+    Source(
         "IBRAHIM_2007",
         "Ibrahim RB et al. Drug removal by plasmapheresis: an evidence-based review. "
         "Pharmacotherapy 2007;27:1529-1549 (removal significant for a small volume of "
