@@ -380,6 +380,27 @@ _ALL = (
         "half-life 26 days.",
         verified=False,
     ),
+    Source(
+        "RITUXIMAB_PK_REVIEW_2019",
+        "Pharmacokinetic studies of rituximab using pharmacokinetic modelling (table 3: "
+        "Puisset 2013, plasmapheresis, two-compartment: V1 2.48 L, CL 0.15936 L/day, "
+        "elimination half-life 22.8 days). Br J Clin Pharmacol 2019;85:2002-2010.",
+        doi="10.1111/bcp.13991",
+        url="https://pmc.ncbi.nlm.nih.gov/articles/PMC6710546/",
+    ),
+    Source(
+        "SOLIRIS_LABEL",
+        "SOLIRIS (eculizumab) US prescribing information, section 2: supplemental dosing of "
+        "SOLIRIS is required in the setting of concomitant plasmapheresis or plasma exchange, "
+        "or fresh frozen plasma infusion (table: supplemental dose after PE/PI); the EU SmPC "
+        "says the same for aHUS, gMG and NMOSD.",
+    ),
+    Source(
+        "ULTOMIRIS_LABEL",
+        "ULTOMIRIS (ravulizumab) US prescribing information, section 2: supplemental dose "
+        "after plasmapheresis, plasma exchange or IVIG (table by the most recent dose).",
+        verified=False,
+    ),
     # --- visual acuity letter scoring (outcomes) ---------------------------------------
     Source(
         "FERRIS_1982",
