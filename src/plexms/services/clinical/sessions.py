@@ -18,6 +18,7 @@ from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
+from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
@@ -249,6 +250,7 @@ def record_precheck(
         check_version(row, expected_version)
         if row.status != "planned":
             raise Conflict(f"the session is already {row.status}", field="status")
+        require_cosigned(session.get_one(Course, row.course_id))
         centre = session.get_one(Centre, row.centre_id)
         request, source = _precheck_request(session, ctx, row, data.request)
         calc = precheck_calc.CALCULATOR
@@ -291,6 +293,7 @@ def record_session(
         check_version(row, expected_version)
         if row.signed_off_at is not None:
             raise Conflict("the session sheet is signed off", field="sign_off")
+        require_cosigned(session.get_one(Course, row.course_id))
         values = data.model_dump(exclude={"sign_off"}, mode="json")
         for name in ("actual_start", "actual_end"):
             values[name] = getattr(data, name)
