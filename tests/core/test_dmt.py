@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plexms.core.dmt import DMTS, Course, dmt_advice
+from plexms.core.dmt import DMTS, Course, dmt_advice, removal_wording
 from plexms.core.errors import InputError
+from plexms.core.kinetics import SUBSTANCES, rate_constants
 from plexms.core.sources import SOURCES
 
 START = dt.date(2026, 3, 10)
@@ -196,3 +197,38 @@ def test_actual_exchange_dates_set_the_last_exchange_and_the_model() -> None:
         "2026-03-18",
     )
     assert actual.prediction.level_end_with_course != planned.prediction.level_end_with_course
+
+
+@pytest.mark.parametrize(
+    ("fraction", "words"),
+    [
+        (0.5, "largely removed"),  # >= LARGELY_REMOVED_FRACTION: at the boundary
+        (0.4999, "partly removed"),
+        (0.2, "partly removed"),  # >= PARTLY_REMOVED_FRACTION
+        (0.1999, "little removed"),
+        (0.0, "little removed"),
+    ],
+)
+def test_removal_words_follow_the_number_at_the_boundaries(fraction: float, words: str) -> None:
+    assert removal_wording(fraction) == words
+
+
+def test_rituximab_set_reproduces_puisset_clearance() -> None:
+    # PUISSET_2013 (RITUXIMAB_PK_REVIEW_2019 table 3): CL 0.15936 L/day with V1 2.48 L
+    rc = rate_constants(SUBSTANCES["rituximab"])
+    assert rc.kel_per_h * 24 * 2.48 == pytest.approx(0.15936, rel=0.01)
+    assert SUBSTANCES["rituximab"].elimination_half_life_h == pytest.approx(22.8 * 24)
+
+
+def test_next_dose_is_never_brought_forward() -> None:
+    early = dmt_advice("natalizumab", course=COURSE, next_dose_due=dt.date(2026, 3, 12))
+    late = dmt_advice("natalizumab", course=COURSE, next_dose_due=dt.date(2026, 4, 1))
+    assert (early.next_dose_date, late.next_dose_date) == (
+        dt.date(2026, 3, 18),
+        dt.date(2026, 4, 1),
+    )
+    unknown = dmt_advice("natalizumab", course=COURSE)
+    assert unknown.next_dose_date is None  # no schedule given: no date invented
+    no_course = dmt_advice("natalizumab", next_dose_due=dt.date(2026, 4, 1))
+    assert no_course.next_dose_date == dt.date(2026, 4, 1)
+    assert no_course.to_dict()["next_dose_date"] == "2026-04-01"
