@@ -16,6 +16,7 @@ from plexms.core.adverse_events import (
     ctcae_grade,
     waa_rates,
     waa_severity,
+    wilson_interval,
     worst_per_procedure,
 )
 from plexms.core.errors import InputError
@@ -75,7 +76,15 @@ def test_rates_are_per_100_procedures_with_wilson_intervals() -> None:
     assert mild.comparison == "above"
     assert rates.rows[3].comparison == "no reference"
     body = rates.to_dict()
-    assert {s["key"] for s in body["sources"]} == {"WAA_2025", "WAA_2016", "WILSON_1927"}
+    assert {s["key"] for s in body["sources"]} == {
+        "WAA_2025",
+        "WAA_2016",
+        "WILSON_1927",
+        "NEWCOMBE_1998",
+    }
+    # the registry's rates are over all procedure types, and every row says so
+    assert body["reference_scope"] == "all procedure types"
+    assert {r["reference_scope"] for r in body["rows"]} == {"all procedure types"}
     json.dumps(body)
 
 
@@ -133,3 +142,25 @@ def test_rates_are_bounded_and_intervals_hold_the_estimate(n: int, fractions: li
     for row in waa_rates(n, counts).rows:
         low, high = row.ci95_per_100
         assert 0.0 <= low <= row.per_100 + 1e-9 and row.per_100 <= high + 1e-9 and high <= 100.0
+
+
+@pytest.mark.parametrize(
+    ("count", "n", "low", "high"),
+    [  # Newcombe 1998 (Stat Med 17:857), Wilson score method without continuity correction
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_interval_textbook_values(count: int, n: int, low: float, high: float) -> None:
+    assert wilson_interval(count, n) == pytest.approx((low, high), abs=5e-5)
+
+
+def test_wilson_interval_refuses_impossible_counts() -> None:
+    for args, field in (((1, 0), "n"), ((3, 2), "count"), ((-1, 2), "count")):
+        with pytest.raises(InputError) as err:
+            wilson_interval(*args)
+        assert err.value.field == field
+    with pytest.raises(InputError):
+        wilson_interval(1, 2, z=0.0)

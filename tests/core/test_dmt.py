@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plexms.core.dmt import DMTS, Course, dmt_advice
+from plexms.core.dmt import DMTS, Course, dmt_advice, removal_wording
 from plexms.core.errors import InputError
+from plexms.core.kinetics import SUBSTANCES, rate_constants
 from plexms.core.sources import SOURCES
 
 START = dt.date(2026, 3, 10)
@@ -29,6 +30,10 @@ ISSUE_LIST = [
     "ofatumumab",
     "ublituximab",
     "rituximab",
+    "inebilizumab",
+    "eculizumab",
+    "ravulizumab",
+    "satralizumab",
     "alemtuzumab",
     "fingolimod",
     "siponimod",
@@ -66,7 +71,8 @@ def test_course_alone_gives_the_date_to_resume_an_antibody() -> None:
     advice = dmt_advice("ocrelizumab", course=COURSE)
     assert advice.last_exchange_date == dt.date(2026, 3, 18)
     after = next(a for a in advice.advice if a.rule == "DMT-AFTER-COURSE")
-    assert "on or after 2026-03-18" in after.text and after.source == "PUISSET_2013"
+    assert "not before the last exchange (2026-03-18)" in after.text
+    assert after.source == "PUISSET_2013"
     assert advice.prediction.note == "not modelled: needs last_dose_date and course"
 
 
@@ -104,12 +110,15 @@ def test_recent_natalizumab_dose_is_largely_removed() -> None:
     assert "TYSABRI_LABEL" in p.sources or "KHATRI_2009" in p.sources
 
 
+@pytest.mark.parametrize("key", ["ocrelizumab", "rituximab"])
 @pytest.mark.parametrize("days_before", [1, 2, 3])
-def test_first_session_after_an_anti_cd20_infusion_matches_puisset(days_before: int) -> None:
+def test_first_session_after_an_anti_cd20_infusion_matches_puisset(
+    key: str, days_before: int
+) -> None:
     # Puisset 2013 (rituximab): 47-54% removed by a first session 24-72 h after infusion.
-    # Ocrelizumab parameters, one 1.0 plasma-volume exchange: same range, loosely.
+    # One 1.0 plasma-volume exchange: same range, loosely (nominal plasma volume).
     dose = START - dt.timedelta(days=days_before)
-    p = dmt_advice("ocrelizumab", last_dose_date=dose, course=Course(START, 1, 1.0)).prediction
+    p = dmt_advice(key, last_dose_date=dose, course=Course(START, 1, 1.0)).prediction
     assert p.dose_fraction_removed is not None
     assert 0.35 <= p.dose_fraction_removed <= 0.65
 
@@ -129,8 +138,9 @@ def test_dose_long_ago_leaves_nothing_to_compare() -> None:
 def test_antibody_without_kinetic_parameters_says_not_modelled() -> None:
     advice = dmt_advice("ofatumumab", last_dose_date=dt.date(2026, 3, 1), course=COURSE)
     assert not advice.prediction.modelled
-    assert advice.prediction.note.startswith("not modelled: no kinetic parameters")
-    assert "DMT-DOSE-RECENT" in [a.rule for a in advice.advice]
+    assert advice.prediction.note.startswith("no kinetic model: parameters not published")
+    recent = next(a for a in advice.advice if a.rule == "DMT-DOSE-RECENT")
+    assert "largely" not in recent.text and "not quantified" in recent.text
 
 
 @pytest.mark.parametrize(
@@ -157,7 +167,7 @@ def test_bad_input_names_the_field(kwargs: dict[str, object], field: str) -> Non
 
 @settings(max_examples=40, deadline=None)
 @given(
-    key=st.sampled_from(["natalizumab", "ocrelizumab"]),
+    key=st.sampled_from(["natalizumab", "ocrelizumab", "rituximab"]),
     days_before=st.integers(-20, 400),
     exchanges=st.integers(1, 7),
     volumes=st.floats(0.5, 2.0),
@@ -187,3 +197,38 @@ def test_actual_exchange_dates_set_the_last_exchange_and_the_model() -> None:
         "2026-03-18",
     )
     assert actual.prediction.level_end_with_course != planned.prediction.level_end_with_course
+
+
+@pytest.mark.parametrize(
+    ("fraction", "words"),
+    [
+        (0.5, "largely removed"),  # >= LARGELY_REMOVED_FRACTION: at the boundary
+        (0.4999, "partly removed"),
+        (0.2, "partly removed"),  # >= PARTLY_REMOVED_FRACTION
+        (0.1999, "little removed"),
+        (0.0, "little removed"),
+    ],
+)
+def test_removal_words_follow_the_number_at_the_boundaries(fraction: float, words: str) -> None:
+    assert removal_wording(fraction) == words
+
+
+def test_rituximab_set_reproduces_puisset_clearance() -> None:
+    # PUISSET_2013 (RITUXIMAB_PK_REVIEW_2019 table 3): CL 0.15936 L/day with V1 2.48 L
+    rc = rate_constants(SUBSTANCES["rituximab"])
+    assert rc.kel_per_h * 24 * 2.48 == pytest.approx(0.15936, rel=0.01)
+    assert SUBSTANCES["rituximab"].elimination_half_life_h == pytest.approx(22.8 * 24)
+
+
+def test_next_dose_is_never_brought_forward() -> None:
+    early = dmt_advice("natalizumab", course=COURSE, next_dose_due=dt.date(2026, 3, 12))
+    late = dmt_advice("natalizumab", course=COURSE, next_dose_due=dt.date(2026, 4, 1))
+    assert (early.next_dose_date, late.next_dose_date) == (
+        dt.date(2026, 3, 18),
+        dt.date(2026, 4, 1),
+    )
+    unknown = dmt_advice("natalizumab", course=COURSE)
+    assert unknown.next_dose_date is None  # no schedule given: no date invented
+    no_course = dmt_advice("natalizumab", next_dose_due=dt.date(2026, 4, 1))
+    assert no_course.next_dose_date == dt.date(2026, 4, 1)
+    assert no_course.to_dict()["next_dose_date"] == "2026-04-01"

@@ -46,3 +46,22 @@ def test_concept_round_trip() -> None:
     assert concept("plasma_exchange") == {"text": CODES["plasma_exchange"].text}
     assert CODES["plasma_exchange"].code is None
     assert CODES["igg"].code == "2465-3"
+
+
+def test_blood_gas_and_automated_count_codes_are_read_not_written() -> None:
+    # Blood-gas ionised calcium (whole blood) and the automated platelet count are read as
+    # the lab plexms stores; export keeps the code it always wrote.
+    blood_gas = {"coding": [{"system": LOINC, "code": "1994-3"}]}
+    automated = {"coding": [{"system": LOINC, "code": "777-3"}]}
+    assert concept_key(blood_gas, LAB_CODES) == "ionized_calcium"
+    assert concept_key(automated, LAB_CODES) == "platelets"
+    assert [c["code"] for c in concept("ionized_calcium")["coding"]] == ["1995-0"]
+    assert [c["code"] for c in concept("platelets")["coding"]] == ["26515-7"]
+    for entry in CODES.values():
+        for system, code, display in entry.also_read:
+            assert system == LOINC and code and display and entry.confirmed_in
+
+
+def test_potassium_is_coded_but_not_a_stored_lab() -> None:
+    assert CODES["potassium"].code == "2823-3"
+    assert "potassium" not in LAB_CODES

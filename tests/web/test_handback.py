@@ -15,7 +15,7 @@ def test_dmt_plan_and_letter(clinic: TestClient) -> None:
     saved = clinic.post(f"/patients/{patient_id}/handback", data=data)
     assert saved.status_code == 200, saved.text
     assert "DMT plan: Ocrelizumab" in saved.text and 'id="removed">yes<' in saved.text
-    assert "after the last exchange" in saved.text
+    assert "not before the last exchange" in saved.text
     letter = clinic.get(f"/patients/{patient_id}/letter").text
     assert "Dear colleague" in letter and "Ocrelizumab" in letter
     assert "/reports/course-summary.pdf" in letter

@@ -54,6 +54,10 @@ def test_page_shows_the_service_figures(loaded: TestClient) -> None:
     assert expected.waa is not None
     for r in expected.waa.rows:
         assert _cell(html, "events-by-severity", r.severity, 2) == f"{r.per_100:.2f}"
+        low, high = r.ci95_per_100
+        assert _cell(html, "events-by-severity", r.severity, 3) == f"{low:.2f} to {high:.2f}"
+    # the registry's rates are over all procedure types, and the table says so
+    assert "WAA registry, all procedure types (per 100)" in html
     assert 'id="chart-onset"' in html and "days from onset" in html
     assert 'aria-current="page"' in html.split('href="/registry"', 1)[1][:30]
     assert f'id="n-listed">{expected.courses:,}<' in html

@@ -5,7 +5,10 @@ WAA severity (WAA 2016): mild; moderate = needs medication; severe = the procedu
 interrupted or stopped; death. A centre's rate is events per 100 procedures, each procedure
 counted once at its most severe event, compared with the registry's 2025 figures (mild 1.6,
 moderate 2.0, severe 0.20 per 100; WAA 2025) through a Wilson 95% interval, so that a small
-centre is not called "above the registry" on two events.
+centre is not called "above the registry" on two events. The registry's published rates are
+over all procedure types (stem-cell collections, plasma exchange, photopheresis, ...): our
+sources give no rates for plasma exchange alone, so every comparison is labelled
+:data:`WAA_REFERENCE_SCOPE` ("all procedure types"), never as a plasma-exchange benchmark.
 
 >>> waa_severity(needed_medication=True)
 'moderate'
@@ -33,12 +36,14 @@ __all__ = [
     "SEVERITIES",
     "SEVERITY_DEFINITIONS",
     "WAA_2025_PER_100",
+    "WAA_REFERENCE_SCOPE",
     "AdverseEventType",
     "RateRow",
     "WaaRates",
     "ctcae_grade",
     "waa_rates",
     "waa_severity",
+    "wilson_interval",
     "worst_per_procedure",
 ]
 
@@ -50,6 +55,9 @@ WAA_2025_PER_100: dict[str, float | None] = {  # WAA_2025, >169,000 procedures
     "severe": 0.20,
     "death": None,  # not given in our reference
 }
+# WAA_2025 reports these rates over all procedure types; no plasma-exchange-only rates are
+# published in the sources we hold, so the comparison says so wherever it is shown.
+WAA_REFERENCE_SCOPE = "all procedure types"
 FIRST_PROCEDURE_AE_PERCENT = 8.4  # WAA_2016: first procedures
 LATER_PROCEDURE_AE_PERCENT = 5.5  # WAA_2016: later procedures
 _CTCAE = {"mild": 1, "moderate": 2, "severe": 3, "death": 5}  # CTCAE_V5-style
@@ -219,6 +227,7 @@ class RateRow:
     ci95_per_100: tuple[float, float]
     reference_per_100: float | None
     comparison: str  # above | below | consistent | no reference
+    reference_scope: str = WAA_REFERENCE_SCOPE
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
@@ -228,6 +237,7 @@ class RateRow:
             "per_100": self.per_100,
             "ci95_per_100": list(self.ci95_per_100),
             "reference_per_100": self.reference_per_100,
+            "reference_scope": self.reference_scope,
             "comparison": self.comparison,
         }
 
@@ -238,13 +248,15 @@ class WaaRates:
 
     procedures: int
     rows: tuple[RateRow, ...]
-    sources: tuple[str, ...] = ("WAA_2025", "WAA_2016", "WILSON_1927")
+    sources: tuple[str, ...] = ("WAA_2025", "WAA_2016", "WILSON_1927", "NEWCOMBE_1998")
     rule_version: str = RULE_VERSION
+    reference_scope: str = WAA_REFERENCE_SCOPE
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
         return {
             "procedures": self.procedures,
+            "reference_scope": self.reference_scope,
             "rows": [r.to_dict() for r in self.rows],
             "sources": sources_of(self.sources),
             "rule_version": self.rule_version,
@@ -287,13 +299,34 @@ def waa_rates(procedures: int, counts: Mapping[str, int]) -> WaaRates:
     return WaaRates(procedures, tuple(rows))
 
 
+def wilson_interval(count: int, n: int, z: float = _Z_95) -> tuple[float, float]:
+    """Wilson score interval (no continuity correction) for the proportion ``count / n``, as
+    fractions; ``z`` = 1.96 gives the two-sided 95% interval (WILSON_1927). Newcombe's
+    textbook comparison (NEWCOMBE_1998) gives 81/263 -> 0.2553 to 0.3662 and 0/20 -> 0 to
+    0.1611; unlike the Wald interval it never leaves 0-1 and is not empty at 0 events.
+
+    >>> tuple(round(x, 4) for x in wilson_interval(81, 263))
+    (0.2553, 0.3662)
+    >>> tuple(round(x, 4) for x in wilson_interval(0, 20))
+    (0.0, 0.1611)
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InputError("n", f"{n!r} is not a count", allowed=">= 1")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= n:
+        raise InputError("count", f"{count!r} is not a count of {n}", allowed=f"0-{n}")
+    if not z > 0:
+        raise InputError("z", f"{z!r} is not a positive quantile", allowed="> 0")
+    p = count / n
+    z2 = z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def _wilson(count: int, n: int) -> tuple[float, float]:
     """Wilson score 95% interval for count/n, per 100, rounded to 4 decimals."""
-    p = count / n
-    z2 = _Z_95 * _Z_95
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = _Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return round(100 * max(0.0, centre - half), 4), round(100 * min(1.0, centre + half), 4)
+    low, high = wilson_interval(count, n)
+    return round(100 * low, 4), round(100 * high, 4)
 
 
 def _check_severity(name: str, severity: str) -> None:

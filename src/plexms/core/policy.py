@@ -134,6 +134,11 @@ class PrescriptionPolicy:
     saline_share_max: float = setting(
         0.25, LOCAL_POLICY, "largest share of replacement given as 0.9% saline"
     )
+    cosign_required: bool = setting(
+        False,
+        LOCAL_POLICY,
+        "a second physician or pharmacist co-signs each prescription before the course starts",
+    )
 
 
 @dataclass(frozen=True)

@@ -343,6 +343,13 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "NEWCOMBE_1998",
+        "Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of "
+        "seven interval methods. Stat Med 1998;17:857-872 (worked examples, e.g. 81/263: "
+        "Wilson 0.2553-0.3662).",
+        verified=False,
+    ),
+    Source(
         "IBRAHIM_2007",
         "Ibrahim RB et al. Drug removal by plasmapheresis: an evidence-based review. "
         "Pharmacotherapy 2007;27:1529-1549 (removal significant for a small volume of "
@@ -397,6 +404,27 @@ _ALL = (
         "two-compartment model, central volume 2.78 L, peripheral volume 2.68 L, "
         "inter-compartment clearance 0.29 L/day, constant clearance 0.17 L/day, terminal "
         "half-life 26 days.",
+        verified=False,
+    ),
+    Source(
+        "RITUXIMAB_PK_REVIEW_2019",
+        "Pharmacokinetic studies of rituximab using pharmacokinetic modelling (table 3: "
+        "Puisset 2013, plasmapheresis, two-compartment: V1 2.48 L, CL 0.15936 L/day, "
+        "elimination half-life 22.8 days). Br J Clin Pharmacol 2019;85:2002-2010.",
+        doi="10.1111/bcp.13991",
+        url="https://pmc.ncbi.nlm.nih.gov/articles/PMC6710546/",
+    ),
+    Source(
+        "SOLIRIS_LABEL",
+        "SOLIRIS (eculizumab) US prescribing information, section 2: supplemental dosing of "
+        "SOLIRIS is required in the setting of concomitant plasmapheresis or plasma exchange, "
+        "or fresh frozen plasma infusion (table: supplemental dose after PE/PI); the EU SmPC "
+        "says the same for aHUS, gMG and NMOSD.",
+    ),
+    Source(
+        "ULTOMIRIS_LABEL",
+        "ULTOMIRIS (ravulizumab) US prescribing information, section 2: supplemental dose "
+        "after plasmapheresis, plasma exchange or IVIG (table by the most recent dose).",
         verified=False,
     ),
     # --- visual acuity letter scoring (outcomes) ---------------------------------------

@@ -46,6 +46,9 @@ class Code:
     text: str
     codings: tuple[tuple[str, str, str], ...] = ()  # (system, code, display)
     confirmed_in: str = ""
+    # Further confirmed codes read as this concept on import but never written on export (e.g.
+    # the same analyte measured on another specimen or by a named method).
+    also_read: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def code(self) -> str | None:
@@ -87,10 +90,13 @@ CODES: dict[str, Code] = {
         ((LOINC, "2000-8", "Calcium [Moles/volume] in Serum or Plasma"),),
         "public LOINC mass/molar tables; hl7.org/fhir/uv/pddi ValueSet-valueset-calcium-LOINC",
     ),
+    # Blood-gas analysers measure ionised calcium in whole blood: 1994-3, read on import (the
+    # same PDDI value set lists it); plexms writes the serum/plasma code it has always written.
     "ionized_calcium": Code(
         "Ionized calcium",
         ((LOINC, "1995-0", "Calcium.ionized [Moles/volume] in Serum or Plasma"),),
         "hl7.org/fhir/uv/pddi/ValueSet-valueset-calcium-LOINC.html",
+        also_read=((LOINC, "1994-3", "Calcium.ionized [Moles/volume] in Blood"),),
     ),
     "fibrinogen": Code(
         "Fibrinogen",
@@ -108,10 +114,20 @@ CODES: dict[str, Code] = {
         ((LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood"),),
         "LOINC 2.83 extract (public repository analyte catalogue)",
     ),
+    # 777-3, the automated count haematology analysers report: HL7 US Core example
+    # Observation-cbc-platelets (hl7.org/fhir/us/core/STU7/Observation-cbc-platelets.html).
     "platelets": Code(
         "Platelets",
         ((LOINC, "26515-7", "Platelets [#/volume] in Blood"),),
-        "LOINC 2.83 extract (public repository analyte catalogue)",
+        "LOINC 2.83 extract (public repository analyte catalogue); US Core cbc-platelets",
+        also_read=((LOINC, "777-3", "Platelets [#/volume] in Blood by Automated count"),),
+    ),
+    # HL7 Vulcan schedule-of-activities IG, ObservationDefinition LOINC-2823-3 (LOINC 2.74).
+    # Not a lab plexms stores (no unit in interop.units): a coded concept for documents only.
+    "potassium": Code(
+        "Potassium",
+        ((LOINC, "2823-3", "Potassium [Moles/volume] in Serum or Plasma"),),
+        "github.com/HL7/Vulcan-schedule-ig LOINC-2823-3-ObservationDefinition (LOINC 2.74)",
     ),
     "hematocrit": Code(
         "Hematocrit",
@@ -204,6 +220,8 @@ def concept_key(value: dict[str, Any], candidates: tuple[str, ...] | None = None
 
     >>> concept_key({"coding": [{"system": "http://loinc.org", "code": "3255-7"}]})
     'fibrinogen'
+    >>> concept_key({"coding": [{"system": "http://loinc.org", "code": "1994-3"}]})
+    'ionized_calcium'
     >>> concept_key({"text": "Optic neuritis"})
     'optic_neuritis'
     """
@@ -212,7 +230,7 @@ def concept_key(value: dict[str, Any], candidates: tuple[str, ...] | None = None
         for key in keys:
             entry = CODES.get(key)
             if entry and (coding.get("system"), coding.get("code")) in {
-                (s, c) for s, c, _ in entry.codings
+                (s, c) for s, c, _ in (*entry.codings, *entry.also_read)
             }:
                 return key
     text = (value.get("text") or "").strip().lower()

@@ -22,6 +22,7 @@ class Permission(StrEnum):
     ASSESSMENT_WRITE = "assessment:write"
     COURSE_PLAN = "course:plan"
     COURSE_MANAGE = "course:manage"
+    COURSE_COSIGN = "course:cosign"
     SESSION_RECORD = "session:record"
     OUTCOME_RECORD = "outcome:record"
     HANDBACK_WRITE = "handback:write"
@@ -35,7 +36,7 @@ class Permission(StrEnum):
     CENTRE_MANAGE = "centre:manage"
 
 
-ROLES = ("admin", "physician", "nurse", "coordinator", "viewer")
+ROLES = ("admin", "physician", "pharmacist", "nurse", "coordinator", "viewer")
 _P = Permission
 _EVERYONE = {_P.PUBLIC, _P.AUTHENTICATED, _P.PATIENT_READ, _P.CALC, _P.REFERRAL_SUBMIT}
 _CLINICAL = {
@@ -44,6 +45,7 @@ _CLINICAL = {
     _P.ASSESSMENT_WRITE,
     _P.COURSE_PLAN,
     _P.COURSE_MANAGE,
+    _P.COURSE_COSIGN,
     _P.SESSION_RECORD,
     _P.OUTCOME_RECORD,
     _P.HANDBACK_WRITE,
@@ -55,6 +57,8 @@ _CLINICAL = {
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
     "physician": frozenset(_EVERYONE | _CLINICAL),
+    # A pharmacist co-signs prescriptions (issue 14: a second physician or pharmacist).
+    "pharmacist": frozenset(_EVERYONE | {_P.COURSE_COSIGN}),
     "nurse": frozenset(
         _EVERYONE
         | {_P.PATIENT_WRITE, _P.SESSION_RECORD, _P.OUTCOME_RECORD, _P.COURSE_MANAGE, _P.EXPORT}

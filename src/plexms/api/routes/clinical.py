@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
 from plexms.api.problems import PROBLEM_JSON, Problem
-from plexms.services.clinical import courses, documents, outcomes, sessions
+from plexms.services.clinical import cosign, courses, documents, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
@@ -46,6 +46,7 @@ Read = Annotated[ServiceContext, requires(P.PATIENT_READ)]
 Assess = Annotated[ServiceContext, requires(P.ASSESSMENT_WRITE)]
 Plan = Annotated[ServiceContext, requires(P.COURSE_PLAN)]
 Manage = Annotated[ServiceContext, requires(P.COURSE_MANAGE)]
+Cosign = Annotated[ServiceContext, requires(P.COURSE_COSIGN)]
 Record = Annotated[ServiceContext, requires(P.SESSION_RECORD)]
 Outcome = Annotated[ServiceContext, requires(P.OUTCOME_RECORD)]
 HandBack = Annotated[ServiceContext, requires(P.HANDBACK_WRITE)]
@@ -120,6 +121,17 @@ def set_course_status(
 ) -> CourseOut:
     """Start, complete or stop (with a reason) a course. If-Match required."""
     out = courses.set_course_status(ctx, course_id, body, expected_version(if_match))
+    _tag(response, out.version)
+    return out
+
+
+@router.post("/courses/{course_id}/cosign", response_model=CourseOut)
+def cosign_course(
+    ctx: Cosign, course_id: PathId, response: Response, if_match: IfMatch = None
+) -> CourseOut:
+    """Co-sign a planned course's prescription: a second physician or pharmacist, not the
+    prescriber (403), where the centre requires two signatures (else 409). If-Match required."""
+    out = cosign.cosign_course(ctx, course_id, expected_version(if_match))
     _tag(response, out.version)
     return out
 

@@ -25,6 +25,10 @@ DmtKey = Literal[
     "ofatumumab",
     "ublituximab",
     "rituximab",
+    "inebilizumab",
+    "eculizumab",
+    "ravulizumab",
+    "satralizumab",
     "alemtuzumab",
     "fingolimod",
     "siponimod",
@@ -59,6 +63,11 @@ class DmtRequest(BaseModel):
     dmt: DmtKey
     last_dose_date: Date | None = None
     course: CourseIn | None = None
+    next_dose_due: Date | None = Field(
+        default=None,
+        description="the date the schedule gives for the next dose; the answer's "
+        "next_dose_date is the later of it and the last exchange, never earlier",
+    )
 
 
 def compute(request: DmtRequest, policy: CentrePolicy, now: dt.datetime | None = None) -> DmtAdvice:
@@ -68,7 +77,11 @@ def compute(request: DmtRequest, policy: CentrePolicy, now: dt.datetime | None =
         given = request.course.model_dump()
         course = Course(**given | {"exchange_dates": tuple(given["exchange_dates"] or ())})
     return dmt_advice(
-        request.dmt, last_dose_date=request.last_dose_date, course=course, policy=policy
+        request.dmt,
+        last_dose_date=request.last_dose_date,
+        course=course,
+        policy=policy,
+        next_dose_due=request.next_dose_due,
     )
 
 
@@ -81,13 +94,16 @@ CALCULATOR: Calculator[DmtRequest, DmtAdvice] = Calculator(
     help=(
         'Request: {"dmt": "natalizumab", "last_dose_date": "2026-03-06", "course": '
         '{"start_date": "2026-03-10", "exchanges": 5, "plasma_volumes_per_exchange": 1.0, '
-        '"exchange_dates": ["2026-03-10", ...] (optional: the dates actually done)}}. '
-        "last_dose_date and course may be left out (general advice only). Answer: dmt, label, "
-        "class, kind, route, removed_by_tpe (yes, no, uncertain), basis, timing, advice "
-        "[{rule, text, source}], last_exchange_date, prediction {modelled, note, "
-        "exchanges_after_dose, dose_fraction_removed, level_at_course_start, "
-        "level_end_with_course, level_end_without_exchange, reduction_vs_no_exchange} "
-        '(antibody drugs with kinetic parameters; otherwise "not modelled"), sources, '
-        "rule_version. Rules: docs/rules.md."
+        '"exchange_dates": ["2026-03-10", ...] (optional: the dates actually done)}, '
+        '"next_dose_due": "2026-03-20" (optional: the date the schedule gives)}. '
+        "last_dose_date, course and next_dose_due may be left out (general advice only). "
+        "Answer: dmt, label, class, kind, route, removed_by_tpe (yes, no, uncertain), basis, "
+        "timing, advice [{rule, text, source}], last_exchange_date, scheduled_dose_date, "
+        "next_dose_date (the later of the schedule and the last exchange), prediction "
+        "{modelled, note, exchanges_after_dose, dose_fraction_removed, level_at_course_start, "
+        "level_end_with_course, level_end_without_exchange, reduction_vs_no_exchange, "
+        "wording} (antibody drugs with kinetic parameters; otherwise "
+        '"no kinetic model: parameters not published"), sources, rule_version. '
+        "Rules: docs/rules.md."
     ),
 )

@@ -21,6 +21,7 @@ from plexms.services.admin.centres import load_policy
 from plexms.services.calc import Calculator
 from plexms.services.calc import assess as assess_calc
 from plexms.services.calc import plan as plan_calc
+from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.patients import latest_measurement, load_patient, rows_of
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
@@ -234,6 +235,7 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
             prescription=plan_calc.plan_json(planned),
             rule_version=rule_version("plan", planned),
             notes=data.notes,
+            cosign_required=load_policy(centre).prescription.cosign_required,
         )
         session.add(course)
         session.flush()
@@ -354,6 +356,8 @@ def set_course_status(
         check_version(course, expected_version)
         if data.status not in allowed.get(course.status, set()):
             raise Conflict(f"a {course.status} course cannot become {data.status}", field="status")
+        if data.status == "active":
+            require_cosigned(course)
         if data.status == "stopped" and len(data.reason.strip()) < 3:
             raise InputError("reason", "say why the course stopped", allowed=">= 3 characters")
         patient = session.get_one(Patient, course.patient_id)

@@ -21,6 +21,7 @@ from plexms.services import audit
 from plexms.services._records import check_version, load, new
 from plexms.services._usecase import use_case
 from plexms.services.clinical import course_state
+from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
@@ -125,6 +126,7 @@ def record_session(
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         check_version(row, expected_version)
         _refuse_signed(row)
+        require_cosigned(session.get_one(Course, row.course_id))
         values: dict[str, Any] = data.model_dump(include=sent, mode="json")
         for name in _TIMES:
             if name in sent:
@@ -165,6 +167,7 @@ def sign_off_session(ctx: ServiceContext, session_id: int, expected_version: int
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         check_version(row, expected_version)
         _refuse_signed(row)
+        require_cosigned(session.get_one(Course, row.course_id))
         _sign(session, ctx, row)
         row.updated_at = ctx.now
         session.flush()

@@ -18,6 +18,7 @@ from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
+from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.patients import load_patient
 from plexms.services.clinical.session_sheet import (
     add_session_addendum,
@@ -253,6 +254,7 @@ def record_precheck(
         check_version(row, expected_version)
         if row.status != "planned":
             raise Conflict(f"the session is already {row.status}", field="status")
+        require_cosigned(session.get_one(Course, row.course_id))
         centre = session.get_one(Centre, row.centre_id)
         request, source = _precheck_request(session, ctx, row, data.request)
         calc = precheck_calc.CALCULATOR

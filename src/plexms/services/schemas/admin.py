@@ -24,7 +24,7 @@ __all__ = [
     "UserOut",
 ]
 
-Role = Literal["admin", "physician", "nurse", "coordinator", "viewer"]
+Role = Literal["admin", "physician", "pharmacist", "nurse", "coordinator", "viewer"]
 Username = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")
 ]

@@ -140,6 +140,12 @@ class CourseOut(Stamped):
     prescription: Json
     rule_version: str
     notes: str
+    cosign_required: bool = False
+    cosigned_by: str | None = None
+    cosigned_at: dt.datetime | None = None
+    awaiting_cosign: bool = Field(
+        default=False, description="the centre requires a co-signature and none is given yet"
+    )
 
 
 class PrecheckIn(In):

@@ -12,7 +12,7 @@ from plexms.store.base import Base, enum_check
 
 __all__ = ["ROLES", "UNIT_SYSTEMS", "AuthToken", "Centre", "User"]
 
-ROLES = ("admin", "physician", "nurse", "coordinator", "viewer")
+ROLES = ("admin", "physician", "pharmacist", "nurse", "coordinator", "viewer")
 UNIT_SYSTEMS = ("us", "si")
 
 

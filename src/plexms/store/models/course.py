@@ -80,6 +80,16 @@ class Course(ClinicalMixin, Base):
     prescription: Mapped[dict[str, Any]] = mapped_column(JSON)
     rule_version: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Two signatures (issue 14): when the centre requires it at planning, the course stays
+    # awaiting co-signature until a second physician or pharmacist (not the prescriber) signs.
+    cosign_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cosigned_by: Mapped[str | None] = mapped_column(String(64))
+    cosigned_at: Mapped[dt.datetime | None]
+
+    @property
+    def awaiting_cosign(self) -> bool:
+        """Two signatures required and the second not given yet (issue 14)."""
+        return bool(self.cosign_required) and self.cosigned_at is None
 
 
 class ExchangeSession(ClinicalMixin, Base):

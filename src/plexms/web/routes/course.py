@@ -11,9 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.errors import InputError
-from plexms.services.clinical import courses, patients
-from plexms.services.errors import Conflict
-from plexms.services.permissions import Permission
+from plexms.services.clinical import cosign, courses, patients
+from plexms.services.errors import Conflict, PermissionDenied, StaleVersion
+from plexms.services.permissions import Permission, allowed
 from plexms.services.schemas.clinical import CoursePlanIn
 from plexms.services.sharing import reports
 from plexms.web import planner_view
@@ -27,6 +27,7 @@ __all__ = ["router"]
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
 Planner = Annotated[WebUser, requires(Permission.COURSE_PLAN)]
+Cosigner = Annotated[WebUser, requires(Permission.COURSE_COSIGN)]
 INDICATIONS = vocabulary.PRESENTATIONS.options
 
 
@@ -133,9 +134,9 @@ async def patient_plan_commit(request: Request, patient_id: int, user: Planner) 
     return render(request, "planner.html", page, status_code=409 if view else 422)
 
 
-@router.get("/courses/{course_id}")
-async def course_page(request: Request, course_id: int, user: Reader) -> Response:
-    """The committed prescription, schedule and the session sheets."""
+async def _course_page(
+    request: Request, user: WebUser, course_id: int, status_code: int = 200, **extra: Any
+) -> Response:
     ctx = service_context(request, user.actor)
 
     def load() -> dict[str, Any]:
@@ -145,7 +146,31 @@ async def course_page(request: Request, course_id: int, user: Reader) -> Respons
             "summary": reports.course_summary(ctx, course.patient_id, course_id=course.id),
             "p": patients.get_patient(ctx, course.patient_id),
             "sessions": courses.list_course_sessions(ctx, course_id),
+            "can_cosign": allowed(user.actor.role, Permission.COURSE_COSIGN),
         }
 
     data = await run_in_threadpool(load)
-    return render(request, "course.html", {"nav": "patients", **data})
+    page = {"nav": "patients", **data, **extra}
+    return render(request, "course.html", page, status_code=status_code)
+
+
+@router.get("/courses/{course_id}")
+async def course_page(request: Request, course_id: int, user: Reader) -> Response:
+    """The committed prescription, schedule and the session sheets."""
+    return await _course_page(request, user, course_id)
+
+
+@router.post("/courses/{course_id}/cosign")
+async def course_cosign(request: Request, course_id: int, user: Cosigner) -> Response:
+    """Co-sign the prescription (a second physician or pharmacist); refusals on the page."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    version = reader.number("version", lo=1, integer=True, required=True)
+    ctx = service_context(request, user.actor)
+    try:
+        await run_in_threadpool(cosign.cosign_course, ctx, course_id, int(version or 0))
+    except (PermissionDenied, Conflict, StaleVersion) as exc:
+        return await _course_page(
+            request, user, course_id, status_code=exc.status, cosign_error=exc.detail
+        )
+    return RedirectResponse(f"/courses/{course_id}", status_code=303)

@@ -2,7 +2,7 @@
 the referrer when a referral is declined.
 
 Revision ID: 0009_course_closed_reply
-Revises: 0007_session_addendum
+Revises: 0008_course_cosign
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_course_closed_reply"
-down_revision = "0007_session_addendum"
+down_revision = "0008_course_cosign"
 branch_labels = None
 depends_on = None
 
