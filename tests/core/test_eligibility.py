@@ -513,6 +513,20 @@ def _predictors(req: EligibilityRequest) -> dict[tuple[str, str], Any]:
             "unfavourable",
         ),
         ({}, "disease_duration", "MAGANA_2011", "unknown"),
+        # Bonnan's own cut-off: day 20 still early (<=), day 21 not
+        (
+            {"diagnosis": "nmosd", "assessment_date": dt.date(2026, 3, 21)},
+            "nmosd_early_tpe",
+            "BONNAN_2018",
+            "favourable",
+        ),
+        (
+            {"diagnosis": "nmosd", "assessment_date": dt.date(2026, 3, 22)},
+            "nmosd_early_tpe",
+            "BONNAN_2018",
+            "unfavourable",
+        ),
+        ({"diagnosis": "nmosd", "onset_date": None}, "nmosd_early_tpe", "BONNAN_2018", "unknown"),
         ({"onset_date": None}, "early_treatment", "KEEGAN_2002", "unknown"),
         ({}, "preserved_reflexes", "KEEGAN_2002", "unknown"),
     ],
