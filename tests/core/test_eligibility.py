@@ -19,7 +19,9 @@ from plexms.core.eligibility import (
     EligibilityRequest,
     Logmar,
     Mri,
+    RelapseCheck,
     SteroidCourse,
+    TargetedDeficit,
     assess,
     example_request,
     missing_inputs,
@@ -70,7 +72,10 @@ def _rules(req: EligibilityRequest, policy: CentrePolicy | None = None) -> list[
         ("asfa-2023", "nmosd", "relapse", ("II", "1B"), "ELIG-ASFA"),
         ("asfa-2023", "adem", "relapse", ("II", "2C"), "ELIG-ASFA"),
         # 2016: only what the reference gives; the rest is a stated gap, not a guess
-        ("asfa-2016", "nmosd", "relapse", None, "ELIG-ASFA-GAP"),
+        ("asfa-2016", "nmosd", "relapse", ("II", "1B"), "ELIG-ASFA"),
+        ("asfa-2016", "adem", "relapse", ("II", "2C"), "ELIG-ASFA"),
+        ("asfa-2023", "mogad", "optic_neuritis", ("II", "1B"), "ELIG-ASFA-MOGAD"),
+        ("asfa-2016", "mogad", "relapse", ("II", "1B"), "ELIG-ASFA-MOGAD"),
         ("asfa-2016", "progressive_ms", "progression", None, "ELIG-ASFA-GAP"),
         ("asfa-2023", "other", "relapse", None, "ELIG-ASFA-NONE"),
         ("asfa-2023", "cis", "progression", None, "ELIG-ASFA-NONE"),
@@ -86,7 +91,7 @@ def test_asfa_entry_per_edition(
     assert why.source in SOURCES
     if expected is None:
         assert entry is None
-        assert "no positive recommendation" in why.text
+        assert why.text.startswith("no_rule:") and "not a negative answer" in why.text
     else:
         assert entry is not None
         assert (entry.category, entry.grade) == expected
@@ -101,7 +106,14 @@ def test_asfa_tables_hold_the_reference_entries() -> None:
     }
     assert ("asfa-2023", "NMOSD, maintenance", "III", "2C") in table
     assert ("asfa-2023", "Natalizumab-associated PML", "III", "1C") in table
-    assert len(ASFA_ENTRIES["asfa-2016"]) == 1
+    # 2016: MS acute from the reference; NMOSD and ADEM as quoted (unverified source key)
+    assert set(ASFA_ENTRIES["asfa-2016"]) == {
+        "ms_acute",
+        "nmosd_acute",
+        "nmosd_maintenance",
+        "adem",
+    }
+    assert not SOURCES[ASFA_ENTRIES["asfa-2016"]["adem"].source].verified
 
 
 # --- whole assessments: the literature and the seed cases -----------------------------------
@@ -144,12 +156,14 @@ def test_2016_edition_gives_the_seed_rating() -> None:
             "not_indicated",
             "ELIG-PROGRESSIVE",
         ),
-        ({"diagnosis": "other"}, "not_indicated", "ELIG-ASFA-NONE"),
+        # a missing rule is never a negative answer (issue 14 item 4)
+        ({"diagnosis": "other"}, "incomplete", "ELIG-ASFA-NONE"),
         (
-            {"diagnosis": "nmosd", "guideline_edition": "asfa-2016"},
-            "not_indicated",
-            "ELIG-ASFA-GAP",
+            {"diagnosis": "cis", "presentation": "progression", "guideline_edition": "asfa-2016"},
+            "incomplete",
+            "ELIG-ASFA-NONE",
         ),
+        ({"diagnosis": "nmosd", "guideline_edition": "asfa-2016"}, "indicated", "ELIG-CATEGORY"),
         ({"diagnosis": "adem"}, "indicated", "ELIG-CATEGORY"),
         ({"diagnosis": "nmosd"}, "indicated", "ELIG-CATEGORY"),
         # steroids not tried: TPE is second-line
@@ -208,8 +222,11 @@ def test_2016_edition_gives_the_seed_rating() -> None:
             "consider",
             "ELIG-STEROID-CONTRA",
         ),
-        # late: a predictor, not an exclusion (Blechinger OR 0.7 per 7 days)
+        # 50 days: within the 60-day acute window; lateness is a predictor only
         ({"assessment_date": dt.date(2026, 4, 20)}, "indicated", "ELIG-TIMING"),
+        # past the acute window (> 60 days): at most consider; past 90 days: not this attack
+        ({"assessment_date": dt.date(2026, 5, 1)}, "consider", "ELIG-ACUTE-WINDOW"),
+        ({"assessment_date": dt.date(2026, 6, 1)}, "not_indicated", "ELIG-LATE"),
     ],
 )
 def test_rule_table(changes: dict[str, Any], recommendation: str, rule: str) -> None:
@@ -240,7 +257,7 @@ def test_absolute_contraindication_by_centre_policy() -> None:
     assert "ELIG-PRECAUTION-PREGNANT" in [p.rule for p in assess(req).precautions]
 
 
-def test_hard_time_limit_only_when_the_centre_sets_one() -> None:
+def test_outer_time_limit_is_a_centre_setting() -> None:
     req = _req(assessment_date=dt.date(2026, 4, 20))
     policy = CentrePolicy(eligibility=EligibilityPolicy(max_days_from_onset=42))
     result = assess(req, policy)
@@ -277,12 +294,13 @@ def test_centre_can_accept_oral_high_dose_methylprednisolone() -> None:
     assert assess(req, policy).recommendation == "indicated"
 
 
-def test_nmosd_without_steroid_first_when_the_centre_says_so() -> None:
+def test_nmosd_exchange_alongside_steroids_unless_the_centre_requires_failure() -> None:
     req = _req(diagnosis="nmosd", steroids=())
-    assert assess(req).recommendation == "defer"
-    policy = CentrePolicy(eligibility=EligibilityPolicy(nmosd_requires_steroid_failure=False))
-    assert assess(req, policy).recommendation == "indicated"
-    assert "ELIG-NMOSD-STEROIDS" in _rules(req, policy)
+    assert assess(req).recommendation == "indicated"
+    assert "ELIG-NMOSD-EARLY" in _rules(req)
+    policy = CentrePolicy(eligibility=EligibilityPolicy(nmosd_requires_steroid_failure=True))
+    assert assess(req, policy).recommendation == "defer"
+    assert "ELIG-NMOSD-EARLY" not in _rules(req, policy)
 
 
 @pytest.mark.parametrize(
@@ -467,8 +485,10 @@ def _predictors(req: EligibilityRequest) -> dict[tuple[str, str], Any]:
         ({"mri": Mri(1, True, True, 30.0)}, "ring_enhancement", "MAGANA_2011", "favourable"),
         ({"mri": Mri(1, True, True, 30.0)}, "mass_effect", "MAGANA_2011", "favourable"),
         ({"diagnosis": "progressive_ms"}, "relapsing_course", "BLECHINGER_2021", "unfavourable"),
-        ({"sex": "male"}, "sex", "KEEGAN_2002", "favourable"),
-        ({"sex": "other"}, "sex", "KEEGAN_2002", "unknown"),
+        # conflicting evidence is shown as conflicting, not as one direction
+        ({"sex": "male"}, "sex", "KEEGAN_2002", "conflicting"),
+        ({"sex": "female"}, "sex", "KEEGAN_2002", "conflicting"),
+        ({"sex": None}, "sex", "KEEGAN_2002", "unknown"),
         ({}, "age", "BLECHINGER_2021", "graded"),
         ({"age": None}, "age", "BLECHINGER_2021", "unknown"),
         ({"edss_now": 8.0}, "edss_at_attack", "MARRODAN_2025", "unfavourable"),
@@ -476,9 +496,37 @@ def _predictors(req: EligibilityRequest) -> dict[tuple[str, str], Any]:
             {"assessment_date": dt.date(2026, 3, 29)},
             "time_from_onset",
             "BLECHINGER_2021",
+            "graded",
+        ),
+        ({"assessment_date": dt.date(2026, 3, 29)}, "early_tpe", "LLUFRIU_2009", "graded"),
+        (
+            {"assessment_date": dt.date(2026, 3, 29)},
+            "early_window",
+            "MARRODAN_2025",
             "unfavourable",
         ),
-        ({"assessment_date": dt.date(2026, 3, 29)}, "early_tpe", "LLUFRIU_2009", "unfavourable"),
+        ({"diagnosis": "nmosd"}, "nmosd_early_tpe", "BONNAN_2018", "favourable"),
+        (
+            {"diagnosis": "mogad", "assessment_date": dt.date(2026, 3, 22)},
+            "nmosd_early_tpe",
+            "BONNAN_2018",
+            "unfavourable",
+        ),
+        ({}, "disease_duration", "MAGANA_2011", "unknown"),
+        # Bonnan's own cut-off: day 20 still early (<=), day 21 not
+        (
+            {"diagnosis": "nmosd", "assessment_date": dt.date(2026, 3, 21)},
+            "nmosd_early_tpe",
+            "BONNAN_2018",
+            "favourable",
+        ),
+        (
+            {"diagnosis": "nmosd", "assessment_date": dt.date(2026, 3, 22)},
+            "nmosd_early_tpe",
+            "BONNAN_2018",
+            "unfavourable",
+        ),
+        ({"diagnosis": "nmosd", "onset_date": None}, "nmosd_early_tpe", "BONNAN_2018", "unknown"),
         ({"onset_date": None}, "early_treatment", "KEEGAN_2002", "unknown"),
         ({}, "preserved_reflexes", "KEEGAN_2002", "unknown"),
     ],
@@ -533,7 +581,7 @@ def test_override_needs_a_decision_a_reason_and_a_clinician(
 
 _dates = st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2026, 12, 31))
 _maybe_bool = st.none() | st.booleans()
-_edss = st.none() | st.sampled_from([0.0, *(x / 2 for x in range(2, 21))])
+_edss = st.none() | st.sampled_from([0.0, *(x / 2 for x in range(2, 20))])  # 10 is refused
 _courses = st.builds(
     SteroidCourse,
     drug=st.none() | st.sampled_from(["methylprednisolone", "Methylprednisolone ", "prednisone"]),
@@ -590,6 +638,27 @@ def requests(draw: st.DrawFn) -> EligibilityRequest:
         sex=draw(st.none() | st.sampled_from(["female", "male", "other"])),
         conditions=draw(_conditions),
         guideline_edition=draw(st.sampled_from(EDITIONS)),
+        relapse=draw(
+            st.none()
+            | st.builds(
+                RelapseCheck,
+                st.none() | st.floats(0, 2000),
+                _maybe_bool,
+                _maybe_bool,
+                _maybe_bool,
+                st.none() | st.sampled_from(["positive", "negative"]),
+                _maybe_bool,
+            )
+        ),
+        deficit=draw(
+            st.none()
+            | st.builds(
+                TargetedDeficit,
+                st.none() | st.integers(0, 5),
+                st.none() | st.integers(0, 5),
+                _maybe_bool,
+            )
+        ),
     )
 
 
@@ -604,5 +673,7 @@ def test_no_request_in_the_domain_raises(req: EligibilityRequest) -> None:
     if result.recommendation in ("indicated", "consider"):
         assert result.asfa is not None
     if result.recommendation == "defer":
-        assert any(r.rule.startswith(("ELIG-STEROID", "ELIG-CONTRA")) for r in result.reasons)
+        deferring = ("ELIG-STEROID", "ELIG-CONTRA", "ELIG-RELAPSE", "ELIG-PSEUDO", "ELIG-PML")
+        assert any(r.rule.startswith(deferring) for r in result.reasons)
+    assert result.decided_by in {r.rule for r in (*result.reasons,)}
     json.dumps(result.to_dict())

@@ -22,7 +22,7 @@ def _edss(before: float | None, after: float | None, **kwargs: object) -> dict[s
     return classify_response(Assessment(edss=before), Assessment(edss=after), **kwargs)  # type: ignore[arg-type]
 
 
-# --- edss_standard: >= 1.0 from <= 5.5, >= 0.5 from >= 6.0, both ways ------------------
+# --- edss_standard: >= 1.0 from <= 5.5, >= 0.5 from >= 6.0; worsening >= 1.5 from 0 --------
 @pytest.mark.parametrize(
     ("before", "after", "result"),
     [
@@ -33,7 +33,10 @@ def _edss(before: float | None, after: float | None, **kwargs: object) -> dict[s
         (5.5, 6.5, "worsened"),
         (5.5, 6.0, "unchanged"),
         (6.0, 6.5, "worsened"),
-        (0.0, 1.0, "worsened"),
+        (0.0, 1.0, "unchanged"),  # from 0 worsening needs >= 1.5 (issue 14)
+        (0.0, 1.5, "worsened"),
+        (1.0, 2.0, "worsened"),  # 1.0 from 1.0-5.5
+        (1.0, 1.5, "unchanged"),
         (1.0, 0.0, "improved"),
         (3.0, 2.0, "improved"),
         (3.0, 2.5, "unchanged"),
@@ -282,7 +285,7 @@ def test_edss_standard_direction(before: float, after: float) -> None:
         assert after > before
     if before == after:
         assert result == "unchanged"
-    if abs(after - before) >= 1.0:
+    if abs(after - before) >= 1.5 or (abs(after - before) >= 1.0 and before > 0):
         assert result != "unchanged"
 
 

@@ -319,6 +319,9 @@ DECISION_MODULES = [
     "asfa",
     "contraindications",
     "predictors",
+    "relapse",
+    "steroids",
+    "review",
     "precheck",
     "dmt",
     "rules",
@@ -329,7 +332,7 @@ def test_every_rule_id_is_documented() -> None:
     code = "".join(
         (ROOT / "src/plexms/core" / f"{name}.py").read_text() for name in DECISION_MODULES
     )
-    ids = set(re.findall(r'"((?:ELIG|PRE|DMT)-[A-Z0-9-]*[A-Z0-9])"', code))
+    ids = set(re.findall(r'"((?:ELIG|PRE|DMT|RESP)-[A-Z0-9-]*[A-Z0-9])"', code))
     everything = {**dict.fromkeys(REQUIRED_CONDITIONS, True), "anticoagulated": True}
     everything["hypocalcaemia"] = True
     body = _ok("assess", {**ASSESS, "age": 10, "conditions": everything})

@@ -111,3 +111,38 @@ def test_errors_name_the_field(request_: dict[str, Any], field: str, allowed: st
     assert error["field"] == field, error
     if allowed is not None:
         assert allowed in error["allowed"]
+
+
+# --- the stop/continue review (issue 14 item 12) ------------------------------------------
+
+
+def test_review_only_when_exchanges_done_is_given() -> None:
+    assert "review" not in calc.run("response", ISSUE_REQUEST).body
+    body = calc.run("response", {**ISSUE_REQUEST, "exchanges_done": 3}).body
+    review = body["review"]
+    assert review["decision"] == "continue" and review["target_exchanges"] == 5
+    assert review["rule"] == "RESP-REVIEW-IMPROVING"
+    assert review["signals"] == {"tnd": "improving", "edss": "improving", "acuity": "improving"}
+    assert review["source"]["key"] == "SEED_PROTOCOL"
+
+
+def test_review_stops_on_worsening_by_the_baseline_dependent_step() -> None:
+    request = {
+        "baseline": {"edss": 6.0},
+        "followup": {"edss": 6.5},
+        "exchanges_done": 3,
+    }
+    body = calc.run("response", request).body
+    assert body["criteria"]["edss_standard"]["result"] == "worsened"
+    assert body["review"]["decision"] == "stop"
+    from_zero = calc.run(
+        "response", {"baseline": {"edss": 0.0}, "followup": {"edss": 1.0}, "exchanges_done": 3}
+    ).body
+    assert from_zero["criteria"]["edss_standard"]["result"] == "unchanged"
+    assert from_zero["review"]["rule"] == "RESP-REVIEW-UNCHANGED"
+
+
+@pytest.mark.parametrize("value", [-1, 21, 3.0, "3"])
+def test_exchanges_done_out_of_domain_names_the_field(value: object) -> None:
+    outcome = calc.run("response", {**ISSUE_REQUEST, "exchanges_done": value})
+    assert not outcome.ok and outcome.body["error"]["field"] == "exchanges_done"

@@ -326,3 +326,46 @@ def test_handback_timing_runs_from_the_last_completed_exchange(world) -> None:  
     assert out.inputs["course"]["exchanges"] == 2
     assert out.result["last_exchange_date"] == days[-1].isoformat()
     assert out.rule_version.startswith("dmt:")
+
+
+def test_outcome_visit_during_a_course_records_the_stop_continue_review(world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    sheets = _course(world, pid)
+    course_id = sheets[0].course_id
+    _visit(
+        world,
+        pid,
+        timepoint="baseline",
+        course_id=course_id,
+        assessed_on=dt.date(2026, 11, 29),
+        va_right_logmar=1.0,
+        va_left_logmar=0.1,
+    )
+    for sheet in sheets[:3]:
+        _done(world, sheet)
+    day = sheets[2].planned_start.date() + dt.timedelta(days=1)
+    after = _visit(
+        world,
+        pid,
+        timepoint="during_course",
+        course_id=course_id,
+        assessed_on=day,
+        va_right_logmar=0.8,
+        va_left_logmar=0.1,
+        targeted_deficit="none",
+    )
+    assert after.inputs["response"]["exchanges_done"] == 3
+    review = after.result["response"]["review"]
+    assert (review["decision"], review["rule"]) == ("continue", "RESP-REVIEW-IMPROVING")
+    assert review["signals"] == {"tnd": "unchanged", "acuity": "improving"}
+    early = _visit(
+        world,
+        pid,
+        timepoint="during_course",
+        course_id=course_id,
+        assessed_on=sheets[0].planned_start.date(),
+        targeted_deficit="mild",
+        va_right_logmar=0.9,
+        va_left_logmar=0.1,
+    )
+    assert early.result["response"]["review"]["decision"] == "not_due"

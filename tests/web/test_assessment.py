@@ -86,3 +86,36 @@ def test_nurse_may_not_assess(clinic: TestClient) -> None:
     patient_id = new_patient(clinic)
     sign_in(clinic, "nurse")
     assert clinic.get(f"/patients/{patient_id}/assessment").status_code == 403
+
+
+def test_relapse_confirmation_and_targeted_deficit_from_the_form(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    confirmed = {
+        "relapse_hours": "48",
+        "relapse_fever": "no",
+        "relapse_infection": "no",
+        "relapse_on_natalizumab": "no",
+    }
+    page = _assess(clinic, patient_id, **SAFE, **confirmed)
+    assert 'id="recommendation">Indicated<' in page and "ELIG-RELAPSE-CONFIRMED" in page
+    fever = _assess(clinic, patient_id, **SAFE, **{**confirmed, "relapse_fever": "yes"})
+    assert 'id="recommendation">Defer<' in fever and "ELIG-PSEUDO-RELAPSE" in fever
+    natalizumab = _assess(
+        clinic, patient_id, **SAFE, **{**confirmed, "relapse_on_natalizumab": "yes"}
+    )
+    assert ">Incomplete<" in natalizumab and "relapse.jcv_status" in natalizumab
+    small_rise = {"edss_pre_relapse": "3.0", "edss_now": "3.5", "deficit_new_walking_aid": "yes"}
+    aid = _assess(clinic, patient_id, **SAFE, **confirmed, **small_rise)
+    assert 'id="recommendation">Indicated<' in aid and "ELIG-DEFICIT-TARGETED" in aid
+
+
+def test_edss_10_is_refused_in_the_form(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    form = clinic.get(f"/patients/{patient_id}/assessment").text
+    response = clinic.post(
+        f"/patients/{patient_id}/assessment",
+        data={"csrf_token": csrf_of(form), "edss_now": "10"},
+    )
+    assert response.status_code == 422 and 'id="e-edss_now"' in response.text

@@ -53,3 +53,39 @@ def test_bad_acuity_is_flagged_beside_the_field(clinic: TestClient) -> None:
     }
     response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
     assert response.status_code == 422 and 'id="e-va_right"' in response.text
+
+
+def test_course_review_after_exchange_3_is_shown(clinic: TestClient) -> None:
+    import datetime as dt
+
+    from plexms.services.clinical import courses, outcomes, sessions
+    from plexms.services.schemas.clinical import CoursePlanIn, OutcomeIn, SessionRecordIn
+    from tests.web.conftest import clinic_ctx
+
+    patient_id = new_patient(clinic)
+    physician, nurse = clinic_ctx(clinic), clinic_ctx(clinic, "nurse")
+    course = courses.plan_course(
+        physician, patient_id, CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"})
+    )
+    sheets = courses.list_course_sessions(nurse, course.id)
+
+    def visit(timepoint: str, on: dt.date, **values: object) -> None:
+        body = {"timepoint": timepoint, "assessed_on": on, "course_id": course.id, **values}
+        outcomes.record_outcome(nurse, patient_id, OutcomeIn.model_validate(body))
+
+    visit("baseline", dt.date(2026, 11, 29), va_right_logmar=1.0, va_left_logmar=0.1)
+    for sheet in sheets[:3]:
+        start = sheet.planned_start
+        record = SessionRecordIn(
+            status="done",
+            actual_start=start,
+            actual_end=start + dt.timedelta(hours=2),
+            plasma_removed_ml=2500,
+        )
+        sessions.record_session(nurse, sheet.id, record, sheet.version)
+    day = sheets[2].planned_start.date() + dt.timedelta(days=1)
+    visit("during_course", day, va_right_logmar=1.0, va_left_logmar=0.1, targeted_deficit="worse")
+    sign_in(clinic, "physician")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    assert 'class="review"' in page and "Course review after 3 exchange(s)" in page
+    assert "<strong>stop</strong>" in page and "RESP-REVIEW-WORSE" in page

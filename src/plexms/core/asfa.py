@@ -1,9 +1,11 @@
 """ASFA indications per guideline edition, and which entry applies to an attack.
 
 The rule sets are kept per edition (ASFA 9th edition 2023, 7th edition 2016): the seed quotes
-the older MS-relapse rating (II/1B), the 2023 edition lists II/1A. The 2016 set holds only what
-``shared/reference/tpe-facts.md`` gives for that edition; everything else is reported as "not
-in our rule set for this edition" rather than guessed.
+the older MS-relapse rating (II/1B), the 2023 edition lists II/1A. The 2016 NMOSD and ADEM rows
+are as later editions quote them (``ASFA_2016_NEURO_ROWS``, unverified against the 2016 text).
+An indication without a row in the chosen edition is a gap in the rule set, reported as such
+(the answer is ``incomplete``), never a negative answer. MOGAD has no ASFA entry of its own: it
+is assessed under the NMOSD acute attack entry (``MOGAD_ASFA_BASIS``), and says so.
 
 >>> ASFA_ENTRIES["asfa-2023"]["ms_acute"].grade
 '1A'
@@ -66,11 +68,20 @@ ASFA_ENTRIES: dict[str, dict[str, AsfaEntry]] = {
             ("natalizumab_pml", "Natalizumab-associated PML", "III", "1C"),
         ],
     ),
-    # Only what shared/reference gives for the 7th edition; the rest is "not in our rule set".
+    # MS acute from shared/reference; NMOSD and ADEM as quoted (unverified); the rest is a gap.
     "asfa-2016": _entries(
         "asfa-2016",
         "ASFA_2016",
         [("ms_acute", "Multiple sclerosis, acute attack/relapse", "II", "1B")],
+    )
+    | _entries(
+        "asfa-2016",
+        "ASFA_2016_NEURO_ROWS",
+        [
+            ("nmosd_acute", "NMOSD, acute attack/relapse", "II", "1B"),
+            ("nmosd_maintenance", "NMOSD, maintenance", "III", "2C"),
+            ("adem", "ADEM", "II", "2C"),
+        ],
     ),
 }
 
@@ -84,8 +95,10 @@ def asfa_entry(edition: str, diagnosis: str, presentation: str) -> tuple[AsfaEnt
     >>> entry, why = asfa_entry("asfa-2023", "relapsing_ms", "optic_neuritis")
     >>> (entry.category, entry.grade, why.rule)
     ('II', '1A', 'ELIG-ASFA-ON')
-    >>> asfa_entry("asfa-2016", "nmosd", "relapse")[0] is None
-    True
+    >>> asfa_entry("asfa-2016", "nmosd", "relapse")[0].grade
+    '1B'
+    >>> asfa_entry("asfa-2016", "relapsing_ms", "progression")[1].rule
+    'ELIG-ASFA-GAP'
     """
     acute = presentation in ACUTE_PRESENTATIONS
     key: str | None = None
@@ -93,25 +106,31 @@ def asfa_entry(edition: str, diagnosis: str, presentation: str) -> tuple[AsfaEnt
         key = "ms_acute"
     elif diagnosis in ("relapsing_ms", "progressive_ms"):
         key = "ms_progressive"
-    elif diagnosis == "nmosd" and acute:
+    elif diagnosis in ("nmosd", "mogad") and acute:
         key = "nmosd_acute"
     elif diagnosis == "adem" and acute:
         key = "adem"
     if key is None:
         text = (
-            f"No ASFA entry for {diagnosis} with {presentation} in plexms's rule set: "
-            "plexms makes no positive recommendation; the clinician decides and records why."
+            f"no_rule: plexms has no rule for {diagnosis} with {presentation} (no ASFA entry in "
+            "its rule set). This is not a negative answer: the clinician decides and records why."
         )
         return None, Reason("ELIG-ASFA-NONE", text, LOCAL_POLICY)
     entry = ASFA_ENTRIES[edition].get(key)
     if entry is None:
         text = (
-            f"{key} is not in our rule set for edition {edition} (filled only where our "
-            "reference gives it): plexms makes no positive recommendation; use asfa-2023."
+            f"no_rule: {key} has no row in plexms's rule set for edition {edition}. This is "
+            "not a negative answer: choose an edition with the row, or the clinician decides."
         )
         return None, Reason("ELIG-ASFA-GAP", text, "ASFA_2016")
     label = edition.upper().replace("-", " ")
     base = f"{label}: {entry.indication}, category {entry.category}, grade {entry.grade}"
+    if diagnosis == "mogad":
+        text = (
+            f"{base}. ASFA has no separate MOGAD entry: assessed under the NMOSD entry by "
+            "analogy (local decision)."
+        )
+        return entry, Reason("ELIG-ASFA-MOGAD", text, "MOGAD_ASFA_BASIS")
     if key == "ms_acute" and presentation == "optic_neuritis":
         text = f"{base}. ASFA has no separate optic-neuritis entry: assessed under this entry."
         return entry, Reason("ELIG-ASFA-ON", text, entry.source)

@@ -36,11 +36,25 @@ from plexms.core.contraindications import (
     condition_precautions,
     contraindications,
 )
+from plexms.core.disability import (
+    EdssSteps,
+    TargetedDeficit,
+    check_assessable_edss,
+    targeted_findings,
+    worsening_needed,
+)
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy, EligibilityPolicy
 from plexms.core.predictors import Predictor, response_predictors
+from plexms.core.relapse import (
+    JCV_STATUSES,
+    RelapseCheck,
+    confirm_relapse,
+    confirmation_missing,
+)
 from plexms.core.rules import RULE_VERSION, Override, Reason, apply_override, sources_of
 from plexms.core.sources import LOCAL_POLICY
+from plexms.core.steroids import SteroidCourse, steroid_finding
 from plexms.core.vocabulary import EDSS_STEPS
 
 __all__ = [
@@ -52,7 +66,9 @@ __all__ = [
     "EligibilityRequest",
     "Logmar",
     "Mri",
+    "RelapseCheck",
     "SteroidCourse",
+    "TargetedDeficit",
     "assess",
     "example_request",
     "missing_inputs",
@@ -64,24 +80,6 @@ SEXES = ("female", "male", "other")
 ROUTES = ("iv", "oral")
 RESPONSES = ("none", "partial", "full")
 _EDSS_STEPS = frozenset(EDSS_STEPS)
-
-
-@dataclass(frozen=True)
-class SteroidCourse:
-    """One corticosteroid course; ``days`` counts treatment days from ``start_date``."""
-
-    drug: str | None = None
-    route: str | None = None
-    dose_mg_per_day: float | None = None
-    start_date: dt.date | None = None
-    days: int | None = None
-    response: str | None = None
-
-    @property
-    def last_dose_date(self) -> dt.date:
-        """Date of the last dose (complete courses only)."""
-        assert self.start_date is not None and self.days is not None  # noqa: S101
-        return self.start_date + dt.timedelta(days=self.days - 1)
 
 
 @dataclass(frozen=True)
@@ -119,6 +117,8 @@ class EligibilityRequest:
     sex: str | None = None
     conditions: Conditions = field(default_factory=Conditions)
     guideline_edition: str = "asfa-2023"
+    relapse: RelapseCheck | None = None
+    deficit: TargetedDeficit | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ class Assessment:
     predictors: tuple[Predictor, ...]
     reassess_on: dt.date | None = None
     rule_version: str = RULE_VERSION
+    decided_by: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """JSON form of the ``calc assess`` response."""
@@ -184,7 +185,9 @@ def missing_inputs(req: EligibilityRequest) -> tuple[str, ...]:
     Always: diagnosis, presentation, assessment_date, edss_now, age, sex and every condition
     in :data:`REQUIRED_CONDITIONS`. Acute presentations (or an unknown one) also need
     onset_date, edss_pre_relapse and steroids (an empty list = none given), each course
-    complete; optic neuritis needs both eyes' logMAR; tumefactive presentations the MRI.
+    complete, and, when the relapse confirmation is given, each of its fields
+    (:func:`plexms.core.relapse.confirmation_missing`); optic neuritis needs both eyes' logMAR;
+    tumefactive presentations the MRI.
 
     >>> missing_inputs(EligibilityRequest(diagnosis="cis"))[:3]
     ('presentation', 'assessment_date', 'edss_now')
@@ -204,6 +207,7 @@ def missing_inputs(req: EligibilityRequest) -> tuple[str, ...]:
                 for f in dataclasses.fields(course)
                 if getattr(course, f.name) is None
             ]
+        missing += confirmation_missing(req.relapse)
     group: Logmar | Mri | None = None
     if req.presentation == "optic_neuritis":
         group = req.logmar or Logmar()
@@ -243,6 +247,13 @@ def _validate(req: EligibilityRequest) -> None:
         value = getattr(req, name)
         if value is not None and value not in _EDSS_STEPS:
             raise InputError(name, f"{value} is not an EDSS step", allowed="0, 1.0, 1.5, ..., 10")
+        check_assessable_edss(name, value)
+    relapse = req.relapse or RelapseCheck()
+    _check_range("relapse.symptom_hours", relapse.symptom_hours, 0, 24 * 366)
+    _check_choice("relapse.jcv_status", relapse.jcv_status, JCV_STATUSES)
+    deficit = req.deficit or TargetedDeficit()
+    _check_range("deficit.motor_grade_before", deficit.motor_grade_before, 0, 5)
+    _check_range("deficit.motor_grade_now", deficit.motor_grade_now, 0, 5)
     _check_range("age", req.age, 0, 120)
     logmar = req.logmar or Logmar()
     _check_range("logmar.right", logmar.right, -0.3, 3.0)
@@ -266,15 +277,18 @@ def _validate(req: EligibilityRequest) -> None:
 def assess(req: EligibilityRequest, policy: CentrePolicy | None = None) -> Assessment:
     """Eligibility for TPE of this attack, with every rule that fired and its source.
 
-    Order: missing inputs (``incomplete``); no ASFA entry; absolute contraindication;
-    progressive course (AAN 2011); the centre's hard time limit if set; no residual deficit;
-    the steroid trial (not tried, inadequate, still running or within the wait: ``defer``;
-    full response: ``not_indicated``); then ASFA category II with a disabling deficit gives
-    ``indicated``, anything weaker ``consider``; a relative contraindication caps at
-    ``consider`` and a temporary one defers.
+    Order (``docs/rules.md``): missing inputs (``incomplete``); absolute contraindication;
+    progressive MS (AAN 2011); no rule for the diagnosis or edition (``incomplete``, never a
+    negative answer); past the outer time limit (``not_indicated`` for this attack); no
+    residual deficit; an unconfirmed attack (``defer``); NMOSD/MOGAD: exchange alongside
+    steroids; otherwise the steroid trial (not tried, inadequate, running or within the wait:
+    ``defer``; full response: ``not_indicated``); then ASFA category II with a disabling deficit
+    gives ``indicated``, anything weaker ``consider``; past the acute window, or with a relative
+    contraindication, at most ``consider``; a temporary contraindication defers.
+    ``decided_by`` names the rule that set the answer.
 
-    >>> assess(dataclasses.replace(example_request(), steroids=())).recommendation
-    'defer'
+    >>> assess(dataclasses.replace(example_request(), steroids=())).decided_by
+    'ELIG-STEROID-NOT-TRIED'
     """
     policy = policy or CentrePolicy()
     _validate(req)
@@ -290,10 +304,12 @@ def assess(req: EligibilityRequest, policy: CentrePolicy | None = None) -> Asses
     if missing:
         text = f"Required inputs missing: {', '.join(missing)}. No recommendation until given."
         reasons.append(Reason("ELIG-MISSING", text, LOCAL_POLICY))
-        recommendation = "incomplete"
+        recommendation, decided_by = "incomplete", "ELIG-MISSING"
     else:
-        recommendation, more, reassess_on = _decide(req, entry, policy)
+        recommendation, more, reassess_on, decided_by = _decide(req, entry, policy)
         reasons += more
+        if decided_by in _NO_RULE:
+            missing, decided_by = ("asfa_rule",), reasons[0].rule
     return Assessment(
         recommendation=recommendation,
         missing=missing,
@@ -303,6 +319,7 @@ def assess(req: EligibilityRequest, policy: CentrePolicy | None = None) -> Asses
         precautions=precautions,
         predictors=predictors,
         reassess_on=reassess_on,
+        decided_by=decided_by,
     )
 
 
@@ -325,72 +342,101 @@ def override_assessment(
     )
 
 
-_Decision = tuple[str, list[Reason], dt.date | None]
+_Decided = tuple[str, list[Reason], dt.date | None, str]
+_NO_RULE = ("ELIG-ASFA-NONE", "ELIG-ASFA-GAP")
+_MS_COURSES = ("relapsing_ms", "progressive_ms")
+_EARLY_EXCHANGE = ("nmosd", "mogad")
 
 
-def _decide(req: EligibilityRequest, entry: AsfaEntry | None, policy: CentrePolicy) -> _Decision:
+def _decide(req: EligibilityRequest, entry: AsfaEntry | None, policy: CentrePolicy) -> _Decided:
     pol = policy.eligibility
     absolute, temporary, relative = contraindications(req.conditions, pol)
     reasons = [*absolute, *temporary, *relative]
-    if entry is None:
-        return "not_indicated", reasons, None
     if absolute:
-        return "not_indicated", reasons, None
-    if req.presentation == "progression":
+        return "not_indicated", reasons, None, absolute[0].rule
+    if req.presentation == "progression" and req.diagnosis in _MS_COURSES:
+        category = f"ASFA category {entry.category}" if entry else "no ASFA row in this edition"
         text = (
             "AAN 2011: plasma exchange is established as ineffective for chronic progressive MS "
-            f"(level A); ASFA category {entry.category}: role not established, case by case."
+            f"(level A); {category}: role not established, case by case."
         )
-        return "not_indicated", [*reasons, Reason("ELIG-PROGRESSIVE", text, "AAN_2011")], None
+        reasons.append(Reason("ELIG-PROGRESSIVE", text, "AAN_2011"))
+        return "not_indicated", reasons, None, "ELIG-PROGRESSIVE"
+    if entry is None:
+        return "incomplete", reasons, None, "ELIG-ASFA-NONE"
     assert req.onset_date and req.assessment_date  # noqa: S101 - checked by missing_inputs
     days = (req.assessment_date - req.onset_date).days
-    late = pol.max_days_from_onset is not None and days > pol.max_days_from_onset
-    reasons.append(_timing_reason(days, pol, late))
-    if late:
-        return "not_indicated", reasons, None
+    timing = _timing_reason(days, pol)
+    reasons.append(timing)
+    if timing.rule == "ELIG-LATE":
+        return "not_indicated", reasons, None, timing.rule
     severity, why = _deficit(req, pol)
     reasons.append(why)
     if req.presentation == "tumefactive":
         reasons.append(_tumefactive_reason(req, pol))
     if severity == "none":
-        return "not_indicated", reasons, None
+        return "not_indicated", reasons, None, why.rule
+    status, confirmation = confirm_relapse(req.relapse, req.diagnosis, pol.relapse_min_hours)
+    reasons += confirmation
+    if status == "unconfirmed":
+        return "defer", reasons, None, confirmation[0].rule
     recommendation = (
         "indicated" if entry.category == "II" and severity == "disabling" else "consider"
     )
+    decided_by = "ELIG-CATEGORY"
     reassess_on: dt.date | None = None
-    if req.diagnosis == "nmosd" and not pol.nmosd_requires_steroid_failure:
-        text = "NMOSD attack: the centre does not require steroid failure first (local policy)."
-        reasons.append(Reason("ELIG-NMOSD-STEROIDS", text, LOCAL_POLICY))
+    if req.diagnosis in _EARLY_EXCHANGE and not pol.nmosd_requires_steroid_failure:
+        text = (
+            "NMOSD/MOGAD attack: exchange early, alongside steroids, not after they fail "
+            "(complete recovery far more likely when started early); a severe attack is "
+            "indicated from day 0."
+        )
+        reasons.append(Reason("ELIG-NMOSD-EARLY", text, "BONNAN_2018"))
     elif req.conditions.steroid_contraindication:
         text = (
             "Steroids contraindicated: TPE without a steroid trial; refractoriness is not "
             "established, so at most 'consider'."
         )
         reasons.append(Reason("ELIG-STEROID-CONTRA", text, LOCAL_POLICY))
-        recommendation = "consider"
+        recommendation, decided_by = "consider", "ELIG-STEROID-CONTRA"
     else:
-        status, more, reassess_on = _steroid_finding(req, pol)
+        assert req.steroids is not None  # noqa: S101 - checked by missing_inputs
+        status, more, reassess_on = steroid_finding(
+            req.steroids, req.onset_date, req.assessment_date, pol
+        )
         reasons += more
         if status == "responded":
-            return "not_indicated", reasons, None
+            return "not_indicated", reasons, None, more[-1].rule
         if status != "refractory":
-            return "defer", reasons, reassess_on
+            return "defer", reasons, reassess_on, more[-1].rule
     category = f"ASFA category {entry.category} ({entry.indication}) with a {severity} deficit"
     reasons.append(Reason("ELIG-CATEGORY", f"{category}: {recommendation}.", entry.source))
+    if timing.rule == "ELIG-ACUTE-WINDOW" and recommendation == "indicated":
+        recommendation, decided_by = "consider", timing.rule
     if relative and recommendation == "indicated":
-        recommendation = "consider"
+        recommendation, decided_by = "consider", relative[0].rule
     if temporary:
-        recommendation = "defer"
-    return recommendation, reasons, reassess_on
+        recommendation, decided_by = "defer", temporary[0].rule
+    return recommendation, reasons, reassess_on, decided_by
 
 
-def _timing_reason(days: int, pol: EligibilityPolicy, late: bool) -> Reason:
-    if late:
+def _timing_reason(days: int, pol: EligibilityPolicy) -> Reason:
+    """ELIG-LATE past the outer limit (> max_days_from_onset), ELIG-ACUTE-WINDOW past the
+    acute window (> acute_window_days), else ELIG-TIMING (the early window, a predictor)."""
+    limit, window = pol.max_days_from_onset, pol.acute_window_days
+    if limit is not None and days > limit:
         text = (
-            f"Assessed {days} days after onset: past the centre's limit of "
-            f"{pol.max_days_from_onset} days (local policy)."
+            f"Assessed {days} days after onset: past the outer limit of {limit} days, the "
+            "attack is no longer acute: not indicated for this attack (local policy; ASFA's "
+            "own timing window unverified)."
         )
         return Reason("ELIG-LATE", text, LOCAL_POLICY)
+    if days > window:
+        text = (
+            f"Assessed {days} days after onset: past the acute window of {window} days, at "
+            "most 'consider' (local policy; ASFA's own timing window unverified)."
+        )
+        return Reason("ELIG-ACUTE-WINDOW", text, "ASFA_FACT_SHEET_TIMING")
     where = "within" if days <= pol.early_treatment_days else "beyond"
     text = (
         f"Assessed {days} days after onset: {where} the {pol.early_treatment_days}-day window in "
@@ -400,39 +446,57 @@ def _timing_reason(days: int, pol: EligibilityPolicy, late: bool) -> Reason:
 
 
 def _deficit(req: EligibilityRequest, pol: EligibilityPolicy) -> tuple[str, Reason]:
+    """Disabling by the baseline-dependent EDSS step, else by a targeted deficit."""
     assert req.edss_now is not None and req.edss_pre_relapse is not None  # noqa: S101
-    rise = req.edss_now - req.edss_pre_relapse
-    text = (
-        f"EDSS {req.edss_pre_relapse:.1f} before the attack, {req.edss_now:.1f} now "
-        f"(rise {rise:.1f})"
+    pre, now = req.edss_pre_relapse, req.edss_now
+    rise = now - pre
+    steps = EdssSteps(
+        pol.disabling_edss_rise_from_zero, pol.disabling_edss_rise, pol.disabling_edss_rise_high
     )
-    worse = -1.0
-    if req.presentation == "optic_neuritis":
-        assert req.logmar and req.logmar.right is not None and req.logmar.left is not None  # noqa: S101
+    needed = worsening_needed(pre, steps)
+    edss_source = "EDSS_WORSENING_TRIALS" if pre == 0 else "EDSS_CHANGE_2007"
+    text = f"EDSS {pre:.1f} before the attack, {now:.1f} now (rise {rise:.1f})"
+    worse = None
+    if req.logmar and req.logmar.right is not None and req.logmar.left is not None:
         worse = max(req.logmar.right, req.logmar.left)
+    if req.presentation == "optic_neuritis" or (
+        worse is not None and worse >= pol.optic_neuritis_severe_logmar
+    ):
         text += f"; worse eye logMAR {worse:g}"
-    if rise >= pol.disabling_edss_rise:
-        return "disabling", Reason(
-            "ELIG-DEFICIT",
-            f"{text}: disabling (EDSS rise >= {pol.disabling_edss_rise:.1f}).",
-            "RELAPSE_SEVERITY_2019",
+    else:
+        worse = None
+    deficit = req.deficit or TargetedDeficit()
+    targeted = targeted_findings(
+        deficit,
+        worse,
+        severe_logmar=pol.optic_neuritis_severe_logmar,
+        motor_grade_max=pol.disabling_motor_grade_max,
+    )
+    if rise >= needed:
+        text += f": disabling (EDSS rise >= {needed:.1f} from {pre:.1f})."
+        return "disabling", Reason("ELIG-DEFICIT", text, edss_source)
+    if targeted and worse is not None and worse >= pol.optic_neuritis_severe_logmar:
+        text += (
+            f": severe visual loss (logMAR >= {pol.optic_neuritis_severe_logmar:g}, local policy)."
         )
-    if worse >= pol.optic_neuritis_severe_logmar:
-        return "disabling", Reason(
-            "ELIG-DEFICIT-VISION",
-            f"{text}: severe visual loss (logMAR >= {pol.optic_neuritis_severe_logmar:g}, "
-            "local policy).",
-            LOCAL_POLICY,
-        )
+        return "disabling", Reason("ELIG-DEFICIT-VISION", text, LOCAL_POLICY)
+    if targeted:
+        text += f": disabling targeted deficit ({'; '.join(targeted)}; local policy)."
+        return "disabling", Reason("ELIG-DEFICIT-TARGETED", text, LOCAL_POLICY)
     if rise > 0:
-        return "mild", Reason("ELIG-DEFICIT", f"{text}: mild.", "RELAPSE_SEVERITY_2019")
-    if worse >= pol.optic_neuritis_residual_logmar:
+        text += f": mild (disabling from {pre:.1f} needs a rise >= {needed:.1f})."
+        return "mild", Reason("ELIG-DEFICIT", text, edss_source)
+    if worse is not None and worse >= pol.optic_neuritis_residual_logmar:
         return "mild", Reason(
             "ELIG-DEFICIT-VISION",
             f"{text}: residual visual loss (logMAR >= {pol.optic_neuritis_residual_logmar:g}, "
             "local policy), not severe.",
             LOCAL_POLICY,
         )
+    before, motor = deficit.motor_grade_before, deficit.motor_grade_now
+    if motor is not None and before is not None and motor < before:
+        text += f": motor grade {motor}/5 (was {before}/5), not disabling (local policy)."
+        return "mild", Reason("ELIG-DEFICIT-TARGETED", text, LOCAL_POLICY)
     return "none", Reason(
         "ELIG-NO-DEFICIT",
         f"{text}: back to the pre-attack level; no residual deficit to treat.",
@@ -451,70 +515,6 @@ def _tumefactive_reason(req: EligibilityRequest, pol: EligibilityPolicy) -> Reas
             "policy); assessed as an acute attack all the same."
         )
     return Reason("ELIG-TUMEFACTIVE", text, LOCAL_POLICY)
-
-
-def _adequate(course: SteroidCourse, pol: EligibilityPolicy) -> bool:
-    assert course.dose_mg_per_day is not None and course.days is not None  # noqa: S101
-    return (
-        (course.drug or "").strip().lower() in pol.steroid_drugs
-        and course.route in pol.steroid_routes
-        and course.dose_mg_per_day >= pol.steroid_min_mg_per_day
-        and course.days >= pol.steroid_min_days
-    )
-
-
-def _steroid_finding(req: EligibilityRequest, pol: EligibilityPolicy) -> _Decision:
-    assert req.steroids is not None and req.onset_date and req.assessment_date  # noqa: S101
-    onset, today = req.onset_date, req.assessment_date
-    reasons: list[Reason] = []
-    earlier = [c for c in req.steroids if c.start_date and c.start_date < onset]
-    if earlier:
-        text = f"{len(earlier)} steroid course(s) began before this attack ({onset}): not counted."
-        reasons.append(Reason("ELIG-STEROID-EARLIER", text, LOCAL_POLICY))
-    current = sorted(
-        (c for c in req.steroids if c not in earlier), key=lambda c: c.start_date or onset
-    )
-    if not current:
-        text = (
-            "No corticosteroid course for this attack: TPE is second-line, for attacks not "
-            "responding to IV methylprednisolone (AAN 2011: level B for steroid-resistant "
-            "relapses)."
-        )
-        return "not_tried", [*reasons, Reason("ELIG-STEROID-NOT-TRIED", text, "AAN_2011")], None
-    latest = current[-1]
-    if latest.response == "full":
-        text = f"Full response to the steroid course of {latest.start_date}: not refractory."
-        return "responded", [*reasons, Reason("ELIG-STEROID-RESPONDED", text, "AAN_2011")], None
-    rule = (
-        f"{'/'.join(pol.steroid_drugs)} {'/'.join(pol.steroid_routes)} >= "
-        f"{pol.steroid_min_mg_per_day:g} mg/day for >= {pol.steroid_min_days} days, local policy"
-    )
-    adequate = [c for c in current if _adequate(c, pol)]
-    if not adequate:
-        text = f"No adequate steroid trial for this attack ({rule}): complete one first."
-        return "inadequate", [*reasons, Reason("ELIG-STEROID-ADEQUATE", text, LOCAL_POLICY)], None
-    last = adequate[-1]
-    text = (
-        f"Adequate steroid trial: {last.drug} {last.route} {last.dose_mg_per_day:g} mg/day x "
-        f"{last.days} days from {last.start_date} ({rule})."
-    )
-    reasons.append(Reason("ELIG-STEROID-ADEQUATE", text, LOCAL_POLICY))
-    judge_on = last.last_dose_date + dt.timedelta(days=pol.steroid_wait_days)
-    if last.last_dose_date > today:
-        text = f"Steroid course still running (last dose {last.last_dose_date}): reassess then."
-        return "ongoing", [*reasons, Reason("ELIG-STEROID-ONGOING", text, LOCAL_POLICY)], judge_on
-    if today < judge_on:
-        text = (
-            f"{(today - last.last_dose_date).days} days since the last steroid dose; the "
-            f"response is judged {pol.steroid_wait_days} days after it (local policy): "
-            f"reassess on {judge_on}."
-        )
-        return "waiting", [*reasons, Reason("ELIG-STEROID-WAIT", text, LOCAL_POLICY)], judge_on
-    if latest.response == "none":
-        text = "No response to an adequate steroid trial: steroid-refractory attack."
-        return "refractory", [*reasons, Reason("ELIG-STEROID-REFRACTORY", text, "AAN_2011")], None
-    text = "Partial response with a persisting deficit: inadequate response to steroids."
-    return "refractory", [*reasons, Reason("ELIG-STEROID-PARTIAL", text, "SCI_REP_2022")], None
 
 
 def _predictors(req: EligibilityRequest, pol: EligibilityPolicy) -> tuple[Predictor, ...]:

@@ -33,6 +33,7 @@ __all__ = [
     "EligibilityPolicy",
     "PrecheckPolicy",
     "PrescriptionPolicy",
+    "ResponsePolicy",
     "SchedulePolicy",
     "policy_from_dict",
     "policy_to_dict",
@@ -188,11 +189,19 @@ class PrecheckPolicy:
 
 @dataclass(frozen=True)
 class EligibilityPolicy:
-    """Windows used by the eligibility rules (see :mod:`plexms.core.eligibility`)."""
+    """Windows and thresholds of the eligibility rules (see :mod:`plexms.core.eligibility`)."""
 
     early_treatment_days: int = setting(14, "MARRODAN_2025")
+    acute_window_days: int = setting(
+        60,
+        LOCAL_POLICY,
+        "past this many days from onset at most 'consider' (ASFA's own window: unverified)",
+    )
     max_days_from_onset: int | None = setting(
-        None, LOCAL_POLICY, "hard exclusion after this many days; None: a predictor only"
+        90,
+        LOCAL_POLICY,
+        "past this many days from onset the attack is no longer acute: 'not_indicated' for "
+        "this attack; None: no outer limit",
     )
     steroid_drugs: tuple[str, ...] = setting(("methylprednisolone",), LOCAL_POLICY)
     steroid_routes: tuple[str, ...] = setting(("iv",), LOCAL_POLICY, "add 'oral' to accept it")
@@ -201,9 +210,20 @@ class EligibilityPolicy:
     steroid_wait_days: int = setting(
         5, LOCAL_POLICY, "days after the last steroid dose before calling the response inadequate"
     )
-    nmosd_requires_steroid_failure: bool = setting(True, LOCAL_POLICY)
+    nmosd_requires_steroid_failure: bool = setting(
+        False, "BONNAN_2018", "NMOSD/MOGAD: exchange alongside steroids, not after they fail"
+    )
+    disabling_edss_rise_from_zero: float = setting(
+        1.5, "EDSS_WORSENING_TRIALS", "EDSS rise that is disabling from a pre-attack EDSS of 0"
+    )
     disabling_edss_rise: float = setting(
-        1.0, "RELAPSE_SEVERITY_2019", "moderate or severe relapse (EDSS rise >= 1.0)"
+        1.0, "EDSS_CHANGE_2007", "EDSS rise that is disabling from a pre-attack EDSS 1.0-5.5"
+    )
+    disabling_edss_rise_high: float = setting(
+        0.5, "EDSS_CHANGE_2007", "EDSS rise that is disabling from a pre-attack EDSS >= 6.0"
+    )
+    disabling_motor_grade_max: int = setting(
+        3, LOCAL_POLICY, "MRC grade at or below this (and below before) is a disabling deficit"
     )
     optic_neuritis_severe_logmar: float = setting(
         0.7, LOCAL_POLICY, "worse eye; decimal 0.2, Neurostatus visual FS 4"
@@ -211,12 +231,32 @@ class EligibilityPolicy:
     optic_neuritis_residual_logmar: float = setting(0.2, LOCAL_POLICY, "worse eye")
     tumefactive_min_lesion_mm: float = setting(20.0, LOCAL_POLICY)
     poor_outcome_edss: float = setting(7.5, "MARRODAN_2025")
+    relapse_min_hours: float = setting(
+        24.0, "MCDONALD_2017", "symptoms at least this long, without fever or infection"
+    )
     adult_min_age: int = setting(18, LOCAL_POLICY, "younger: paediatric precaution")
     absolute_contraindications: tuple[str, ...] = setting((), LOCAL_POLICY)
     temporary_contraindications: tuple[str, ...] = setting(
         ("hemodynamic_instability", "active_infection", "active_bleeding"), LOCAL_POLICY
     )
     relative_contraindications: tuple[str, ...] = setting(("albumin_allergy",), LOCAL_POLICY)
+
+
+@dataclass(frozen=True)
+class ResponsePolicy:
+    """The review of the response during a course (see :mod:`plexms.core.review`)."""
+
+    review_after_exchange: int = setting(
+        3, "SEED_ARTICLE", "improvement typically begins after the second or third exchange"
+    )
+    full_course_exchanges: int = setting(5, "SEED_PROTOCOL", "course length when improving")
+    max_course_exchanges: int = setting(7, "SEED_PROTOCOL", "5-7 exchanges")
+    continue_if_unchanged: bool = setting(
+        True, LOCAL_POLICY, "no change at the review: finish the 5-exchange course, then stop"
+    )
+    acuity_gain_logmar: float = setting(
+        0.1, LOCAL_POLICY, "a gain of at least one line counts as improving at the review"
+    )
 
 
 @dataclass(frozen=True)
@@ -228,6 +268,7 @@ class CentrePolicy:
     schedule: SchedulePolicy = field(default_factory=SchedulePolicy)
     precheck: PrecheckPolicy = field(default_factory=PrecheckPolicy)
     eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
+    response: ResponsePolicy = field(default_factory=ResponsePolicy)
 
 
 def policy_to_dict(policy: Any) -> Any:

@@ -4,8 +4,9 @@ Each criterion names its source and is judged on its own inputs; when one is mis
 criterion is ``not_assessable`` and says what is missing.
 
 - ``edss_standard`` (EDSS_CHANGE_2007): improved when the EDSS falls by >= 1.0 from a baseline
-  <= 5.5, or by >= 0.5 from a baseline >= 6.0; worsened when it rises by the same amounts;
-  otherwise unchanged.
+  <= 5.5, or by >= 0.5 from a baseline >= 6.0; worsened when it rises by the baseline-dependent
+  step of :mod:`plexms.core.disability` (>= 1.5 from 0, >= 1.0 from 1.0-5.5, >= 0.5 from
+  >= 6.0: from 0, a rise of 1.0 is not "worsened"); otherwise unchanged.
 - ``llufriu_2009`` (LLUFRIU_2009): improved when the EDSS falls by >= 1.0 from a baseline
   <= 7.5, or by >= 1.5 from a baseline >= 8.0. For optic neuritis, improved when the affected
   eye gains more than 2 lines, i.e. more than 0.2 logMAR (exactly 0.2 is not enough). The
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from plexms.core import vocabulary
+from plexms.core.disability import worsening_needed
 from plexms.core.edss import is_valid_edss
 from plexms.core.errors import InputError
 from plexms.core.vocabulary import PRESENTATIONS
@@ -175,14 +177,17 @@ def _missing_edss(**values: float | None) -> list[str]:
 def _edss_standard(before: float | None, after: float | None) -> Criterion:
     rule = (
         "improved if the EDSS falls by >= 1.0 from a baseline <= 5.5 or by >= 0.5 from a "
-        "baseline >= 6.0; worsened if it rises by as much"
+        "baseline >= 6.0; worsened if it rises by >= 1.5 from 0, >= 1.0 from 1.0-5.5 or "
+        ">= 0.5 from >= 6.0"
     )
     if before is None or after is None:
         return _not_assessable(
             "edss_standard", rule, _missing_edss(baseline=before, followup=after)
         )
-    needed = _STANDARD_CHANGE[before >= _STANDARD_SPLIT]
     change = after - before
+    needed = _STANDARD_CHANGE[before >= _STANDARD_SPLIT]
+    if change > 0:
+        needed = worsening_needed(before)
     if -change >= needed:
         result = "improved"
     elif change >= needed:

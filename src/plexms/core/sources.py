@@ -270,6 +270,50 @@ _ALL = (
         "response to corticosteroids. Sci Rep 2022.",
         doi="10.1038/s41598-022-23356-w",
     ),
+    Source(
+        "BONNAN_2018",
+        "Bonnan M et al. Short delay to initiate plasma exchange is the strongest predictor of "
+        "outcome in severe attacks of NMO spectrum disorders. J Neurol Neurosurg Psychiatry "
+        "2018;89:346-351 (complete recovery far more likely when started early, rare after "
+        "day 20).",
+        verified=False,
+    ),
+    Source(
+        "MCDONALD_2017",
+        "Thompson AJ et al. Diagnosis of multiple sclerosis: 2017 revisions of the McDonald "
+        "criteria. Lancet Neurol 2018;17:162-173 (an attack lasts at least 24 hours, in the "
+        "absence of fever or infection).",
+        verified=False,
+    ),
+    Source(
+        "TYSABRI_PML",
+        "TYSABRI (natalizumab) prescribing information, boxed warning: progressive multifocal "
+        "leukoencephalopathy; new neurological signs on natalizumab call for evaluation for "
+        "PML (JCV antibody status, MRI, CSF JCV DNA) before they are treated as a relapse.",
+        verified=False,
+    ),
+    Source(
+        "ASFA_FACT_SHEET_TIMING",
+        "ASFA fact sheets (MS acute attack/relapse, NMOSD, ADEM), technical notes on when to "
+        "start TPE after onset. The primary text has not been read for plexms: the window they "
+        "give is unverified, and plexms's 60- and 90-day bounds are local policy, not ASFA's.",
+        verified=False,
+    ),
+    Source(
+        "ASFA_2016_NEURO_ROWS",
+        "Schwartz J et al. ASFA seventh special issue, J Clin Apher 2016;31:149-162, fact "
+        "sheets for NMOSD (acute attack/relapse TPE II 1B; maintenance III 2C) and ADEM (TPE "
+        "II 2C), as quoted in later editions; not checked against the 2016 primary text.",
+        doi="10.1002/jca.21470",
+        verified=False,
+    ),
+    Source(
+        "MOGAD_ASFA_BASIS",
+        "ASFA 2023 (Connelly-Smith et al.) has no separate MOGAD entry (shared/reference): "
+        "MOGAD attacks are assessed under the NMOSD acute attack/relapse entry by analogy, a "
+        "local decision shown as such.",
+        doi="10.1002/jca.22043",
+    ),
     # --- outcome measures ---------------------------------------------------------------
     Source(
         "KURTZKE_1983",
@@ -299,6 +343,13 @@ _ALL = (
         "Confirmed EDSS change definitions: >= 1.0 from baseline <= 5.5, >= 0.5 from "
         "baseline >= 6.0. Mult Scler 2007.",
         doi="10.1177/1352458506070931",
+    ),
+    Source(
+        "EDSS_WORSENING_TRIALS",
+        "Baseline-dependent EDSS worsening used in MS trials: >= 1.5 from 0, >= 1.0 from "
+        "1.0-5.5, >= 0.5 from >= 6.0 (the 1.0 and 0.5 steps: EDSS_CHANGE_2007; the 1.5 step "
+        "from 0 as quoted, not checked against a primary text).",
+        verified=False,
     ),
     Source(
         "RELAPSE_SEVERITY_2019",

@@ -177,6 +177,7 @@ DIAGNOSES = _vocabulary(
     ("cis", "Clinically isolated syndrome"),
     Term("nmosd", "NMOSD", "neuromyelitis optica spectrum disorder"),
     Term("adem", "ADEM", "acute disseminated encephalomyelitis"),
+    Term("mogad", "MOGAD", "myelin oligodendrocyte glycoprotein antibody-associated disease"),
     ("other", "Other"),
     source="ASFA_2023",
     used_by="calc assess / eligibility diagnosis; the eligibility form",

@@ -96,9 +96,9 @@ def _steroids(reader: FormReader) -> list[dict[str, Any]] | None:
 
 
 def _edss(reader: FormReader, name: str) -> float | None:
-    value = reader.number(name, lo=0, hi=10)
+    value = reader.number(name, lo=0, hi=9.5)  # 10 (death) is not an assessable score
     if value is not None and value != 0 and (value < 1 or (value * 2) != int(value * 2)):
-        reader.fail(name, "EDSS steps are 0 and 1.0 to 10 by 0.5.")
+        reader.fail(name, "EDSS steps are 0 and 1.0 to 9.5 by 0.5.")
         return None
     return value
 
@@ -133,6 +133,32 @@ def assess_request(reader: FormReader) -> tuple[dict[str, Any], int | None]:
         mri["largest_lesion_mm"] = largest
     if mri:
         request["mri"] = mri
+    relapse: dict[str, Any] = {}
+    hours = reader.number("relapse_hours", lo=0, hi=24 * 366)
+    if hours is not None:
+        relapse["symptom_hours"] = hours
+    for name in ("fever", "infection", "on_natalizumab", "pml_excluded"):
+        flag = _tristate(reader, f"relapse_{name}")
+        if flag is not None:
+            relapse[name] = flag
+    jcv = reader.choice("relapse_jcv_status", ("negative", "positive"))
+    if jcv is not None:
+        relapse["jcv_status"] = jcv
+    if relapse:
+        request["relapse"] = relapse
+    deficit: dict[str, Any] = {}
+    for key, name in (
+        ("motor_grade_before", "deficit_motor_before"),
+        ("motor_grade_now", "deficit_motor_now"),
+    ):
+        grade = reader.number(name, lo=0, hi=5, integer=True)
+        if grade is not None:
+            deficit[key] = int(grade)
+    aid = _tristate(reader, "deficit_new_walking_aid")
+    if aid is not None:
+        deficit["new_walking_aid"] = aid
+    if deficit:
+        request["deficit"] = deficit
     conditions: dict[str, Any] = {}
     for name, _ in CONDITIONS:
         flag = _tristate(reader, f"c_{name}")

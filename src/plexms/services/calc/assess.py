@@ -19,7 +19,9 @@ from plexms.core.eligibility import (
     EligibilityRequest,
     Logmar,
     Mri,
+    RelapseCheck,
     SteroidCourse,
+    TargetedDeficit,
     assess,
 )
 from plexms.core.policy import CentrePolicy
@@ -87,6 +89,32 @@ class ConditionsIn(BaseModel):
     steroid_contraindication: StrictBool = False
 
 
+class RelapseIn(BaseModel):
+    """Relapse confirmation (optional; once given, each field is required, natalizumab's
+    two only when on natalizumab)."""
+
+    model_config = _FORBID
+
+    symptom_hours: Number | None = Field(default=None, ge=0, le=24 * 366)
+    fever: StrictBool | None = None
+    infection: StrictBool | None = None
+    on_natalizumab: StrictBool | None = None
+    jcv_status: Literal["positive", "negative"] | None = None
+    pml_excluded: StrictBool | None = Field(
+        default=None, description="An MRI (with CSF JCV DNA where indicated) shows no PML."
+    )
+
+
+class DeficitIn(BaseModel):
+    """The targeted deficit beyond the EDSS (optional)."""
+
+    model_config = _FORBID
+
+    motor_grade_before: Count | None = Field(default=None, ge=0, le=5)
+    motor_grade_now: Count | None = Field(default=None, ge=0, le=5)
+    new_walking_aid: StrictBool | None = None
+
+
 class AssessRequest(BaseModel):
     """One eligibility request (fields as in issue 4)."""
 
@@ -105,6 +133,8 @@ class AssessRequest(BaseModel):
     sex: Literal["female", "male", "other"] | None = None
     conditions: ConditionsIn = Field(default_factory=ConditionsIn)
     guideline_edition: Literal["asfa-2023", "asfa-2016"] = "asfa-2023"
+    relapse: RelapseIn | None = None
+    deficit: DeficitIn | None = None
 
 
 def to_core(request: AssessRequest) -> EligibilityRequest:
@@ -126,6 +156,8 @@ def to_core(request: AssessRequest) -> EligibilityRequest:
         sex=request.sex,
         conditions=Conditions(**request.conditions.model_dump()),
         guideline_edition=request.guideline_edition,
+        relapse=RelapseCheck(**request.relapse.model_dump()) if request.relapse else None,
+        deficit=TargetedDeficit(**request.deficit.model_dump()) if request.deficit else None,
     )
 
 
@@ -155,8 +187,11 @@ CALCULATOR: Calculator[AssessRequest, Assessment] = Calculator(
         "Required: diagnosis, presentation, assessment_date, edss_now, age, sex and the seven "
         "conditions; for attacks also onset_date, edss_pre_relapse and steroids ([] = none "
         "given), each course complete; optic_neuritis needs logmar; tumefactive needs mri. A "
-        "missing one gives recommendation incomplete, naming it in missing. Domain: EDSS steps "
-        "0, 1.0-10 by 0.5; assessment_date >= onset_date; steroid start_date <= "
+        "missing one gives recommendation incomplete, naming it in missing. Optional: relapse "
+        '{"symptom_hours", "fever", "infection", "on_natalizumab", "jcv_status", '
+        '"pml_excluded"} (once given, each field required) and deficit {"motor_grade_before", '
+        '"motor_grade_now", "new_walking_aid"}. Domain: EDSS steps 0, 1.0-9.5 by 0.5 (10, '
+        "death, is refused); assessment_date >= onset_date; steroid start_date <= "
         "assessment_date. Answer: recommendation (indicated, consider, not_indicated, defer, "
         "incomplete), missing, asfa {edition, indication, category, grade}, reasons [{rule, "
         "text, source}], precautions, predictors [{name, value, direction, effect, source}], "

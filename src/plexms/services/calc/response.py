@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from plexms.core.policy import CentrePolicy
 from plexms.core.response import Assessment, Criterion, classify_response
+from plexms.core.review import Review, review_course
 from plexms.core.sources import source_dict
 from plexms.core.vocabulary import PRESENTATIONS, TND_GRADES
 from plexms.services.calc import Calculator
@@ -73,6 +74,12 @@ class ResponseRequest(BaseModel):
     affected_eye: Literal["right", "left"] | None = Field(
         default=None, description="Optic neuritis: the affected eye (default: worse at baseline)."
     )
+    exchanges_done: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=20,
+        description="Exchanges done so far in the course: adds the stop/continue review.",
+    )
 
 
 def _assessment(given: AssessmentInput) -> Assessment:
@@ -98,12 +105,28 @@ class Response:
     """Every published definition's verdict on one baseline/follow-up pair, by name."""
 
     criteria: Mapping[str, Criterion]
+    review: Review | None = None
+
+
+def _logmar_gain(request: ResponseRequest) -> float | None:
+    """Baseline minus follow-up logMAR of the affected eye (given, else worse at baseline)."""
+    before = request.baseline.logmar or EyesLogmar()
+    after = request.followup.logmar or EyesLogmar()
+    eye = request.affected_eye
+    if eye is None and before.right is not None and before.left is not None:
+        if before.right != before.left:
+            eye = "right" if before.right > before.left else "left"
+    if eye is None:
+        return None
+    was, now = getattr(before, eye), getattr(after, eye)
+    return None if was is None or now is None else was - now
 
 
 def compute(
     request: ResponseRequest, policy: CentrePolicy, now: dt.datetime | None = None
 ) -> Response:
-    """Classify one baseline/follow-up pair (``policy`` is not used: definitions are published)."""
+    """Classify one baseline/follow-up pair (the definitions are published); with
+    ``exchanges_done``, also the stop/continue review under ``policy.response``."""
     report = classify_response(
         _assessment(request.baseline),
         _assessment(request.followup),
@@ -112,12 +135,29 @@ def compute(
         indication=request.indication,
         affected_eye=request.affected_eye,
     )
-    return Response(criteria=dict(report))
+    review = None
+    if request.exchanges_done is not None:
+        review = review_course(
+            request.exchanges_done,
+            tnd=request.tnd,
+            baseline_edss=request.baseline.edss,
+            current_edss=request.followup.edss,
+            logmar_gain=_logmar_gain(request),
+            policy=policy.response,
+        )
+    return Response(criteria=dict(report), review=review)
 
 
 def to_json(response: Response) -> dict[str, Any]:
     """The JSON form of the answer."""
-    return {"criteria": {name: criterion_dict(name, c) for name, c in response.criteria.items()}}
+    body: dict[str, Any] = {
+        "criteria": {name: criterion_dict(name, c) for name, c in response.criteria.items()}
+    }
+    if response.review is not None:
+        review = response.review.to_dict()
+        review["source"] = source_dict(response.review.source)
+        body["review"] = review
+    return body
 
 
 CALCULATOR: Calculator[ResponseRequest, Response] = Calculator(
@@ -134,10 +174,14 @@ CALCULATOR: Calculator[ResponseRequest, Response] = Calculator(
         'Response: {"criteria": {"edss_standard", "llufriu_2009", "tnd", "recovery", '
         '"relapse_severity"}}, each with result, rule and source; a criterion whose inputs are '
         'missing says "result": "not_assessable" and lists them in "missing". '
-        "edss_standard: >= 1.0 from baseline <= 5.5, >= 0.5 from >= 6.0 (both ways). "
+        "edss_standard: improved by >= 1.0 from baseline <= 5.5, >= 0.5 from >= 6.0; worsened "
+        "by >= 1.5 from 0, >= 1.0 from 1.0-5.5, >= 0.5 from >= 6.0. "
         "llufriu_2009: fall >= 1.0 from <= 7.5, >= 1.5 from >= 8.0; optic neuritis: affected "
         "eye (given, else worse at baseline) gains more than 0.2 logMAR. tnd: responder = "
         "moderate or marked. recovery: complete / partial / none against the pre-relapse EDSS. "
-        "relapse_severity: EDSS rise mild 0.5, moderate 1.0-1.5, severe >= 2.0."
+        "relapse_severity: EDSS rise mild 0.5, moderate 1.0-1.5, severe >= 2.0. "
+        'With "exchanges_done": n, "review" says continue or stop (after exchange 3: worse -> '
+        "stop; improving -> continue to 5, up to 7; unchanged -> finish 5, then stop; "
+        "docs/rules.md)."
     ),
 )

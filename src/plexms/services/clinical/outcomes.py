@@ -219,7 +219,25 @@ def _response(
         request["pre_relapse"] = {"edss": pre}
     if data.targeted_deficit is not None:
         request["tnd"] = data.targeted_deficit
+    if course is not None:
+        # the stop/continue review (core.review): exchanges done by the visit's day
+        request["exchanges_done"] = _exchanges_done(session, course, data.assessed_on)
     return baseline, request
+
+
+def _exchanges_done(session: Session, course: Course, on: dt.date) -> int:
+    """The course's completed exchanges that started on or before ``on`` (centre-local)."""
+    centre = session.get_one(Centre, course.centre_id)
+    zone = ZoneInfo(centre.time_zone)
+    starts = session.execute(
+        select(ExchangeSession.actual_start).where(
+            ExchangeSession.course_id == course.id,
+            ExchangeSession.status == "done",
+            ExchangeSession.actual_start.is_not(None),
+            ExchangeSession.deleted_at.is_(None),
+        )
+    ).scalars()
+    return sum(1 for s in starts if s is not None and s.astimezone(zone).date() <= on)
 
 
 @use_case(Permission.OUTCOME_RECORD)
