@@ -88,6 +88,12 @@ class Plan:
         return (*self.prescription.notes, *self.course.notes, *skipped)
 
     @property
+    def rules(self) -> tuple[str, ...]:
+        """Rule ids of the prescription's findings, then PLAN-LEVEL-<SUBSTANCE> per crossing."""
+        crossing = (f"PLAN-LEVEL-{k.upper()}" for k, f in self.levels.items() if f.first_below)
+        return (*self.prescription.rules, *crossing)
+
+    @property
     def prediction_sources(self) -> tuple[str, ...]:
         """The source keys of the predictions, each once."""
         keys = (key for p in self.predicted.values() for key in p.sources)

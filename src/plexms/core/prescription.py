@@ -194,6 +194,8 @@ class Prescription:
     extracorporeal_volume_ml: float = 0.0
     extracorporeal_share: float = 0.0
     targets: Targets | None = None
+    # Rule ids (docs/rules.md, "Prescription") of the size and citrate findings, in order.
+    rules: tuple[str, ...] = ()
 
 
 def round_to_vials(volume_ml: float, sizes_ml: tuple[int, ...]) -> tuple[VialCount, ...]:
@@ -345,6 +347,7 @@ def prescribe(
     """
     warnings: list[str] = []
     notes: list[str] = []
+    rules: list[str] = []
     pv_per = plasma_volumes_per_exchange
     _check_range("plasma_volumes_per_exchange", pv_per, ACCEPTED_PV_RANGE, " (MS protocol 1.0-1.5)")
     if not PROTOCOL_PV_RANGE[0] <= pv_per <= PROTOCOL_PV_RANGE[1]:
@@ -368,6 +371,7 @@ def prescribe(
             f"{tbv_l:.2f} L at {ratio:g}:1."
         )
         flow = max(INLET_FLOW_RANGE_ML_MIN[0], flow_limit)
+        rules.append("RX-INLET-SCALED")
     if ratio > policy.inlet_to_ac_ratio_warning_above:
         warnings.append(
             f"Inlet:AC ratio {ratio:g}:1 is above {policy.inlet_to_ac_ratio_warning_above:g}:1 "
@@ -378,7 +382,9 @@ def prescribe(
 
     hct = volumes.hematocrit
     weight = volumes.weight_kg
-    warnings += size_warnings(volumes, policy)
+    sized = size_warnings(volumes, policy)
+    warnings += sized
+    rules += ["RX-PAEDIATRIC" if "Paediatric" in w else "RX-BMI" for w in sized]
     exchange_ml = volumes.plasma_volume_ml * pv_per
     cap = policy.max_exchange_volume_ml
     if cap is not None and exchange_ml > cap:
@@ -388,6 +394,7 @@ def prescribe(
             f"{cap / volumes.plasma_volume_ml:.2f} plasma volumes."
         )
         exchange_ml = float(cap)
+        rules.append("RX-CAP")
     replacement = _replacement(
         exchange_ml,
         policy,
@@ -411,12 +418,14 @@ def prescribe(
     rate = returned_mg / weight / exact_minutes
     limit = policy.citrate_limit_mg_kg_min
     if rate > limit:
+        rules.append("RX-CITRATE")
         warnings.append(
             f"Citrate infusion rate {rate:.2f} mg/kg/min is above the centre's limit "
             f"{limit:g} mg/kg/min (OLSON_1977): lower the inlet flow or raise the inlet:AC ratio."
         )
     acd_rate = flow / ratio / tbv_l
     if acd_rate > acd_max + 1e-9:
+        rules.append("RX-ACD-RATE")
         warnings.append(
             f"ACD-A infusion rate {acd_rate:.2f} mL/min per litre of blood volume is above the "
             f"centre's {acd_max:g} (SPECTRA_OPTIA, device range 0.8-1.2): for this patient's "
@@ -425,6 +434,7 @@ def prescribe(
     ecv_ml = policy.extracorporeal_volume_ml
     ecv_share = ecv_ml / volumes.total_blood_volume_ml
     if ecv_share > policy.extracorporeal_share_warning_above:
+        rules.append("RX-ECV")
         warnings.append(
             f"Extracorporeal volume {ecv_ml:g} mL is {ecv_share:.0%} of the blood volume, above "
             f"{policy.extracorporeal_share_warning_above:.0%} (EXTRACORPOREAL_15_PERCENT): prime "
@@ -554,4 +564,5 @@ def prescribe(
         extracorporeal_volume_ml=ecv_ml,
         extracorporeal_share=ecv_share,
         targets=targets,
+        rules=tuple(rules),
     )
