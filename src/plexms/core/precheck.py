@@ -440,10 +440,10 @@ def _timing_checks(req: PrecheckRequest, pol: PrecheckPolicy, actions: list[Reas
     if last is None and days is None:
         text = "First exchange: adverse events are commoner in first procedures (8.4% vs 5.5%)."
         checks.append(Check("PRE-INTERVAL", "ok", text, "WAA_2016"))
-    elif days is not None and pol.interval_basis == "calendar_days":
+    elif days is not None and (pol.interval_basis == "calendar_days" or last is None):
         checks.append(_days_check(days, last, pol))
-    elif last is None:
-        pass  # pragma: no cover - hours mode with only days: nothing to compare
+    elif last is None:  # pragma: no cover - excluded by the two branches above
+        raise AssertionError
     elif last < pol.min_hours_between_exchanges:
         text = f"Last exchange {last:g} h ago: too soon (local policy)."
         threshold = f">= {pol.min_hours_between_exchanges:g} h"
