@@ -44,7 +44,6 @@ from functools import reduce
 from plexms.core.errors import InputError
 from plexms.core.patient_size import size_warnings
 from plexms.core.policy import PrescriptionPolicy
-from plexms.core.sources import LOCAL_POLICY
 from plexms.core.volumes import VolumeEstimate
 
 __all__ = [
@@ -342,8 +341,8 @@ def prescribe(
     >>> from plexms.core.volumes import estimate_volumes
     >>> est = estimate_volumes("female", height_cm=165, weight_kg=60, hematocrit=0.40)
     >>> rx = prescribe(est, PrescriptionPolicy(), plasma_volumes_per_exchange=1.5)
-    >>> round(rx.exchange_volume_ml), rx.run_minutes, rx.anticoagulant.above_limit
-    (3391, 121, False)
+    >>> round(rx.exchange_volume_ml), rx.run_minutes, round(rx.inlet_flow_ml_min, 1)
+    (3391, 160, 45.2)
     """
     warnings: list[str] = []
     notes: list[str] = []
@@ -524,8 +523,7 @@ def prescribe(
             or (key == "WODAJO_2024" and replacement.plasma_reason == "low_fibrinogen")
         ):
             sources += (key,)
-    if cap is not None and exchange_ml >= cap and LOCAL_POLICY not in sources:
-        sources += (LOCAL_POLICY,)
+    # LOCAL_POLICY (the cap's label) is already among the sources (run_minutes derivation).
     targets = Targets(
         exchange_volume_ml=exchange_ml,
         albumin_5pct_ml=replacement.albumin_5pct_ml,
