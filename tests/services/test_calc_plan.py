@@ -70,7 +70,9 @@ def test_response_contract_of_the_issue():
         assert set(appt) == {"exchange", "date", "start", "end"}
         assert appt["exchange"] == n
         assert dt.date.fromisoformat(appt["date"]).weekday() < 5
-        assert appt["start"] == "09:00" and appt["end"] == "11:17"  # 57.9 mL/min: the ACD-A limit for 4.82 L
+        assert (
+            appt["start"] == "09:00" and appt["end"] == "11:17"
+        )  # 57.9 mL/min: the ACD-A limit for 4.82 L
     assert [a["date"] for a in body["schedule"]] == [
         "2026-11-30",
         "2026-12-02",
