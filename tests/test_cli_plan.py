@@ -88,7 +88,7 @@ REQUEST_FIELDS = [
     "sex", "height_cm", "weight_kg", "hematocrit", "volume_method",
     "plasma_volumes_per_exchange", "exchanges", "start_date", "start_time", "interval_days",
     "course_days", "inlet_flow_ml_min", "inlet_to_ac_ratio", "saline_share", "plasma_share",
-    "plasma_reason", "fibrinogen_g_l", "closed_dates",
+    "plasma_reason", "fibrinogen_g_l", "closed_dates", "age_years", "igg_g_l",
 ]  # fmt: skip
 RESPONSE_FIELDS = [
     "total_blood_volume_ml", "plasma_volume_ml", "exchange_volume_ml", "replacement",
@@ -141,11 +141,11 @@ def test_plan_prints_tables():
         "3000 mL = 150 g (6 x 500 mL)",
         "28.9 mL",
         "616 mL at 10:1",
-        "103 / 133 min",
+        "107 / 137 min",
         "Mon 2026-11-30",
         "Wed 2026-12-09",
         "09:00",
-        "11:13",
+        "11:17",
         "Course: 2026-11-30 to 2026-12-09 (10 days)",
         "Sources",
         "WEINSTEIN_1996",

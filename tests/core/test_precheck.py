@@ -51,7 +51,7 @@ def test_unremarkable_session_proceeds_and_shows_every_check() -> None:
     sbp = next(r for r in body["reasons"] if r["rule"] == "PRE-SBP")
     assert (
         sbp["threshold"]
-        == "hold < 90, caution < 100, caution > 160, hold > 180 mmHg (local policy)"
+        == "hold < 90, caution < 100, caution >= 160, hold >= 180 mmHg (local policy)"
     )
     assert sbp["local_policy"] is True
     json.dumps(body)
@@ -87,17 +87,22 @@ def test_bands(req: PrecheckRequest, rule: str, level: str) -> None:
     assert result.decision == ("hold" if level == "hold" else "proceed_with_caution")
 
 
-def test_low_fibrinogen_gives_plasma_in_the_replacement() -> None:
-    # Wodajo 2024: many centres give plasma when fibrinogen < 100 mg/dL (1.0 g/L)
+def test_low_fibrinogen_holds_an_albumin_only_exchange() -> None:
+    # Wodajo 2024: many centres give plasma when fibrinogen < 100 mg/dL (1.0 g/L); an
+    # albumin-only exchange below it is held (issue 14 item 6), with plasma it proceeds.
     req = _labs(fibrinogen_g_l=0.8)
     result = precheck(req)
-    assert result.decision == "proceed_with_caution"
+    assert result.decision == "hold"
     check = _check(req, "PRE-FIBRINOGEN")
-    assert (check.level, check.source, check.value) == ("caution", "WODAJO_2024", 0.8)
+    assert (check.level, check.source, check.value) == ("hold", "WODAJO_2024", 0.8)
     assert [a.rule for a in result.actions] == ["PRE-ACT-PLASMA"]
+    with_plasma = dataclasses.replace(req, plasma_in_replacement=True)
+    assert precheck(with_plasma).decision == "proceed_with_caution"
+    assert _check(with_plasma, "PRE-FIBRINOGEN").level == "caution"
     assert _check(_labs(fibrinogen_g_l=1.0), "PRE-FIBRINOGEN").level == "ok"
+    assert _check(_labs(fibrinogen_g_l=0.99), "PRE-FIBRINOGEN").level == "hold"
     strict = CentrePolicy(prescription=PrescriptionPolicy(fibrinogen_plasma_threshold_g_l=1.5))
-    assert _check(_labs(fibrinogen_g_l=1.2), "PRE-FIBRINOGEN", strict).level == "caution"
+    assert _check(_labs(fibrinogen_g_l=1.2), "PRE-FIBRINOGEN", strict).level == "hold"
 
 
 @pytest.mark.parametrize(

@@ -44,12 +44,17 @@ def test_worked_example_male_175_cm_70_kg_by_hand():
     ac = inlet / 10
     assert rx.inlet_volume_ml == pytest.approx(inlet, rel=1e-9)
     assert rx.anticoagulant.volume_ml == pytest.approx(ac, rel=1e-9)
-    assert rx.anticoagulant.flow_ml_min == pytest.approx(6.0)
-    assert rx.run_minutes == math.ceil(inlet / 60) == 103
-    assert rx.session_minutes == 133
+    # The centre's 60 mL/min is lowered to this patient's limit: ACD-A at most 1.2 mL/min
+    # per litre of blood volume (Spectra Optia) x 4.8238 L x 10 = 57.9 mL/min.
+    flow = 1.2 * (pv / 0.6 / 1000) * 10
+    assert rx.inlet_flow_ml_min == pytest.approx(flow, rel=1e-9)
+    assert rx.anticoagulant.flow_ml_min == pytest.approx(flow / 10, rel=1e-9)
+    assert rx.anticoagulant.rate_ml_min_per_l == pytest.approx(1.2, rel=1e-9)
+    assert rx.run_minutes == math.ceil(inlet / flow) == 107
+    assert rx.session_minutes == 137
     citrate_mg = ac * 21.33
     assert rx.anticoagulant.citrate_mg == pytest.approx(citrate_mg, rel=1e-3)
-    rate = citrate_mg * 0.13 / 70 / (inlet / 60)
+    rate = citrate_mg * 0.13 / 70 / (inlet / flow)
     assert rx.anticoagulant.citrate_infusion_rate_mg_kg_min == pytest.approx(rate, rel=1e-3)
     assert rx.anticoagulant.circuit_citrate_rate_mg_kg_min == pytest.approx(rate / 0.13, rel=1e-3)
     assert not rx.anticoagulant.above_limit
@@ -58,6 +63,7 @@ def test_worked_example_male_175_cm_70_kg_by_hand():
     assert bal.out_ml == pytest.approx(pv + 0.87 * ac, rel=1e-9)
     assert bal.net_ml == pytest.approx(0.13 * ac + 28.9, rel=1e-9)
     assert rx.warnings == ()
+    assert rx.notes[0].startswith("Inlet flow 57.9 mL/min, lowered from the centre's 60")
 
 
 def test_acd_a_citrate_from_the_label():

@@ -228,9 +228,9 @@ def test_precheck_answers_the_issue_example() -> None:
 @pytest.mark.parametrize(
     ("changes", "decision", "action"),
     [
-        (
+        (  # albumin-only below 1.0 g/L holds (Wodajo 2024, issue 14 item 6)
             {"labs": {**PRECHECK["labs"], "fibrinogen_g_l": 0.8}},
-            "proceed_with_caution",
+            "hold",
             "PRE-ACT-PLASMA",
         ),
         (

@@ -70,7 +70,9 @@ def test_response_contract_of_the_issue():
         assert set(appt) == {"exchange", "date", "start", "end"}
         assert appt["exchange"] == n
         assert dt.date.fromisoformat(appt["date"]).weekday() < 5
-        assert appt["start"] == "09:00" and appt["end"] == "11:13"
+        assert (
+            appt["start"] == "09:00" and appt["end"] == "11:17"
+        )  # 57.9 mL/min: the ACD-A limit for 4.82 L
     assert [a["date"] for a in body["schedule"]] == [
         "2026-11-30",
         "2026-12-02",
@@ -108,7 +110,7 @@ def test_useful_extras_are_consistent():
         "last_date": "2026-12-09",
         "course_days": 10,
         "interval_days": 2,
-        "session_minutes": 133,
+        "session_minutes": 137,
         "time_zone": "America/Los_Angeles",
         "holidays": [],
     }

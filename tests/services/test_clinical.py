@@ -251,7 +251,9 @@ def test_precheck_takes_the_latest_labs_and_the_last_exchange_from_the_record(wo
     assert source["labs"]["fibrinogen_g_l"]["lab_id"] == fib.id
     assert "platelets_10e9_l" not in source["labs"]
     assert source["last_exchange"]["session_id"] == sheets[0].id
-    assert out.go_decision == "proceed_with_caution"  # < 48 h after the end of the first
+    # every other day (issue 16 item 10): 2 calendar days, though < 48 h after the first ended
+    assert request["days_since_last_exchange"] == 2
+    assert out.go_decision == "proceed"
     assert out.precheck_rule_version.startswith("precheck:")
 
 

@@ -54,11 +54,13 @@ def test_fainting_holds_the_session(clinic: TestClient) -> None:
     assert 'id="go-decision">hold<' in response.text
 
 
-def test_low_fibrinogen_in_mg_dl_gives_caution_and_an_action(clinic: TestClient) -> None:
+def test_low_fibrinogen_holds_an_albumin_only_exchange_with_an_action(clinic: TestClient) -> None:
+    # Wodajo 2024, issue 14 item 6: below 1.0 g/L an albumin-only exchange is held.
     url, sheet = first_sheet(clinic)
     data = {"csrf_token": csrf_of(sheet), "version": "1", **PRE, "lab_fibrinogen": "0.9 g/L"}
     page = clinic.post(f"{url}/precheck", data=data).text
-    assert "proceed with caution" in page and "Fibrinogen 0.9 g/L" in page
+    assert "Fibrinogen 0.9 g/L" in page and "plasma" in page
+    assert "proceed with caution" not in page
 
 
 def test_invalid_values_beside_their_fields(clinic: TestClient) -> None:

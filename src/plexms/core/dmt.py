@@ -52,8 +52,8 @@ __all__ = [
 ]
 
 NOMINAL_PLASMA_VOLUME_ML = 3058.0  # NEURO_TPE_COHORT median; removal depends on the ratio
-NOMINAL_EXCHANGE_HOURS = 2.0  # LOCAL_POLICY assumption; the result is insensitive to it
-DOSE_CLOCK = dt.time(12, 0)  # LOCAL_POLICY assumption: date-only doses end at noon
+NOMINAL_EXCHANGE_HOURS = 2.0  # MODEL_ASSUMPTION; the result is insensitive to it
+DOSE_CLOCK = dt.time(12, 0)  # MODEL_ASSUMPTION: date-only doses end at noon
 RECENT_DOSE_DAYS = 28  # LOCAL_POLICY: "shortly before" for antibodies without a model
 _NEGLIGIBLE = 1e-9  # fraction of the post-dose level below which nothing is left to compare
 # Words tied to the model's predicted fraction of the dose removed (LOCAL_POLICY wording):

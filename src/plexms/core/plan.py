@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from plexms.core.kinetics import CoursePrediction, ExchangeEvent, predict_course
+from plexms.core.plan_levels import LevelForecast, forecast_level, level_warning
 from plexms.core.policy import ClinicHours, SchedulePolicy
 from plexms.core.prescription import Prescription
 from plexms.core.schedule import CourseSchedule, plan_course
@@ -51,6 +52,9 @@ class Plan:
     predicted: Mapping[str, CoursePrediction]
     # Public holidays from the first day asked for to the last exchange, by date.
     holidays: Mapping[dt.date, str] = field(default_factory=dict)
+    # Absolute levels before each exchange from a measured value (plexms.core.plan_levels).
+    levels: Mapping[str, LevelForecast] = field(default_factory=dict)
+    unforecast: tuple[str, ...] = ()
 
     @property
     def first_date(self) -> dt.date:
@@ -64,13 +68,30 @@ class Plan:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The prescription's warnings, then the schedule's."""
-        return (*self.prescription.warnings, *self.course.warnings)
+        """The prescription's warnings, then the schedule's, then the predicted levels'."""
+        levels = (level_warning(f) for f in self.levels.values())
+        return (
+            *self.prescription.warnings,
+            *self.course.warnings,
+            *(w for w in levels if w is not None),
+        )
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The prescription's notes, then the schedule's (a moved exchange names the holiday)."""
-        return (*self.prescription.notes, *self.course.notes)
+        """The prescription's notes, then the schedule's (a moved exchange names the holiday),
+        then why a measured level has no forecast."""
+        skipped = tuple(
+            f"No {key} forecast: plasma is in the replacement and the model predicts "
+            f"albumin-only exchanges; measure {key} before each exchange."
+            for key in self.unforecast
+        )
+        return (*self.prescription.notes, *self.course.notes, *skipped)
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Rule ids of the prescription's findings, then PLAN-LEVEL-<SUBSTANCE> per crossing."""
+        crossing = (f"PLAN-LEVEL-{k.upper()}" for k, f in self.levels.items() if f.first_below)
+        return (*self.prescription.rules, *crossing)
 
     @property
     def prediction_sources(self) -> tuple[str, ...]:
@@ -103,12 +124,15 @@ def plan_treatment(
     interval_days: int | None = None,
     course_days: int | None = None,
     start_time: dt.time | None = None,
+    measured_levels: Mapping[str, float] | None = None,
+    level_thresholds: Mapping[str, float] | None = None,
 ) -> Plan:
     """Lay out the course of ``exchanges`` from ``start_date`` and predict the levels over it.
 
     ``hours`` has the holidays closed already; ``holidays`` names them (for the notes and the
-    plan). Raises :class:`~plexms.core.errors.InputError` or ``InfeasibleError`` as
-    :func:`~plexms.core.schedule.plan_course` does.
+    plan). ``measured_levels`` (g/L by substance, taken before the course) give absolute
+    predictions against ``level_thresholds``. Raises :class:`~plexms.core.errors.InputError`
+    or ``InfeasibleError`` as :func:`~plexms.core.schedule.plan_course` does.
     """
     named = dict(holidays or {})
     course = plan_course(
@@ -139,6 +163,13 @@ def plan_treatment(
         for key in PREDICTED_SUBSTANCES
     }
     last = course.appointments[-1].date
+    thresholds = level_thresholds or {}
+    levels = {
+        key: forecast_level(key, value, thresholds[key], events, prescription.plasma_volume_ml)
+        for key, value in (measured_levels or {}).items()
+        # The model predicts albumin-only exchanges: with plasma, no fibrinogen forecast.
+        if key in thresholds and not (key == "fibrinogen" and prescription.replacement.plasma_ml)
+    }
     return Plan(
         volumes=volumes,
         prescription=prescription,
@@ -148,4 +179,6 @@ def plan_treatment(
         time_zero=time_zero,
         predicted=predicted,
         holidays={day: name for day, name in sorted(named.items()) if start_date <= day <= last},
+        levels=levels,
+        unforecast=tuple(k for k in measured_levels or {} if k in thresholds and k not in levels),
     )

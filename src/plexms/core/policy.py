@@ -140,6 +140,33 @@ class PrescriptionPolicy:
         LOCAL_POLICY,
         "a second physician or pharmacist co-signs each prescription before the course starts",
     )
+    # Citrate and the circuit (issue 14 item 5).
+    acd_a_rate_max_ml_min_per_l: float = setting(
+        1.2,
+        "SPECTRA_OPTIA",
+        "ACD-A infusion rate, mL/min per litre of total blood volume; device range 0.8-1.2",
+    )
+    extracorporeal_volume_ml: float = setting(
+        185.0, "SPECTRA_OPTIA", "circuit volume of the TPE set: ~141 mL typical, at most ~185 mL"
+    )
+    extracorporeal_share_warning_above: float = setting(
+        0.15, "EXTRACORPOREAL_15_PERCENT", "share of total blood volume in the circuit"
+    )
+    # Volumes for large and small patients (issue 14 item 9).
+    max_exchange_volume_ml: float | None = setting(
+        None, LOCAL_POLICY, "cap on the exchange volume of one session; None: no cap"
+    )
+    obesity_bmi_warning: float = setting(
+        30.0, "LEMMENS_2006", "BMI >= this: the adult formulas over-estimate blood volume"
+    )
+    treats_children: bool = setting(True, LOCAL_POLICY, "False: refuse plans for patients < 18")
+    paediatric_age_below: int = setting(18, LOCAL_POLICY, "younger: weight-based volumes")
+    paediatric_blood_ml_per_kg: float = setting(70.0, "PAEDIATRIC_BLOOD_VOLUME")
+    infant_blood_ml_per_kg: float = setting(80.0, "PAEDIATRIC_BLOOD_VOLUME", "under one year")
+    # Predicted levels before each exchange (issue 14 item 6).
+    igg_warning_below_g_l: float = setting(
+        2.0, LOCAL_POLICY, "predicted IgG below this before an exchange: warn"
+    )
 
 
 @dataclass(frozen=True)
@@ -174,6 +201,30 @@ class PrecheckPolicy:
     min_hours_between_exchanges: float = setting(24.0, LOCAL_POLICY, "hold when sooner")
     usual_hours_between_exchanges: float = setting(
         48.0, "ASFA_MS_FACT_SHEET", "every other day; sooner: check fibrinogen"
+    )
+    interval_basis: str = setting(
+        "calendar_days",
+        LOCAL_POLICY,
+        "'calendar_days': compare the days between sessions when known (Mon then Wed is "
+        "every other day at any hour); 'hours': compare the hours since the last exchange",
+    )
+    min_days_between_exchanges: int = setting(1, LOCAL_POLICY, "hold when fewer calendar days")
+    usual_days_between_exchanges: int = setting(
+        2, "ASFA_MS_FACT_SHEET", "every other day; fewer calendar days: caution"
+    )
+    escalate_cautions: tuple[str, ...] = setting(
+        ("PRE-PLT", "PRE-HB", "PRE-SBP", "PRE-INTERVAL"),
+        LOCAL_POLICY,
+        "cautions that add up: low platelets, low haemoglobin, low blood pressure, short interval",
+    )
+    escalate_cautions_count: int = setting(
+        2, LOCAL_POLICY, "this many of escalate_cautions at once hold the session"
+    )
+    predicted_labs_allowed: bool = setting(
+        False,
+        LOCAL_POLICY,
+        "True: a lab drawn before the last exchange is replaced by the model's prediction, "
+        "labelled as such (fibrinogen); False: a new sample is needed",
     )
     required_labs: tuple[str, ...] = setting(
         ("fibrinogen_g_l", "calcium", "hemoglobin_g_dl", "platelets_10e9_l"),

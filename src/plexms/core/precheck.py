@@ -8,11 +8,20 @@ missing vascular access: safety first), ``proceed_with_caution`` if any check ca
 ``proceed``. Actions say what to do (plasma in the replacement for low fibrinogen, calcium for
 low calcium, hold the ACE inhibitor, ...). Rules ``PRE-*`` are listed in ``docs/rules.md``.
 
+Comparisons: a low limit holds or cautions strictly below it (``<``); a high limit at or above
+it (``>=``: a temperature of 38.0 °C holds). Fibrinogen below the centre's threshold holds an
+albumin-only exchange (Wodajo 2024) unless plasma is prescribed for it; several cautions at
+once (``escalate_cautions``) hold by rule PRE-ESCALATE. A lab drawn before the last completed
+exchange is never current: it is listed as stale with its time (PRE-LAB-STALE) and counts as
+missing, or, where the centre allows, is replaced by the model's prediction, labelled so.
+
 >>> check = precheck(example_precheck())
 >>> check.decision
 'proceed'
 >>> low = dataclasses.replace(example_precheck().labs, fibrinogen_g_l=0.8)
 >>> precheck(example_precheck(labs=low)).decision
+'hold'
+>>> precheck(example_precheck(labs=low, plasma_in_replacement=True)).decision
 'proceed_with_caution'
 """
 
@@ -36,6 +45,7 @@ __all__ = [
     "Labs",
     "Precheck",
     "PrecheckRequest",
+    "StaleLab",
     "Vitals",
     "example_precheck",
     "precheck",
@@ -70,8 +80,25 @@ class Labs:
 
 
 @dataclass(frozen=True)
+class StaleLab:
+    """A lab drawn before the last completed exchange: not current (``name`` a Labs field)."""
+
+    name: str
+    value: float
+    taken_at: str
+    last_exchange_ended_at: str | None = None
+
+
+@dataclass(frozen=True)
 class PrecheckRequest:
-    """``hours_since_ace_inhibitor`` None: not on one; ``hours_since_last_exchange`` None: first."""
+    """``hours_since_ace_inhibitor`` None: not on one; ``hours_since_last_exchange`` None: first.
+
+    ``days_since_last_exchange``: calendar days between the last exchange and this one in the
+    centre's time zone (None: unknown, the hours are compared). ``plasma_in_replacement``: the
+    prescription gives plasma for part of the replacement. ``stale_labs``: labs left out as
+    drawn before the last exchange; ``predicted_labs``: Labs fields whose value is the model's
+    prediction, not a measurement.
+    """
 
     vitals: Vitals = field(default_factory=Vitals)
     labs: Labs = field(default_factory=Labs)
@@ -79,6 +106,10 @@ class PrecheckRequest:
     hours_since_ace_inhibitor: float | None = None
     hours_since_last_exchange: float | None = None
     access: str | None = None
+    days_since_last_exchange: int | None = None
+    plasma_in_replacement: bool = False
+    stale_labs: tuple[StaleLab, ...] = ()
+    predicted_labs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +203,12 @@ def precheck(req: PrecheckRequest, policy: CentrePolicy | None = None) -> Preche
     """
     policy = policy or CentrePolicy()
     pol = policy.precheck
+    if pol.interval_basis not in ("calendar_days", "hours"):
+        raise InputError(
+            "precheck.interval_basis",
+            f"{pol.interval_basis!r} unknown",
+            allowed="calendar_days, hours",
+        )
     _validate(req)
     missing: list[str] = []
     checks: list[Check] = []
@@ -182,7 +219,7 @@ def precheck(req: PrecheckRequest, policy: CentrePolicy | None = None) -> Preche
             missing.append(f"vitals.{name}")
             continue
         checks.append(_band(rule, label, unit, value, pol, band))
-    _lab_checks(req.labs, pol, policy, missing, checks, actions)
+    _lab_checks(req, pol, policy, missing, checks, actions)
     if missing:
         required = [m for m in missing if _required(m, pol)]
         level = "hold" if required else "caution"
@@ -202,6 +239,7 @@ def precheck(req: PrecheckRequest, policy: CentrePolicy | None = None) -> Preche
         actions.append(Reason("PRE-ACT-CATHETER", text, "SEED_ARTICLE"))
     else:
         checks.append(Check("PRE-ACCESS", "ok", "Peripheral access.", LOCAL_POLICY, req.access))
+    checks += _escalation(checks, pol)
     levels = {c.level for c in checks}
     decision = (
         "hold" if "hold" in levels else "proceed_with_caution" if "caution" in levels else "proceed"
@@ -233,18 +271,21 @@ def _band(rule: str, label: str, unit: str, value: float, pol: PrecheckPolicy, n
         for word, op, limit in (
             ("hold", "<", hold_low),
             ("caution", "<", caution_low),
-            ("caution", ">", caution_high),
-            ("hold", ">", hold_high),
+            ("caution", ">=", caution_high),
+            ("hold", ">=", hold_high),
         )
         if limit is not None
     ]
     source = _source(name)
     threshold = f"{', '.join(parts)} {unit}" + (" (local policy)" if source == LOCAL_POLICY else "")
     level = "ok"
-    if (hold_low is not None and value < hold_low) or (hold_high is not None and value > hold_high):
+    # Low limits are strict (< 90 mmHg), high limits inclusive (>= 38.0 °C): docs/rules.md.
+    if (hold_low is not None and value < hold_low) or (
+        hold_high is not None and value >= hold_high
+    ):
         level = "hold"
     elif (caution_low is not None and value < caution_low) or (
-        caution_high is not None and value > caution_high
+        caution_high is not None and value >= caution_high
     ):
         level = "caution"
     text = f"{label} {value:g} {unit}: {'within limits' if level == 'ok' else level}."
@@ -259,38 +300,20 @@ def _source(name: str) -> str:
 
 
 def _lab_checks(
-    labs: Labs,
+    req: PrecheckRequest,
     pol: PrecheckPolicy,
     policy: CentrePolicy,
     missing: list[str],
     checks: list[Check],
     actions: list[Reason],
 ) -> None:
+    labs = req.labs
+    checks += _stale_checks(req, pol)
     fibrinogen = labs.fibrinogen_g_l
     if fibrinogen is None:
         missing.append("labs.fibrinogen_g_l")
     else:
-        limit = policy.prescription.fibrinogen_plasma_threshold_g_l
-        low = fibrinogen < limit
-        text = f"Fibrinogen {fibrinogen:g} g/L" + (
-            f": below {limit:g} g/L, not an albumin-only exchange." if low else "."
-        )
-        checks.append(
-            Check(
-                "PRE-FIBRINOGEN",
-                "caution" if low else "ok",
-                text,
-                "WODAJO_2024",
-                fibrinogen,
-                f"< {limit:g} g/L: plasma in the replacement",
-            )
-        )
-        if low:
-            text = (
-                "Give plasma as part of the replacement fluid (or postpone: fibrinogen recovers "
-                "over 48-72 h); then proceed."
-            )
-            actions.append(Reason("PRE-ACT-PLASMA", text, "WODAJO_2024"))
+        checks.append(_fibrinogen_check(req, fibrinogen, policy, actions))
     for name, (rule, label, unit, _) in _LABS.items():
         value = getattr(labs, name)
         if value is None:
@@ -306,6 +329,87 @@ def _lab_checks(
         for name in ("hemoglobin_g_dl", "platelets_10e9_l", "potassium_mmol_l")
         if getattr(labs, name) is None
     ]
+
+
+def _fibrinogen_check(
+    req: PrecheckRequest, fibrinogen: float, policy: CentrePolicy, actions: list[Reason]
+) -> Check:
+    """Below the threshold: hold an albumin-only exchange; caution when plasma is prescribed."""
+    limit = policy.prescription.fibrinogen_plasma_threshold_g_l
+    low = fibrinogen < limit
+    predicted = "fibrinogen_g_l" in req.predicted_labs
+    label = "Fibrinogen (model prediction, not a measurement)" if predicted else "Fibrinogen"
+    threshold = f"< {limit:g} g/L: hold unless plasma is in the replacement"
+    if not low:
+        text = f"{label} {fibrinogen:g} g/L."
+        return Check("PRE-FIBRINOGEN", "ok", text, "WODAJO_2024", fibrinogen, threshold)
+    if req.plasma_in_replacement:
+        text = f"{label} {fibrinogen:g} g/L: below {limit:g} g/L; plasma is prescribed for it."
+        return Check("PRE-FIBRINOGEN", "caution", text, "WODAJO_2024", fibrinogen, threshold)
+    text = (
+        f"{label} {fibrinogen:g} g/L: below {limit:g} g/L, an albumin-only exchange would "
+        "deplete it further: hold."
+    )
+    action = (
+        "Prescribe plasma for part of the replacement fluid, or postpone (fibrinogen recovers "
+        "over 48-72 h) and recheck."
+    )
+    actions.append(Reason("PRE-ACT-PLASMA", action, "WODAJO_2024"))
+    return Check("PRE-FIBRINOGEN", "hold", text, "WODAJO_2024", fibrinogen, threshold)
+
+
+def _stale_checks(req: PrecheckRequest, pol: PrecheckPolicy) -> list[Check]:
+    checks = []
+    for stale in req.stale_labs:
+        predicted = stale.name in req.predicted_labs
+        required = stale.name in pol.required_labs or (
+            stale.name in ("ionized_calcium_mmol_l", "total_calcium_mmol_l")
+            and "calcium" in pol.required_labs
+        )
+        after = (
+            f" (the last exchange ended {stale.last_exchange_ended_at})"
+            if stale.last_exchange_ended_at
+            else ""
+        )
+        text = (
+            f"{stale.name} {stale.value:g} drawn {stale.taken_at} is before the last "
+            f"exchange{after}: not current. "
+        )
+        if predicted:
+            level = "caution"
+            text += "The model's prediction is used instead, labelled as such (centre setting)."
+        else:
+            level = "hold" if required else "caution"
+            text += "Draw a new sample."
+        threshold = "drawn after the last exchange"
+        checks.append(Check("PRE-LAB-STALE", level, text, LOCAL_POLICY, stale.value, threshold))
+    return checks
+
+
+def _escalation(checks: list[Check], pol: PrecheckPolicy) -> list[Check]:
+    """Several cautions at once hold the session (PRE-ESCALATE, local policy)."""
+    adding = [
+        c.rule
+        for c in checks
+        if c.level == "caution"
+        and c.rule in pol.escalate_cautions
+        # a high blood pressure is not part of the bleeding/haemodynamic sum
+        and not (c.rule == "PRE-SBP" and _high_side(c.value, pol.systolic_bp_mmhg))
+    ]
+    if pol.escalate_cautions_count < 1 or len(adding) < pol.escalate_cautions_count:
+        return []
+    text = (
+        f"{len(adding)} cautions at once ({', '.join(adding)}): together they hold the session "
+        f"(local policy: {pol.escalate_cautions_count} or more of "
+        f"{', '.join(pol.escalate_cautions)})."
+    )
+    threshold = f">= {pol.escalate_cautions_count} cautions"
+    return [Check("PRE-ESCALATE", "hold", text, LOCAL_POLICY, len(adding), threshold)]
+
+
+def _high_side(value: object, band: tuple[float | None, ...]) -> bool:
+    caution_high = band[2]
+    return isinstance(value, float | int) and caution_high is not None and value >= caution_high
 
 
 def _calcium_action(policy: CentrePolicy) -> Reason:
@@ -332,9 +436,14 @@ def _timing_checks(req: PrecheckRequest, pol: PrecheckPolicy, actions: list[Reas
             )
             actions.append(Reason("PRE-ACT-ACE", text, "OWEN_BRECHER_1994"))
     last = req.hours_since_last_exchange
-    if last is None:
+    days = req.days_since_last_exchange
+    if last is None and days is None:
         text = "First exchange: adverse events are commoner in first procedures (8.4% vs 5.5%)."
         checks.append(Check("PRE-INTERVAL", "ok", text, "WAA_2016"))
+    elif days is not None and (pol.interval_basis == "calendar_days" or last is None):
+        checks.append(_days_check(days, last, pol))
+    elif last is None:  # pragma: no cover - excluded by the two branches above
+        raise AssertionError
     elif last < pol.min_hours_between_exchanges:
         text = f"Last exchange {last:g} h ago: too soon (local policy)."
         threshold = f">= {pol.min_hours_between_exchanges:g} h"
@@ -350,6 +459,25 @@ def _timing_checks(req: PrecheckRequest, pol: PrecheckPolicy, actions: list[Reas
         text = f"Last exchange {last:g} h ago."
         checks.append(Check("PRE-INTERVAL", "ok", text, "ASFA_MS_FACT_SHEET", last))
     return checks
+
+
+def _days_check(days: int, hours: float | None, pol: PrecheckPolicy) -> Check:
+    """Calendar days between sessions: every other day (Mon then Wed) is usual at any hour."""
+    since = f"Last exchange {days} calendar day{'s' if days != 1 else ''} ago" + (
+        f" ({hours:g} h)" if hours is not None else ""
+    )
+    if days < pol.min_days_between_exchanges:
+        threshold = f">= {pol.min_days_between_exchanges} calendar days"
+        text = f"{since}: too soon (local policy)."
+        return Check("PRE-INTERVAL", "hold", text, LOCAL_POLICY, days, threshold)
+    if days < pol.usual_days_between_exchanges:
+        text = (
+            f"{since}: sooner than every other day; fibrinogen and clotting factors may not "
+            "have recovered."
+        )
+        threshold = f">= {pol.usual_days_between_exchanges} calendar days"
+        return Check("PRE-INTERVAL", "caution", text, "ASFA_MS_FACT_SHEET", days, threshold)
+    return Check("PRE-INTERVAL", "ok", f"{since}.", "ASFA_MS_FACT_SHEET", days)
 
 
 def _symptom_checks(
@@ -374,6 +502,16 @@ def _validate(req: PrecheckRequest) -> None:
     _check_range("labs.fibrinogen_g_l", req.labs.fibrinogen_g_l, *_FIBRINOGEN_RANGE)
     _check_range("hours_since_ace_inhibitor", req.hours_since_ace_inhibitor, 0, 100_000)
     _check_range("hours_since_last_exchange", req.hours_since_last_exchange, 0, 100_000)
+    _check_range("days_since_last_exchange", req.days_since_last_exchange, 0, 10_000)
+    names = {f.name for f in dataclasses.fields(Labs)}
+    for i, stale in enumerate(req.stale_labs):
+        if stale.name not in names:
+            raise InputError(
+                f"stale_labs[{i}]", f"{stale.name!r} unknown", allowed=", ".join(names)
+            )
+    for i, name in enumerate(req.predicted_labs):
+        if name not in names:
+            raise InputError(f"predicted_labs[{i}]", f"{name!r} unknown", allowed=", ".join(names))
     systolic, diastolic = req.vitals.systolic_bp, req.vitals.diastolic_bp
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         raise InputError("vitals.diastolic_bp", "must be below systolic", allowed="< systolic")

@@ -17,6 +17,13 @@ Every derived number carries its formula and source keys in :attr:`Prescription.
   discarded plasma; the rest reaches the patient (as measured in donor plasmapheresis,
   CITRATE_DONOR_2016). That returned citrate per kg per minute is compared with the centre's
   limit (OLSON_1977); the circuit rate (all ACD-A) is reported too.
+- ACD-A infusion rate = ACD-A pump flow (inlet flow / R) per litre of total blood volume,
+  against the centre's maximum (device range 0.8-1.2 mL/min/L, SPECTRA_OPTIA); the inlet flow
+  limit that follows scales with the patient: max rate x TBV (L) x R.
+- Extracorporeal volume share = circuit volume / TBV, warning above 15%
+  (EXTRACORPOREAL_15_PERCENT): it matters for small patients and children.
+- A centre cap on the exchange volume of one session (LOCAL_POLICY) lowers the volume, with a
+  warning naming the plasma volumes actually exchanged.
 - Duration = inlet volume / inlet flow; chair time adds the centre's setup minutes.
 - Fluid balance: in = replacement + ACD-A + calcium; out = plasma removed + the ACD-A in it.
 
@@ -35,6 +42,7 @@ from dataclasses import dataclass
 from functools import reduce
 
 from plexms.core.errors import InputError
+from plexms.core.patient_size import size_warnings
 from plexms.core.policy import PrescriptionPolicy
 from plexms.core.volumes import VolumeEstimate
 
@@ -46,6 +54,7 @@ __all__ = [
     "FluidBalance",
     "Prescription",
     "Replacement",
+    "Targets",
     "VialCount",
     "prescribe",
     "round_to_vials",
@@ -120,6 +129,10 @@ class Anticoagulant:
     circuit_citrate_rate_mg_kg_min: float
     citrate_limit_mg_kg_min: float
     above_limit: bool
+    # ACD-A pump flow per litre of total blood volume and the inlet flow it allows.
+    rate_ml_min_per_l: float = 0.0
+    rate_limit_ml_min_per_l: float = 0.0
+    inlet_flow_limit_ml_min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,27 @@ class FluidBalance:
     in_ml: float
     out_ml: float
     net_ml: float
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the session sheet shows beside the recorded values (issue 14 item 5, issue 16)."""
+
+    exchange_volume_ml: float
+    albumin_5pct_ml: float
+    plasma_ml: float
+    calcium_gluconate_10pct_ml: float
+    acd_a_ml: float
+    acd_a_rate_ml_min_per_l: float
+    acd_a_rate_limit_ml_min_per_l: float
+    citrate_mg_kg_min: float
+    citrate_limit_mg_kg_min: float
+    inlet_flow_ml_min: float
+    inlet_flow_limit_ml_min: float
+    inlet_to_ac_ratio: float
+    extracorporeal_share: float
+    run_minutes: int
+    weight_kg: float
 
 
 @dataclass(frozen=True)
@@ -156,6 +190,11 @@ class Prescription:
     notes: tuple[str, ...]
     derivations: tuple[Derivation, ...]
     sources: tuple[str, ...]
+    extracorporeal_volume_ml: float = 0.0
+    extracorporeal_share: float = 0.0
+    targets: Targets | None = None
+    # Rule ids (docs/rules.md, "Prescription") of the size and citrate findings, in order.
+    rules: tuple[str, ...] = ()
 
 
 def round_to_vials(volume_ml: float, sizes_ml: tuple[int, ...]) -> tuple[VialCount, ...]:
@@ -302,11 +341,12 @@ def prescribe(
     >>> from plexms.core.volumes import estimate_volumes
     >>> est = estimate_volumes("female", height_cm=165, weight_kg=60, hematocrit=0.40)
     >>> rx = prescribe(est, PrescriptionPolicy(), plasma_volumes_per_exchange=1.5)
-    >>> round(rx.exchange_volume_ml), rx.run_minutes, rx.anticoagulant.above_limit
-    (3391, 121, False)
+    >>> round(rx.exchange_volume_ml), rx.run_minutes, round(rx.inlet_flow_ml_min, 1)
+    (3391, 160, 45.2)
     """
     warnings: list[str] = []
     notes: list[str] = []
+    rules: list[str] = []
     pv_per = plasma_volumes_per_exchange
     _check_range("plasma_volumes_per_exchange", pv_per, ACCEPTED_PV_RANGE, " (MS protocol 1.0-1.5)")
     if not PROTOCOL_PV_RANGE[0] <= pv_per <= PROTOCOL_PV_RANGE[1]:
@@ -318,6 +358,19 @@ def prescribe(
     _check_range("inlet_flow_ml_min", flow, INLET_FLOW_RANGE_ML_MIN, " (mL/min)")
     ratio = policy.inlet_to_ac_ratio if inlet_to_ac_ratio is None else inlet_to_ac_ratio
     _check_range("inlet_to_ac_ratio", ratio, INLET_TO_AC_RANGE)
+    tbv_l = volumes.total_blood_volume_ml / 1000.0
+    acd_max = policy.acd_a_rate_max_ml_min_per_l
+    flow_limit = acd_max * tbv_l * ratio
+    if inlet_flow_ml_min is None and flow > flow_limit:
+        # The centre's default flow, lowered to what this patient's size allows (as the
+        # device does): the limit scales with the blood volume.
+        notes.append(
+            f"Inlet flow {flow_limit:.1f} mL/min, lowered from the centre's {flow:g} mL/min: "
+            f"ACD-A at most {acd_max:g} mL/min per litre of blood volume (SPECTRA_OPTIA) for "
+            f"{tbv_l:.2f} L at {ratio:g}:1."
+        )
+        flow = max(INLET_FLOW_RANGE_ML_MIN[0], flow_limit)
+        rules.append("RX-INLET-SCALED")
     if ratio > policy.inlet_to_ac_ratio_warning_above:
         warnings.append(
             f"Inlet:AC ratio {ratio:g}:1 is above {policy.inlet_to_ac_ratio_warning_above:g}:1 "
@@ -328,7 +381,19 @@ def prescribe(
 
     hct = volumes.hematocrit
     weight = volumes.weight_kg
+    sized = size_warnings(volumes, policy)
+    warnings += sized
+    rules += ["RX-PAEDIATRIC" if "Paediatric" in w else "RX-BMI" for w in sized]
     exchange_ml = volumes.plasma_volume_ml * pv_per
+    cap = policy.max_exchange_volume_ml
+    if cap is not None and exchange_ml > cap:
+        warnings.append(
+            f"Exchange volume {exchange_ml:.0f} mL is above the centre's cap of {cap:g} mL per "
+            f"session (local policy): {cap:g} mL prescribed, "
+            f"{cap / volumes.plasma_volume_ml:.2f} plasma volumes."
+        )
+        exchange_ml = float(cap)
+        rules.append("RX-CAP")
     replacement = _replacement(
         exchange_ml,
         policy,
@@ -352,9 +417,27 @@ def prescribe(
     rate = returned_mg / weight / exact_minutes
     limit = policy.citrate_limit_mg_kg_min
     if rate > limit:
+        rules.append("RX-CITRATE")
         warnings.append(
             f"Citrate infusion rate {rate:.2f} mg/kg/min is above the centre's limit "
             f"{limit:g} mg/kg/min (OLSON_1977): lower the inlet flow or raise the inlet:AC ratio."
+        )
+    acd_rate = flow / ratio / tbv_l
+    if acd_rate > acd_max + 1e-9:
+        rules.append("RX-ACD-RATE")
+        warnings.append(
+            f"ACD-A infusion rate {acd_rate:.2f} mL/min per litre of blood volume is above the "
+            f"centre's {acd_max:g} (SPECTRA_OPTIA, device range 0.8-1.2): for this patient's "
+            f"{tbv_l:.2f} L the inlet flow is at most {flow_limit:.0f} mL/min at {ratio:g}:1."
+        )
+    ecv_ml = policy.extracorporeal_volume_ml
+    ecv_share = ecv_ml / volumes.total_blood_volume_ml
+    if ecv_share > policy.extracorporeal_share_warning_above:
+        rules.append("RX-ECV")
+        warnings.append(
+            f"Extracorporeal volume {ecv_ml:g} mL is {ecv_share:.0%} of the blood volume, above "
+            f"{policy.extracorporeal_share_warning_above:.0%} (EXTRACORPOREAL_15_PERCENT): prime "
+            "the circuit (albumin or red cells) and watch for hypotension."
         )
     anticoagulant = Anticoagulant(
         solution="ACD-A",
@@ -368,6 +451,9 @@ def prescribe(
         circuit_citrate_rate_mg_kg_min=citrate_mg / weight / exact_minutes,
         citrate_limit_mg_kg_min=limit,
         above_limit=rate > limit,
+        rate_ml_min_per_l=acd_rate,
+        rate_limit_ml_min_per_l=acd_max,
+        inlet_flow_limit_ml_min=flow_limit,
     )
     removed_ml = exchange_ml + ac_ml * efficiency
     given_ml = replacement.total_ml + ac_ml + calcium_ml
@@ -414,6 +500,12 @@ def prescribe(
             ("SPECTRA_OPTIA", "ACD_A_LABEL", "CITRATE_DONOR_2016", "OLSON_1977"),
         ),
         Derivation(
+            "acd_a_rate_ml_min_per_l",
+            "ACD-A flow (inlet flow / R) / total blood volume (L); inlet flow limit = "
+            f"{acd_max:g} x TBV (L) x R; extracorporeal share = {ecv_ml:g} mL / TBV",
+            ("SPECTRA_OPTIA", "EXTRACORPOREAL_15_PERCENT"),
+        ),
+        Derivation(
             "run_minutes",
             "inlet volume / inlet flow (rounded up); session = run + setup minutes",
             ("LOCAL_POLICY",),
@@ -425,8 +517,30 @@ def prescribe(
         ),
     )
     sources = tuple(dict.fromkeys(key for d in derivations for key in d.sources))
-    if replacement.plasma_reason == "low_fibrinogen" or any("WODAJO" in w for w in warnings):
-        sources += ("WODAJO_2024",)
+    for key in ("WODAJO_2024", "LEMMENS_2006", "DEVINE_1974", "PAEDIATRIC_BLOOD_VOLUME"):
+        if key not in sources and (
+            any(key in w for w in warnings)
+            or (key == "WODAJO_2024" and replacement.plasma_reason == "low_fibrinogen")
+        ):
+            sources += (key,)
+    # LOCAL_POLICY (the cap's label) is already among the sources (run_minutes derivation).
+    targets = Targets(
+        exchange_volume_ml=exchange_ml,
+        albumin_5pct_ml=replacement.albumin_5pct_ml,
+        plasma_ml=replacement.plasma_ml,
+        calcium_gluconate_10pct_ml=calcium_ml,
+        acd_a_ml=ac_ml,
+        acd_a_rate_ml_min_per_l=acd_rate,
+        acd_a_rate_limit_ml_min_per_l=acd_max,
+        citrate_mg_kg_min=rate,
+        citrate_limit_mg_kg_min=limit,
+        inlet_flow_ml_min=flow,
+        inlet_flow_limit_ml_min=flow_limit,
+        inlet_to_ac_ratio=ratio,
+        extracorporeal_share=ecv_share,
+        run_minutes=run_minutes,
+        weight_kg=weight,
+    )
     return Prescription(
         plasma_volume_ml=volumes.plasma_volume_ml,
         plasma_volumes_per_exchange=pv_per,
@@ -445,4 +559,8 @@ def prescribe(
         notes=tuple(notes),
         derivations=derivations,
         sources=sources,
+        extracorporeal_volume_ml=ecv_ml,
+        extracorporeal_share=ecv_share,
+        targets=targets,
+        rules=tuple(rules),
     )

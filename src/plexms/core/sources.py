@@ -4,11 +4,16 @@ Every clinical number in plexms names one of these keys. ``verified=False`` mark
 is widely quoted but not yet checked against the primary text (``shared/reference``): the UI
 shows such numbers as defaults a centre can change. ``LOCAL_POLICY`` marks a setting for which
 the literature gives no number: it is the centre's own choice and is labelled so wherever shown.
+``MODEL_ASSUMPTION`` marks a number the model needs but nobody measured or chose as policy (a
+redistribution time, a nominal exchange duration): labelled "model assumption", never "local
+policy".
 
 >>> SOURCES["NADLER_1962"].cite()
 'Nadler SB et al. Prediction of blood volume in normal human adults. Surgery 1962;51:224-232.'
 >>> cite("LOCAL_POLICY")
 'Local policy (centre setting; no published figure)'
+>>> cite(MODEL_ASSUMPTION)
+'Model assumption (a modelling choice, not a measurement or a centre policy)'
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LOCAL_POLICY", "SOURCES", "Source", "cite", "source_dict"]
+__all__ = ["LOCAL_POLICY", "MODEL_ASSUMPTION", "SOURCES", "Source", "cite", "source_dict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +80,15 @@ class Source:
 
 LOCAL_POLICY = "LOCAL_POLICY"
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
+MODEL_ASSUMPTION = "MODEL_ASSUMPTION"
 
 _ALL = (
     Source(LOCAL_POLICY, "Local policy (centre setting; no published figure)", verified=True),
+    Source(
+        MODEL_ASSUMPTION,
+        "Model assumption (a modelling choice, not a measurement or a centre policy)",
+        verified=True,
+    ),
     # --- guidelines ---------------------------------------------------------------------
     Source(
         "ASFA_2023",
@@ -146,6 +157,25 @@ _ALL = (
         "TM_CALCULATOR",
         "Open-source therapeutic apheresis calculator (tm-calculator, TPE.vue): albumin 5% "
         "= 50 g/L, rounded to 12.5 g vials.",
+        verified=False,
+    ),
+    Source(
+        "PAEDIATRIC_BLOOD_VOLUME",
+        "Weight-based blood volume in children: about 70 mL/kg (80 mL/kg under one year), "
+        "as used in paediatric apheresis practice (ASFA paediatric technical notes).",
+        verified=False,
+    ),
+    Source(
+        "DEVINE_1974",
+        "Devine BJ. Gentamicin therapy. Drug Intell Clin Pharm 1974;8:650-655 (ideal body "
+        "weight: 50 kg men, 45.5 kg women, + 0.9 kg per cm above 152.4 cm).",
+        verified=False,
+    ),
+    Source(
+        "EXTRACORPOREAL_15_PERCENT",
+        "Extracorporeal volume should not exceed about 15% of the patient's total blood "
+        "volume (else prime the circuit with albumin or red cells): paediatric apheresis "
+        "practice, widely quoted.",
         verified=False,
     ),
     # --- kinetics -----------------------------------------------------------------------
@@ -218,7 +248,8 @@ _ALL = (
         "SPECTRA_OPTIA",
         "Spectra Optia operator's manual, TPE procedure defaults: inlet:AC ratio 10:1 "
         "(warning above 15:1); plasma removal efficiency ~87%; ~1.15 TBV processed per "
-        "plasma volume removed.",
+        "plasma volume removed; AC infusion rate 0.8-1.2 mL/min per litre of total blood "
+        "volume (a setting of the device); extracorporeal volume ~141 mL, at most ~185 mL.",
         verified=False,
     ),
     Source(

@@ -7,6 +7,10 @@ Methods (``VOLUME_METHODS``), each with its source key:
 - ``kaplan``: plasma volume directly, PV (L) = 0.065 x W x (1 - Hct) (KAPLAN_1990); the blood
   volume it implies is 65 mL/kg.
 - ``lemmens``: for obesity, 70 / sqrt(BMI / 22) mL/kg (LEMMENS_2006).
+- ``ideal_weight``: the weight rule applied to the ideal body weight (Devine; DEVINE_1974,
+  WEIGHT_RULE), or to the actual weight when that is lower: an alternative for obesity.
+- ``paediatric``: weight-based, 70 mL/kg (80 mL/kg under one year; PAEDIATRIC_BLOOD_VOLUME),
+  with child-sized input ranges; the adult formulas do not apply to children.
 
 Plasma volume = TBV x (1 - Hct) for every method. Inputs are checked against adult
 physiological bounds; a hematocrit of 40 or a height of 1.75 is refused with a message saying
@@ -28,12 +32,15 @@ from plexms.core.errors import InputError
 __all__ = [
     "HEIGHT_CM_RANGE",
     "HEMATOCRIT_RANGE",
+    "PAEDIATRIC_HEIGHT_CM_RANGE",
+    "PAEDIATRIC_WEIGHT_KG_RANGE",
     "VOLUME_METHODS",
     "WEIGHT_KG_RANGE",
     "Sex",
     "VolumeEstimate",
     "VolumeMethod",
     "estimate_volumes",
+    "ideal_body_weight_kg",
     "kaplan_plasma_volume_ml",
     "lemmens_blood_volume_ml",
     "nadler_blood_volume_ml",
@@ -41,7 +48,7 @@ __all__ = [
 ]
 
 Sex = Literal["female", "male"]
-VolumeMethod = Literal["nadler", "weight", "kaplan", "lemmens"]
+VolumeMethod = Literal["nadler", "weight", "kaplan", "lemmens", "ideal_weight", "paediatric"]
 VOLUME_METHODS: tuple[str, ...] = get_args(VolumeMethod)
 _SEXES: tuple[str, ...] = get_args(Sex)
 
@@ -50,6 +57,9 @@ _SEXES: tuple[str, ...] = get_args(Sex)
 HEIGHT_CM_RANGE = (120.0, 230.0)
 WEIGHT_KG_RANGE = (30.0, 250.0)
 HEMATOCRIT_RANGE = (0.15, 0.65)
+# Child-sized ranges of the paediatric method (LOCAL_POLICY plausibility limits).
+PAEDIATRIC_HEIGHT_CM_RANGE = (40.0, 230.0)
+PAEDIATRIC_WEIGHT_KG_RANGE = (2.0, 250.0)
 
 # NADLER_1962: TBV (L) = a H^3 + b W + c, H in metres, W in kg.
 _NADLER = {"male": (0.3669, 0.03219, 0.6041), "female": (0.3561, 0.03308, 0.1833)}
@@ -66,6 +76,8 @@ _LABELS = {
     "weight": "weight rule (70 mL/kg men, 65 mL/kg women)",
     "kaplan": "Kaplan plasma-volume formula",
     "lemmens": "Lemmens formula for obesity",
+    "ideal_weight": "weight rule on the ideal body weight (Devine)",
+    "paediatric": "paediatric weight-based blood volume",
 }
 _FORMULAS = {
     "nadler": "TBV (L) = 0.3669 H^3 + 0.03219 W + 0.6041 (male), "
@@ -73,12 +85,17 @@ _FORMULAS = {
     "weight": "TBV (mL) = 70 x W (male), 65 x W (female); PV = TBV x (1 - Hct)",
     "kaplan": "PV (L) = 0.065 x W x (1 - Hct); implied TBV = PV / (1 - Hct) = 65 mL/kg",
     "lemmens": "TBV (mL) = W x 70 / sqrt(BMI / 22); PV = TBV x (1 - Hct)",
+    "ideal_weight": "IBW (kg) = 50 (male) or 45.5 (female) + 0.9 x (height cm - 152.4); "
+    "TBV (mL) = 70 (male) or 65 (female) x min(IBW, W); PV = TBV x (1 - Hct)",
+    "paediatric": "TBV (mL) = 70 x W (80 x W under one year); PV = TBV x (1 - Hct)",
 }
 _SOURCES = {
     "nadler": "NADLER_1962",
     "weight": "WEIGHT_RULE",
     "kaplan": "KAPLAN_1990",
     "lemmens": "LEMMENS_2006",
+    "ideal_weight": "DEVINE_1974",
+    "paediatric": "PAEDIATRIC_BLOOD_VOLUME",
 }
 
 
@@ -96,6 +113,12 @@ class VolumeEstimate:
     total_blood_volume_ml: float
     plasma_volume_ml: float
     sources: tuple[str, ...]
+    age_years: float | None = None
+
+    @property
+    def bmi(self) -> float:
+        """Body-mass index, kg/m^2."""
+        return self.weight_kg / (self.height_cm / 100.0) ** 2
 
 
 def _check_sex(sex: str) -> None:
@@ -175,6 +198,18 @@ def lemmens_blood_volume_ml(height_cm: float, weight_kg: float) -> float:
     return weight_kg * _LEMMENS_ML_PER_KG / math.sqrt(bmi / _LEMMENS_REFERENCE_BMI)
 
 
+def ideal_body_weight_kg(sex: Sex, height_cm: float) -> float:
+    """Ideal body weight by Devine: 50 kg (male) or 45.5 kg (female) + 0.9 kg per cm over
+    152.4 cm (DEVINE_1974), never below 1 kg.
+
+    >>> round(ideal_body_weight_kg("male", 180), 1)
+    74.8
+    """
+    _check_sex(sex)
+    base = 50.0 if sex == "male" else 45.5
+    return max(1.0, base + 0.9 * (height_cm - 152.4))
+
+
 def kaplan_plasma_volume_ml(weight_kg: float, hematocrit: float) -> float:
     """Plasma volume (mL) by Kaplan: 0.065 x W x (1 - Hct) litres (KAPLAN_1990).
 
@@ -193,6 +228,9 @@ def estimate_volumes(
     weight_kg: float,
     hematocrit: float,
     method: VolumeMethod = "nadler",
+    age_years: float | None = None,
+    paediatric_ml_per_kg: float = 70.0,
+    infant_ml_per_kg: float = 80.0,
 ) -> VolumeEstimate:
     """Total blood and plasma volume by ``method``; PV = TBV x (1 - Hct).
 
@@ -208,10 +246,21 @@ def estimate_volumes(
             "volume_method", f"{method!r} is not a known method", allowed=", ".join(VOLUME_METHODS)
         )
     _check_sex(sex)
-    _check_height_cm(height_cm)
-    _check_number("weight_kg", weight_kg, WEIGHT_KG_RANGE, "kg")
+    if age_years is not None:
+        _check_number("age_years", age_years, (0.0, 120.0), "years")
+    if method == "paediatric":
+        _check_number("height_cm", height_cm, PAEDIATRIC_HEIGHT_CM_RANGE, "cm")
+        _check_number("weight_kg", weight_kg, PAEDIATRIC_WEIGHT_KG_RANGE, "kg")
+    else:
+        _check_height_cm(height_cm)
+        _check_number("weight_kg", weight_kg, WEIGHT_KG_RANGE, "kg")
     _check_hematocrit(hematocrit)
-    if method == "kaplan":
+    if method == "paediatric":
+        infant = age_years is not None and age_years < 1
+        per_kg = infant_ml_per_kg if infant else paediatric_ml_per_kg
+        blood_ml = per_kg * weight_kg
+        plasma_ml = blood_ml * (1.0 - hematocrit)
+    elif method == "kaplan":
         plasma_ml = kaplan_plasma_volume_ml(weight_kg, hematocrit)
         blood_ml = plasma_ml / (1.0 - hematocrit)
     else:
@@ -219,6 +268,9 @@ def estimate_volumes(
             blood_ml = nadler_blood_volume_ml(sex, height_cm, weight_kg)
         elif method == "weight":
             blood_ml = weight_rule_blood_volume_ml(sex, weight_kg)
+        elif method == "ideal_weight":
+            ideal = min(ideal_body_weight_kg(sex, height_cm), weight_kg)
+            blood_ml = _WEIGHT_RULE_ML_PER_KG[sex] * ideal
         else:
             blood_ml = lemmens_blood_volume_ml(height_cm, weight_kg)
         plasma_ml = blood_ml * (1.0 - hematocrit)
@@ -232,5 +284,8 @@ def estimate_volumes(
         hematocrit=float(hematocrit),
         total_blood_volume_ml=blood_ml,
         plasma_volume_ml=plasma_ml,
-        sources=(_SOURCES[method],),
+        sources=(_SOURCES[method], "WEIGHT_RULE")
+        if method == "ideal_weight"
+        else (_SOURCES[method],),
+        age_years=None if age_years is None else float(age_years),
     )

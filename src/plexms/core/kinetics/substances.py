@@ -28,8 +28,8 @@ How each set was derived (the tests reproduce every quoted figure):
   it gives k21 = 0.45 ln2/16 = 0.0195/h (about 2 % of the extravascular pool returns each
   hour), a rise of plasma IgG of ~1.6 % of baseline per hour right after a 1.0 plasma-volume
   exchange, and 87.5 % of the redistribution (three half-times) done by 48 h.
-* **Fibrinogen** - f = 0.80 (FIBRINOGEN_QUOTED, unverified). t_r = 24 h (an assumption,
-  LOCAL_POLICY). t_e = 74 h is *fitted* so that 72 h after a single 1.0 plasma-volume
+* **Fibrinogen** - f = 0.80 (FIBRINOGEN_QUOTED, unverified). t_r = 24 h (a model assumption,
+  MODEL_ASSUMPTION). t_e = 74 h is *fitted* so that 72 h after a single 1.0 plasma-volume
   exchange of 2 h the level has recovered 66 % of the amount lost, as Orlin and Berkman
   report (ORLIN_1980): (C72 - Cpost) / (Cpre - Cpost) = 0.66. The fit depends on the assumed
   t_r (t_r = 6, 12, 24, 48 h give t_e = 60, 66, 74, 90 h); Wodajo (WODAJO_2024) quotes
@@ -234,10 +234,10 @@ SUBSTANCES: Mapping[str, Substance] = MappingProxyType(
                 key="fibrinogen",
                 label="Fibrinogen",
                 intravascular_fraction=0.80,  # FIBRINOGEN_QUOTED
-                redistribution_half_time_h=24.0,  # assumption (LOCAL_POLICY); fit insensitive
+                redistribution_half_time_h=24.0,  # MODEL_ASSUMPTION; the fit is insensitive
                 elimination_half_life_h=74.0,  # fitted: 66 % recovery at 72 h (ORLIN_1980)
                 synthesis=True,
-                sources=("FIBRINOGEN_QUOTED", "ORLIN_1980", "WODAJO_2024", "LOCAL_POLICY"),
+                sources=("FIBRINOGEN_QUOTED", "ORLIN_1980", "WODAJO_2024", "MODEL_ASSUMPTION"),
             ),
             Substance(
                 key="natalizumab",

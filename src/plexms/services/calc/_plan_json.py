@@ -22,6 +22,15 @@ _SCHEDULE_FORMULA = (
 _PREDICTED_FORMULA = (
     "two-compartment kinetic model (plexms.core.kinetics); one_compartment_post = e^-x per exchange"
 )
+# What each predicted figure is (issue 14 item 15): cumulative figures are fractions of the
+# pre-course level; the single-compartment figure is one exchange alone.
+_PREDICTED_LABELS = {
+    "pre": "cumulative: fraction of the pre-course level before this exchange",
+    "post": "cumulative: fraction of the pre-course level after this exchange",
+    "one_compartment_post": "per exchange: e^-x for this exchange alone, as a fraction of its "
+    "own pre-exchange level (single compartment; not cumulative)",
+    "removed": "per exchange: share of the body amount this exchange takes out",
+}
 
 
 def _r(value: float, digits: int = 1) -> float:
@@ -62,11 +71,16 @@ def _prescription(rx: Prescription, exchanges: int) -> dict[str, Any]:
             "circuit_citrate_rate_mg_kg_min": _r(ac.circuit_citrate_rate_mg_kg_min, 3),
             "citrate_limit_mg_kg_min": ac.citrate_limit_mg_kg_min,
             "above_limit": ac.above_limit,
+            "rate_ml_min_per_l": _r(ac.rate_ml_min_per_l, 3),
+            "rate_limit_ml_min_per_l": ac.rate_limit_ml_min_per_l,
+            "inlet_flow_limit_ml_min": _r(ac.inlet_flow_limit_ml_min),
         },
+        "extracorporeal_volume_ml": rx.extracorporeal_volume_ml,
+        "extracorporeal_share": _r(rx.extracorporeal_share, 4),
         "whole_blood_processed_ml": _r(rx.whole_blood_processed_ml),
         "blood_volumes_processed": _r(rx.blood_volumes_processed, 3),
         "inlet_volume_ml": _r(rx.inlet_volume_ml),
-        "inlet_flow_ml_min": rx.inlet_flow_ml_min,
+        "inlet_flow_ml_min": _r(rx.inlet_flow_ml_min),
         "run_minutes": rx.run_minutes,
         "session_minutes": rx.session_minutes,
         "fluid_balance": {
@@ -121,6 +135,19 @@ def _predicted(plan: Plan) -> dict[str, Any]:
         "unit": "fraction of the pre-course level",
     }
     body.update({key: _levels(prediction) for key, prediction in plan.predicted.items()})
+    body["labels"] = dict(_PREDICTED_LABELS)
+    if plan.levels:
+        body["absolute"] = {
+            key: {
+                "measured_g_l": f.measured_g_l,
+                "threshold_g_l": f.threshold_g_l,
+                "pre_g_l": [round(v, 2) for v in f.pre],
+                "post_g_l": [round(v, 2) for v in f.post],
+                "first_below": f.first_below,
+                "proposals": list(f.proposals),
+            }
+            for key, f in plan.levels.items()
+        }
     body["sources"] = list(plan.prediction_sources)
     return body
 

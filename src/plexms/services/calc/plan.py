@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from plexms.clock import local_today
 from plexms.core.errors import InputError
+from plexms.core.patient_size import patient_volumes
 from plexms.core.plan import Plan, plan_treatment
 from plexms.core.policy import CentrePolicy
 from plexms.core.prescription import prescribe
-from plexms.core.volumes import estimate_volumes
 from plexms.services.calc import Calculator
 from plexms.services.calc._plan_json import plan_json
 from plexms.services.clinical.clinic_calendar import holiday_names
@@ -34,8 +34,14 @@ class PlanRequest(BaseModel):
     height_cm: Number = Field(description="Height in cm (120-230).")
     weight_kg: Number = Field(description="Weight in kg (30-250).")
     hematocrit: Number = Field(description="Hematocrit as a fraction (0.15-0.65), not %.")
-    volume_method: Literal["nadler", "kaplan", "weight", "lemmens"] = Field(
-        "nadler", description="Blood/plasma volume method."
+    volume_method: Literal[
+        "nadler", "kaplan", "weight", "lemmens", "ideal_weight", "paediatric"
+    ] = Field(
+        "nadler",
+        description="Blood/plasma volume method (a patient under 18 gets 'paediatric').",
+    )
+    age_years: Number | None = Field(
+        None, description="Age in years (optional; under 18: weight-based paediatric volumes)."
     )
     plasma_volumes_per_exchange: Number = Field(
         1.0, description="Plasma volumes per exchange: 1.0-1.5 protocol, 0.5-2.0 with a warning."
@@ -72,7 +78,12 @@ class PlanRequest(BaseModel):
         None, max_length=200, description="Required with plasma: e.g. low_fibrinogen."
     )
     fibrinogen_g_l: Number | None = Field(
-        None, description="Latest fibrinogen in g/L (needed for low_fibrinogen)."
+        None,
+        description="Latest fibrinogen in g/L (needed for low_fibrinogen; predicts the level "
+        "before each exchange).",
+    )
+    igg_g_l: Number | None = Field(
+        None, description="Latest IgG in g/L (optional; predicts the level before each exchange)."
     )
     closed_dates: list[dt.date] = Field(
         default_factory=list, max_length=400, description="Extra closures besides holidays."
@@ -103,12 +114,14 @@ def compute_plan(
 ) -> Plan:
     """Answer one plan request (see ``plexms calc plan --help``); the default start is today
     at the centre at ``now``."""
-    vol = estimate_volumes(
+    vol = patient_volumes(
         request.sex,
-        height_cm=request.height_cm,
-        weight_kg=request.weight_kg,
-        hematocrit=request.hematocrit,
-        method=request.volume_method,
+        request.height_cm,
+        request.weight_kg,
+        request.hematocrit,
+        request.volume_method,
+        request.age_years,
+        policy.prescription,
     )
     rx = prescribe(
         vol,
@@ -144,7 +157,27 @@ def compute_plan(
         interval_days=request.interval_days,
         course_days=request.course_days,
         start_time=_parse_time(request.start_time),
+        measured_levels=_measured(request),
+        level_thresholds={
+            "fibrinogen": policy.prescription.fibrinogen_plasma_threshold_g_l,
+            "igg": policy.prescription.igg_warning_below_g_l,
+        },
     )
+
+
+def _measured(request: PlanRequest) -> dict[str, float]:
+    """The measured levels (g/L) to predict from; fibrinogen's range is checked by the
+    prescription, IgG's here."""
+    levels: dict[str, float] = {}
+    if request.fibrinogen_g_l is not None:
+        levels["fibrinogen"] = request.fibrinogen_g_l
+    if request.igg_g_l is not None:
+        if not 0.0 < request.igg_g_l < 40.0:
+            raise InputError(
+                "igg_g_l", f"{request.igg_g_l:g} is out of range (g/L)", allowed="0-40 g/L"
+            )
+        levels["igg"] = request.igg_g_l
+    return levels
 
 
 _HELP = """\
@@ -153,7 +186,12 @@ Request (JSON object; unknown fields are refused):
   height_cm     120-230 (required; 1.75 is refused as metres)
   weight_kg     30-250 (required)
   hematocrit    fraction 0.15-0.65 (required; 40 is refused as a percentage)
-  volume_method "nadler" (default) | "kaplan" | "weight" | "lemmens"
+  volume_method "nadler" (default) | "kaplan" | "weight" | "lemmens" |
+                "ideal_weight" | "paediatric"; BMI >= 30 warns and offers
+                lemmens and ideal_weight
+  age_years     optional; under 18: weight-based paediatric volumes and the
+                extracorporeal-volume check, or a refusal where the centre
+                does not treat children
   plasma_volumes_per_exchange
                 default 1.0; MS protocol 1.0-1.5; 0.5-2.0 with a warning
   exchanges     default 5; 1-10, a warning outside 5-7
@@ -167,7 +205,9 @@ Request (JSON object; unknown fields are refused):
   saline_share  0 to 0.25 of the replacement as 0.9% saline (default 0)
   plasma_share  0-1 of the replacement as plasma, only with plasma_reason
   plasma_reason why plasma; "low_fibrinogen" needs fibrinogen_g_l < 1.0
-  fibrinogen_g_l  latest fibrinogen in g/L (250 is refused as mg/dL)
+  fibrinogen_g_l  latest fibrinogen in g/L (250 is refused as mg/dL);
+                with igg_g_l (optional), the level before each exchange is
+                predicted and a crossing of the threshold is warned
   closed_dates  extra closed ISO dates besides the centre's holidays
 
 Response (JSON object):
@@ -183,6 +223,9 @@ Response (JSON object):
     citrate_mmol, citrate_mg, citrate_returned_mg,
     citrate_infusion_rate_mg_kg_min (to the patient),
     circuit_citrate_rate_mg_kg_min, citrate_limit_mg_kg_min, above_limit,
+    rate_ml_min_per_l (ACD-A per litre of blood volume),
+    rate_limit_ml_min_per_l, inlet_flow_limit_ml_min (scales with size),
+  extracorporeal_volume_ml, extracorporeal_share (warning above 0.15),
   whole_blood_processed_ml, blood_volumes_processed, inlet_volume_ml,
   inlet_flow_ml_min, run_minutes, session_minutes (run + setup),
   fluid_balance: replacement_in_ml, anticoagulant_in_ml, calcium_in_ml,
@@ -196,7 +239,10 @@ Response (JSON object):
   predicted: model, time_zero, unit, igg and fibrinogen: lists of
     {exchange, pre, post, one_compartment_post, removed}: levels as
     fractions of the pre-course level; removed = share of the body amount
-    (plasma + extravascular) that exchange takes out; sources,
+    (plasma + extravascular) that exchange takes out; labels (what each
+    figure is: cumulative or per exchange); absolute (with fibrinogen_g_l
+    or igg_g_l): {measured_g_l, threshold_g_l, pre_g_l, post_g_l,
+    first_below, proposals}; sources,
   warnings, notes: lists of text,
   derivations: {quantity: {formula, sources}} for every number,
   sources: list of {key, citation, doi, url, verified}.

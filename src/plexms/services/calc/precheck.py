@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from plexms.core.policy import CentrePolicy
-from plexms.core.precheck import Labs, Precheck, PrecheckRequest, Vitals, precheck
+from plexms.core.precheck import Labs, Precheck, PrecheckRequest, StaleLab, Vitals, precheck
 from plexms.core.vocabulary import PRECHECK_ACCESS, SYMPTOMS
 from plexms.services.calc import Calculator
 from plexms.services.schemas.common import OneOf
@@ -47,6 +47,27 @@ class LabsIn(BaseModel):
     potassium_mmol_l: Number | None = Field(default=None, ge=1.5, le=10)
 
 
+LabName = Literal[
+    "fibrinogen_g_l",
+    "ionized_calcium_mmol_l",
+    "total_calcium_mmol_l",
+    "hemoglobin_g_dl",
+    "platelets_10e9_l",
+    "potassium_mmol_l",
+]
+
+
+class StaleLabIn(BaseModel):
+    """A lab drawn before the last completed exchange (filled from the record)."""
+
+    model_config = _FORBID
+
+    name: LabName
+    value: Number
+    taken_at: str = Field(max_length=40)
+    last_exchange_ended_at: str | None = Field(None, max_length=40)
+
+
 class PrecheckIn(BaseModel):
     """One pre-session check (fields as in issue 4)."""
 
@@ -62,6 +83,21 @@ class PrecheckIn(BaseModel):
         None, ge=0, le=100_000, description="null: first exchange"
     )
     access: Access | None = None
+    days_since_last_exchange: Annotated[int, Strict()] | None = Field(
+        None,
+        ge=0,
+        le=10_000,
+        description="calendar days since the last exchange (centre's zone); null: unknown",
+    )
+    plasma_in_replacement: Annotated[bool, Strict()] = Field(
+        False, description="the prescription gives plasma for part of the replacement"
+    )
+    stale_labs: list[StaleLabIn] = Field(
+        default_factory=list, max_length=20, description="labs drawn before the last exchange"
+    )
+    predicted_labs: list[LabName] = Field(
+        default_factory=list, max_length=6, description="labs whose value is a model prediction"
+    )
 
 
 def compute(request: PrecheckIn, policy: CentrePolicy, now: dt.datetime | None = None) -> Precheck:
@@ -73,6 +109,10 @@ def compute(request: PrecheckIn, policy: CentrePolicy, now: dt.datetime | None =
         hours_since_ace_inhibitor=request.hours_since_ace_inhibitor,
         hours_since_last_exchange=request.hours_since_last_exchange,
         access=request.access,
+        days_since_last_exchange=request.days_since_last_exchange,
+        plasma_in_replacement=request.plasma_in_replacement,
+        stale_labs=tuple(StaleLab(**s.model_dump()) for s in request.stale_labs),
+        predicted_labs=tuple(request.predicted_labs),
     )
     return precheck(core, policy)
 
@@ -90,7 +130,11 @@ CALCULATOR: Calculator[PrecheckIn, Precheck] = Calculator(
         '"platelets_10e9_l": 240, "potassium_mmol_l": 4.1}, "symptoms": [], '
         '"hours_since_ace_inhibitor": null, "hours_since_last_exchange": 48, "access": '
         '"peripheral"}. hours_since_ace_inhibitor null = not on one; hours_since_last_exchange '
-        "null = first exchange. A missing vital sign, required lab (fibrinogen, calcium "
+        "null = first exchange; days_since_last_exchange (optional) = calendar days, compared "
+        "instead of hours (every other day raises no caution); plasma_in_replacement "
+        "(default false): fibrinogen below 1.0 g/L holds an albumin-only exchange; "
+        "stale_labs / predicted_labs: filled from the record. A missing vital sign, "
+        "required lab (fibrinogen, calcium "
         "ionised or total, haemoglobin, platelets) or access holds the session and is named "
         "in missing; a missing potassium gives caution. Answer: decision (proceed, "
         "proceed_with_caution, hold), missing, reasons [{rule, level, text, source, "

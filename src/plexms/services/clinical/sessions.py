@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.adverse_events import ctcae_grade, waa_severity
 from plexms.core.errors import InputError
+from plexms.core.policy import CentrePolicy
 from plexms.interop import units
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
@@ -18,6 +19,7 @@ from plexms.services._records import check_version, load, new, page_of, scoped
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
+from plexms.services.clinical import precheck_labs
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.patients import load_patient
 from plexms.services.clinical.session_sheet import (
@@ -143,9 +145,11 @@ _MMOL_ONLY = ("potassium", "magnesium")
 
 
 def _record_labs(
-    session: Session, patient_id: int, at: dt.datetime
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """The latest of each precheck lab taken within PRECHECK_LAB_MAX_AGE before ``at``."""
+    session: Session, patient_id: int, at: dt.datetime, not_before: dt.datetime | None = None
+) -> tuple[dict[str, float], dict[str, Any], dict[str, Any]]:
+    """The latest of each precheck lab taken within PRECHECK_LAB_MAX_AGE before ``at``; one
+    drawn before ``not_before`` (the end of the last completed exchange) is never current: it
+    is returned as stale instead (issue 14 item 7)."""
     rows = session.execute(
         select(LabResult)
         .where(
@@ -159,16 +163,21 @@ def _record_labs(
     ).scalars()
     labs: dict[str, float] = {}
     used: dict[str, Any] = {}
+    stale: dict[str, Any] = {}
     for lab in rows:
         key, unit = _PRECHECK_LABS[lab.analyte]
-        if key in labs:
+        if key in labs or key in stale:
             continue
         value = lab.value
         if lab.analyte not in _MMOL_ONLY and unit != lab.unit:
             value = units.convert(value, lab.unit, unit, lab.analyte)
+        found = {"lab_id": lab.id, "taken_at": lab.taken_at.isoformat()}
+        if not_before is not None and lab.taken_at < not_before:
+            stale[key] = {**found, "value": round(value, 4), "taken": lab.taken_at}
+            continue
         labs[key] = round(value, 4)
-        used[key] = {"lab_id": lab.id, "taken_at": lab.taken_at.isoformat()}
-    return labs, used
+        used[key] = found
+    return labs, used, stale
 
 
 def _last_exchange_hours(
@@ -208,8 +217,52 @@ def _on_ace_inhibitor(session: Session, patient_id: int) -> int | None:
     return latest.id if latest is not None and conditions.get("ace_inhibitor") is True else None
 
 
+def _stale_labs(
+    session: Session,
+    row: ExchangeSession,
+    policy: CentrePolicy,
+    request: dict[str, Any],
+    source: dict[str, Any],
+    stale: dict[str, Any],
+    given_labs: dict[str, Any],
+    ended: dt.datetime | None,
+    at: dt.datetime,
+) -> None:
+    """List labs drawn before the last exchange as stale; a stale fibrinogen becomes the
+    model's prediction (labelled) where the centre allows it."""
+    stale = {k: v for k, v in stale.items() if k not in given_labs}
+    if not stale:
+        return
+    request["stale_labs"] = [
+        {
+            "name": key,
+            "value": found["value"],
+            "taken_at": found["taken_at"],
+            "last_exchange_ended_at": ended.isoformat() if ended else None,
+        }
+        for key, found in stale.items()
+    ]
+    source["stale_labs"] = {
+        k: {"lab_id": v["lab_id"], "taken_at": v["taken_at"]} for k, v in stale.items()
+    }
+    found = stale.get("fibrinogen_g_l")
+    if found is None or not policy.precheck.predicted_labs_allowed:
+        return
+    predicted = precheck_labs.predict_stale_fibrinogen(
+        session, row, found["value"], found["taken"], at
+    )
+    if predicted is not None:
+        request["labs"] = {**request["labs"], "fibrinogen_g_l": predicted[0]}
+        request["predicted_labs"] = ["fibrinogen_g_l"]
+        source["labs"]["fibrinogen_g_l"] = predicted[1]
+
+
 def _precheck_request(
-    session: Session, ctx: ServiceContext, row: ExchangeSession, given: dict[str, Any]
+    session: Session,
+    ctx: ServiceContext,
+    row: ExchangeSession,
+    given: dict[str, Any],
+    policy: CentrePolicy,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The calc precheck request: the record's latest labs and the hours since the last
     exchange, with whatever the request gives overriding; and where each filled value came
@@ -217,15 +270,23 @@ def _precheck_request(
     at = max(ctx.now, row.planned_start)  # the check is for this session's start
     request = dict(given)
     source: dict[str, Any] = {"lab_max_age_hours": PRECHECK_LAB_MAX_AGE.total_seconds() / 3600}
+    hours, last = _last_exchange_hours(session, row, at)
+    ended = dt.datetime.fromisoformat(last["ended_at"]) if last is not None else None
     given_labs = given.get("labs", {})
     if isinstance(given_labs, dict):  # anything else: the calculator names the error
-        record_labs, used = _record_labs(session, row.patient_id, at)
+        record_labs, used, stale = _record_labs(session, row.patient_id, at, ended)
         request["labs"] = record_labs | given_labs
         source["labs"] = {k: v for k, v in used.items() if k not in given_labs}
+        _stale_labs(session, row, policy, request, source, stale, given_labs, ended, at)
     if "hours_since_last_exchange" not in given:
-        hours, last = _last_exchange_hours(session, row, at)
         request["hours_since_last_exchange"] = hours
         source["last_exchange"] = last
+        if ended is not None and "days_since_last_exchange" not in given:
+            request["days_since_last_exchange"] = precheck_labs.calendar_days_between(
+                ended, at, policy.hours.time_zone
+            )
+    if "plasma_in_replacement" not in given:
+        request["plasma_in_replacement"] = precheck_labs.plasma_in_replacement(session, row)
     if "hours_since_ace_inhibitor" not in given:
         assessment = _on_ace_inhibitor(session, row.patient_id)
         if assessment is not None:
@@ -245,8 +306,10 @@ def record_precheck(
     """Run the pre-session go/no-go rules (core, via the calculator) and store the decision.
 
     The request is completed from the record: the latest labs (canonical units, at most
-    PRECHECK_LAB_MAX_AGE old), the hours since the patient's last completed exchange; values
-    the request gives win. An ACE inhibitor recorded at the assessment needs its timing given.
+    PRECHECK_LAB_MAX_AGE old, and drawn after the last completed exchange: an older one is
+    stale, or the model's prediction where the centre allows), the hours and calendar days
+    since the patient's last completed exchange, whether plasma is prescribed; values the
+    request gives win. An ACE inhibitor recorded at the assessment needs its timing given.
     The inputs (the full calc request) and the result (with ``from_record``) are stored.
     """
     with ctx.db.write() as session:
@@ -256,9 +319,10 @@ def record_precheck(
             raise Conflict(f"the session is already {row.status}", field="status")
         require_cosigned(session.get_one(Course, row.course_id))
         centre = session.get_one(Centre, row.centre_id)
-        request, source = _precheck_request(session, ctx, row, data.request)
+        policy = load_policy(centre)
+        request, source = _precheck_request(session, ctx, row, data.request, policy)
         calc = precheck_calc.CALCULATOR
-        checked = compute(calc, request, load_policy(centre), "request", now=ctx.now)
+        checked = compute(calc, request, policy, "request", now=ctx.now)
         row.precheck_inputs = request
         row.precheck_result = {**calc.to_json(checked), "from_record": source}
         row.precheck_rule_version = rule_version("precheck", checked)
