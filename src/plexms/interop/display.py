@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -65,6 +66,21 @@ _DECIMALS: dict[tuple[str, str], int] = {
     ("platelets", "10*3/uL"): 0,
     ("platelets", "10*9/L"): 0,
 }
+
+
+# The go/no-go check's rules that carry a measured value: (quantity, the unit the rule's text
+# writes, factor from that unit to the canonical unit). The core writes SI (haemoglobin in
+# g/dL as published); the centre reads its own units.
+_RULE_QUANTITY: dict[str, tuple[str, str, float]] = {
+    "PRE-TEMP": ("temperature", "°C", 1.0),
+    "PRE-ICA": ("ionized_calcium", "mmol/L", 1.0),
+    "PRE-TCA": ("calcium", "mmol/L", 1.0),
+    "PRE-HB": ("hemoglobin", "g/dL", 10.0),
+    "PRE-PLT": ("platelets", "x10^9/L", 1.0),
+    "PRE-FIBRINOGEN": ("fibrinogen", "g/L", 1.0),
+}
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 
 
 def age_years(birth: dt.date | None, on: dt.date) -> int | None:
@@ -188,6 +204,48 @@ class Display:
             value = dt.datetime.fromisoformat(value)
         local = self._local(value, zone)
         return f"{self.date(local.date())} {self.time(local)}"
+
+    def short_date(self, value: Any) -> str:
+        """Day and month only, in the centre's order (``12/04`` or ``04/12``; ISO ``12-04``)."""
+        if value is None:
+            return "—"
+        day = _as_date(value)
+        if self.date_style is DateStyle.US:
+            return f"{day.month:02d}/{day.day:02d}"
+        if self.date_style is DateStyle.DMY:
+            return f"{day.day:02d}/{day.month:02d}"
+        return f"{day.month:02d}-{day.day:02d}"
+
+    def dates_in(self, text: str) -> str:
+        """Free text (a calculator's note) with its ISO dates written in the centre's style.
+
+        >>> Display.for_centre("us").dates_in("moved: 2026-12-06 (Sunday)")
+        'moved: 12/06/2026 (Sunday)'
+        """
+        return _ISO_DATE.sub(lambda m: self.date(m.group(0)), text)
+
+    def rule_text(self, text: str | None, rule: str, *, threshold: bool = False) -> str:
+        """A go/no-go check's text (or, with ``threshold``, its threshold) in the centre's
+        units: "Temperature 37.9 °C: caution." -> "Temperature 100.2 °F: caution.".
+
+        >>> Display.for_centre("us").rule_text("hold < 1, caution < 1.5 g/L", "PRE-FIBRINOGEN",
+        ...     threshold=True)
+        'hold < 100, caution < 150 mg/dL'
+        """
+        if not text or rule not in _RULE_QUANTITY:
+            return text or ""
+        quantity, label, scale = _RULE_QUANTITY[rule]
+        shown = self.unit(quantity)
+
+        def convert(match: re.Match[str]) -> str:
+            return self.number(float(match.group(2)) * scale, quantity)
+
+        unit = re.escape(label)
+        if threshold:  # every limit follows its comparison: "hold < 1, caution < 1.5 g/L"
+            text = re.sub(rf"([<>]=?\s*){_NUMBER}", lambda m: m.group(1) + convert(m), text)
+        else:  # every value is followed by its unit: "Fibrinogen 1.2 g/L: below 1.5 g/L"
+            text = re.sub(rf"(){_NUMBER}(?=\s*{unit})", convert, text)
+        return re.sub(rf"(?<=\d)(\s*){unit}", lambda m: m.group(1) + shown, text)
 
     def long_date(self, value: Any) -> str:
         """The weekday and the date (``Friday 12/04/2026``)."""

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
+from plexms.services.admin.auth import SESSION_COOKIE
 from plexms.services.errors import (
     Conflict,
     Gone,
@@ -157,6 +158,25 @@ async def _call(handler: Any, request: Request, exc: Exception) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
+def _signed_in(request: Request) -> None:
+    """Put the signed-in user and centre on the request (for the menu and the centre's
+    conventions) when the error happened before any page dependency did."""
+    if getattr(request.state, "actor", None) is not None:
+        return
+    from plexms.web import session  # the page machinery imports this module
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or not session.has_database(request):
+        return
+    try:
+        opened = session.open_session(request, token)
+    except Exception:
+        return
+    if opened.ctx.actor is not None:
+        request.state.actor = opened.ctx.actor
+        request.state.centre = opened.centre
+
+
 def install_html_errors(app: FastAPI) -> None:
     """Browser pages get the app's HTML error page for 404/403/405/500; everything else keeps
     the JSON problem handlers installed before (``plexms.api.problems``)."""
@@ -166,6 +186,7 @@ def install_html_errors(app: FastAPI) -> None:
     async def http_error(request: Request, exc: Exception) -> Any:
         status = getattr(exc, "status_code", 500)
         if _wants_html(request) and status in _STATUS_PAGES:
+            _signed_in(request)
             heading, message = _STATUS_PAGES[status]
             return error_page(request, status, heading, message, back="/")
         if json_http is None:  # pragma: no cover - the API always installs its handlers

@@ -158,6 +158,26 @@ def _f_long_date(context: Context, value: Any) -> str:
 
 
 @pass_context
+def _f_short_date(context: Context, value: Any) -> str:
+    return _display(context).short_date(value)
+
+
+@pass_context
+def _f_dates_in(context: Context, text: Any) -> str:
+    """ISO dates inside a calculator's or service's message, in the centre's style."""
+    return _display(context).dates_in(str(text))
+
+
+@pass_context
+def _f_rule_text(context: Context, text: Any, rule: str, threshold: bool = False) -> str:
+    """A go/no-go check's text or threshold in the centre's units (for the session sheet:
+    ``{{ r.text | rule_text(r.rule) }}``, ``{{ r.threshold | rule_text(r.rule, true) }}``)."""
+    return _display(context).rule_text(
+        None if text is None else str(text), rule, threshold=threshold
+    )
+
+
+@pass_context
 def _f_time(context: Context, value: Any) -> str:
     return _display(context).time(value)
 
@@ -190,6 +210,9 @@ TEMPLATES.env.filters["datetime"] = _f_datetime
 TEMPLATES.env.filters["clock"] = _f_clock
 TEMPLATES.env.filters["date"] = _f_date
 TEMPLATES.env.filters["long_date"] = _f_long_date
+TEMPLATES.env.filters["short_date"] = _f_short_date
+TEMPLATES.env.filters["dates_in"] = _f_dates_in
+TEMPLATES.env.filters["rule_text"] = _f_rule_text
 TEMPLATES.env.filters["time"] = _f_time
 TEMPLATES.env.filters["age"] = _f_age
 TEMPLATES.env.globals["unit_of"] = _f_unit
