@@ -42,20 +42,23 @@ def _si_centre(client: TestClient) -> None:
     from plexms.services.schemas import CentreIn, UserIn
 
     ctx = ops.system_context(client.app.state.settings, migrate_first=False)  # type: ignore[attr-defined]
-    centres.create_centre(
-        ctx,
-        CentreIn(
-            code="uppsala",
-            name="Uppsala Apheresis",
-            city="Uppsala",
-            country="SE",
-            time_zone="Europe/Stockholm",
-            units="si",
-        ),
-    )
-    users.create_user(
-        ctx, UserIn(username="si_physician", password=PASSWORD, role="physician"), "uppsala"
-    )
+    try:
+        centres.create_centre(
+            ctx,
+            CentreIn(
+                code="uppsala",
+                name="Uppsala Apheresis",
+                city="Uppsala",
+                country="SE",
+                time_zone="Europe/Stockholm",
+                units="si",
+            ),
+        )
+        users.create_user(
+            ctx, UserIn(username="si_physician", password=PASSWORD, role="physician"), "uppsala"
+        )
+    finally:
+        ctx.db.dispose()
 
 
 def _si_ctx(client: TestClient) -> Any:
