@@ -55,6 +55,10 @@ def session_urls(browser: Any, live_server: str) -> list[str]:
 
         _login(page, "physician")
         page.goto(patient_url + "/plan")
+        for field, value in (("height", "65"), ("weight", "140"), ("hematocrit", "40")):
+            page.fill(f"#f-{field}", value)  # not on record: the planner asks
+        page.click("#planner form button[type=submit]")
+        page.locator("#commit").wait_for()
         page.click("#commit button[type=submit]")
         page.wait_for_url("**/courses/*")
         links = page.locator("#sessions a[href^='/sessions/']")

@@ -82,15 +82,22 @@ def test_full_journey(page: Any) -> None:
     shot(page, "journey-03-assessment")
 
     page.goto(patient_url + "/plan")
-    assert page.input_value("#f-height") == "65"  # inches: the centre's unit
-    assert "No measurements on record" in page.inner_text("#prefill")
+    # A real patient gets no demo values: the planner asks for what the record lacks.
+    assert page.input_value("#f-height") == ""
+    assert "Missing from the record" in page.inner_text("#prefill")
+    for field, value in (("height", "65"), ("weight", "140"), ("hematocrit", "40")):
+        page.fill(f"#f-{field}", value)  # inches, pounds, %: the centre's units
+    page.click("#planner form button[type=submit]")
+    page.locator("#commit").wait_for()
     check_a11y(page)
     shot(page, "journey-04-plan")
     page.click("#commit button[type=submit]")
     page.wait_for_url("**/courses/*")
     assert page.locator("#sessions tbody tr").count() == 5
-
     course_url = page.url
+    page.goto(patient_url + "/labs")  # what was typed is now on record
+    assert "140.0 lb" in page.inner_text("#body-weight")
+
     _login(page, "nurse")
     for n in range(1, 6):
         page.goto(course_url)

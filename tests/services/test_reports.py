@@ -59,14 +59,14 @@ def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
     assert "ASFA category II, grade 1A" in text
     assert "2,950 mL" in text  # plasma volume of the prescription
     assert "2,900 mL" in text and "2,904 mL" in text  # exchanged in sessions 1 and 5
-    assert "2025-03-03" in text and "08:05" in text  # 16:05 UTC on the Los Angeles clock
+    assert "03/03/2025" in text and "8:05 AM" in text  # 16:05 UTC on the Los Angeles clock
     assert "Hypocalcaemia" in text and "Mild" in text
     assert "1020 mg/dL" in text  # IgG in the centre's US convention (10.2 g/L)
     assert "5.5" in text and "3.5" in text and "change -2.0" in text
     assert "EDSS change improved" in text and "Weinshenker" in text
     assert "Targeted neurological deficit responder" in text
     assert "_2007" not in text and "WEINSHENKER_1999" not in text  # citations, not keys
-    assert "ocrelizumab" in text and "3 days after the last exchange on 2025-03-11" in text
+    assert "ocrelizumab" in text and "3 days after the last exchange on 03/11/2025" in text
     assert "Reverberi" in text  # the kinetic model's source
 
 
@@ -185,7 +185,7 @@ def test_episode_assessment_and_pre_relapse_edss_feed_the_summary(tmp_path: Path
             )
         ctx = ServiceContext(db=db, actor=SYSTEM, now=NOW)
         text, _ = _text(reports.course_summary_pdf(ctx, patient_id, store=False))
-        assert "eligibility assessment of 2025-02-27" in text
+        assert "eligibility assessment of 02/27/2025" in text
         assert "Steroid-refractory disabling relapse." in text
         assert "Recovery to the pre-relapse EDSS partial" in text.replace(
             "pre- relapse", "pre-relapse"

@@ -200,9 +200,15 @@ def test_today_board_shows_the_adverse_event_as_an_alert(clinic: TestClient) -> 
 
 def test_header_shows_start_and_end_in_the_centres_time_zone(clinic: TestClient) -> None:
     _, sheet = first_sheet(clinic)
-    found = re.search(r"Planned \w{3} \d\d \w{3} \d{4} (\d\d:\d\d) (\w+) – (\d\d:\d\d)", sheet)
+    # The US centre's style (12/04/2026 9:00 AM); the footer names the zone.
+    clock = r"(\d{1,2}):(\d\d) ([AP]M)"
+    found = re.search(rf"Planned \d\d/\d\d/\d{{4}} {clock} – {clock}", sheet)
     assert found, sheet[:2000]
-    start, zone, end = found.groups()
-    assert zone in {"PST", "PDT"}  # the seed clinic's zone, named
+    assert "times in America/Los_Angeles" in sheet  # the seed clinic's zone, named
+
+    def minutes(hour: str, minute: str, half: str) -> int:
+        return (int(hour) % 12 + (12 if half == "PM" else 0)) * 60 + int(minute)
+
+    start, end = minutes(*found.groups()[:3]), minutes(*found.groups()[3:])
     # Both ends of the appointment are wall-clock times of the clinic, inside its hours.
-    assert "09:00" <= start < end <= "17:00", (start, end)
+    assert 9 * 60 <= start < end <= 17 * 60, (start, end)

@@ -27,12 +27,15 @@ _PRESENTATION = {"cis": "relapse", "other": "relapse"}
 
 
 def _basis(
-    record: ReportRecord, course: Course, assessment: EligibilityAssessment | None
+    record: ReportRecord,
+    course: Course,
+    assessment: EligibilityAssessment | None,
+    display: LabDisplay,
 ) -> dict[str, Any]:
     if assessment is not None and assessment.result.get("asfa", {}).get("category"):
         asfa = assessment.result["asfa"]
         return {
-            "origin": f"eligibility assessment of {assessment.assessed_at:%Y-%m-%d}",
+            "origin": f"eligibility assessment of {display.date(assessment.assessed_at)}",
             "edition": asfa.get("edition", ""),
             "indication": asfa.get("indication", ""),
             "category": asfa.get("category"),
@@ -59,10 +62,12 @@ def _basis(
     }
 
 
-def _sessions(record: ReportRecord, course: Course, zone: str) -> list[dict[str, Any]]:
+def _sessions(
+    record: ReportRecord, course: Course, zone: str, display: LabDisplay
+) -> list[dict[str, Any]]:
     rows = []
     for s in (s for s in record.sessions if s.course_id == course.id):
-        start, end = session_window(s)
+        start, end = (local_time(t, zone) for t in session_window(s))
         events = [ae for ae in record.adverse_events if ae.session_id == s.id]
         fluids = ", ".join(
             f"{vocabulary.REPLACEMENT_FLUIDS.label(str(f.get('fluid', '')))} "
@@ -73,8 +78,8 @@ def _sessions(record: ReportRecord, course: Course, zone: str) -> list[dict[str,
         rows.append(
             {
                 "sequence": s.sequence,
-                "date": f"{local_time(start, zone):%a %Y-%m-%d}",
-                "time": f"{local_time(start, zone):%H:%M}–{local_time(end, zone):%H:%M}",
+                "date": f"{start:%a} {display.date(start)}",
+                "time": f"{display.time(start)}–{display.time(end)}",
                 "status": s.status + (" (signed off)" if s.signed_off_at else ""),
                 "exchanged_ml": s.plasma_removed_ml,
                 "processed_ml": s.whole_blood_processed_ml,
@@ -108,7 +113,7 @@ def course_summary_html(
     zone = record.centre.time_zone
     figure = course_levels(record, course, display)
     chart = svg_data_uri(levels_chart_svg(figure.panels)) if figure.panels else None
-    basis = _basis(record, course, assessment)
+    basis = _basis(record, course, assessment, display)
     episode = next((e for e in record.episodes if e.id == course.episode_id), None)
     cited = [c for k in [*basis["sources"], *figure.sources] if (c := citation(k)) is not None]
     visits = [o for o in record.outcomes if o.course_id in (course.id, None)]
@@ -118,12 +123,13 @@ def course_summary_html(
         patient=record.patient,
         course=course,
         s=summary,
-        generated=f"{local_time(now, zone):%Y-%m-%d %H:%M}",
+        generated=display.datetime(local_time(now, zone)),
+        fmt_date=display.date,
         zone=zone_label(zone, now),
         episode=episode,
         steroids=record.steroid_courses,
         basis=basis,
-        sessions=_sessions(record, course, zone),
+        sessions=_sessions(record, course, zone, display),
         chart=chart,
         chart_notes=figure.notes,
         visits=visits,

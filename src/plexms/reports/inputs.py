@@ -36,6 +36,11 @@ class LabDisplay:
 
     text: Callable[[str, float, str], str]
     scale: Callable[[str], tuple[str, float]]
+    #: a date, and an aware time in the centre's zone, in the centre's style (``12/04/2026``,
+    #: ``12/04/2026 9:00 AM``); ISO by default
+    date: Callable[[dt.date], str] = dt.date.isoformat
+    datetime: Callable[[dt.datetime], str] = lambda value: f"{value:%Y-%m-%d %H:%M}"
+    time: Callable[[dt.datetime], str] = lambda value: f"{value:%H:%M}"
 
 
 CANONICAL = LabDisplay(

@@ -178,7 +178,7 @@ def _amount(value: float, unit: str) -> str:
     return f"{value:,.0f} {unit}" if abs(value) >= 10 else f"{value:g} {unit}"
 
 
-def _prescription(course: Course) -> tuple[tuple[str, str], ...]:
+def _prescription(course: Course, display: LabDisplay) -> tuple[tuple[str, str], ...]:
     data = dict(course.prescription or {})
     replacement = data.get("replacement") or {}
     data.setdefault("albumin_g", replacement.get("albumin_g"))
@@ -186,7 +186,7 @@ def _prescription(course: Course) -> tuple[tuple[str, str], ...]:
         ("Exchanges planned", str(course.planned_exchanges)),
         ("Plasma volumes per exchange", f"{course.plasma_volumes_per_exchange:g}"),
         ("Replacement fluid", vocabulary.REPLACEMENT_FLUIDS.label(course.replacement_fluid)),
-        ("Course start", f"{course.start_date:%Y-%m-%d}"),
+        ("Course start", display.date(course.start_date)),
     ]
     for key, label, unit in _PRESCRIPTION_ROWS:
         value = data.get(key)
@@ -209,7 +209,7 @@ def _labs(record: ReportRecord, course: Course, display: LabDisplay, zone: str) 
                 (
                     lab.taken_at,
                     SummaryLab(
-                        f"{local_time(lab.taken_at, zone):%Y-%m-%d %H:%M}",
+                        display.datetime(local_time(lab.taken_at, zone)),
                         lab.analyte.replace("_", " "),
                         lab.timing or "—",
                         display.text(lab.analyte, lab.value, lab.unit),
@@ -230,7 +230,7 @@ def _labs(record: ReportRecord, course: Course, display: LabDisplay, zone: str) 
                 (
                     at,
                     SummaryLab(
-                        f"{local_time(at, zone):%Y-%m-%d %H:%M}",
+                        display.datetime(local_time(at, zone)),
                         analyte.replace("_", " "),
                         "pre",
                         shown,
@@ -242,18 +242,20 @@ def _labs(record: ReportRecord, course: Course, display: LabDisplay, zone: str) 
 
 
 def _before(
-    visits: list[OutcomeAssessment], assessment: EligibilityAssessment | None
+    visits: list[OutcomeAssessment],
+    assessment: EligibilityAssessment | None,
+    display: LabDisplay,
 ) -> tuple[EdssPoint, dict[str, Any]]:
     base = next((o for o in visits if o.timepoint == "baseline"), None)
     if base is not None:
-        label = f"baseline visit {base.assessed_on:%Y-%m-%d}"
+        label = f"baseline visit {display.date(base.assessed_on)}"
         point = EdssPoint(base.edss, _edss(base.edss), label)
         return point, {"visit": base, "right": base.va_right_logmar, "left": base.va_left_logmar}
     inputs = assessment.inputs if assessment else {}
     edss = inputs.get("edss_now")
     logmar = inputs.get("logmar") or {}
     if assessment is not None and edss is not None:
-        label = f"eligibility assessment {assessment.assessed_at:%Y-%m-%d}"
+        label = f"eligibility assessment {display.date(assessment.assessed_at)}"
         point = EdssPoint(float(edss), _edss(float(edss)), label)
         return point, {"visit": None, "right": logmar.get("right"), "left": logmar.get("left")}
     return EdssPoint(None, "—", "no baseline recorded"), {"visit": None}
@@ -295,7 +297,9 @@ def _response(
     return rows, ""
 
 
-def _hand_back(record: ReportRecord, course: Course, last: dt.date | None) -> Any:
+def _hand_back(
+    record: ReportRecord, course: Course, last: dt.date | None, display: LabDisplay
+) -> Any:
     plan = next((h for h in reversed(record.hand_backs) if h.course_id == course.id), None)
     if plan is None:
         return None
@@ -304,7 +308,7 @@ def _hand_back(record: ReportRecord, course: Course, last: dt.date | None) -> An
     timing = str((plan.result or {}).get("timing") or "")
     return SummaryHandBack(
         plan.planned_dmt or "—",
-        f"{earliest:%Y-%m-%d}" if earliest else "—",
+        display.date(earliest) if earliest else "—",
         days,
         timing,
         plan.plan,
@@ -329,7 +333,7 @@ def build_course_summary(
     seq = {s.id: s.sequence for s in sessions}
     events = tuple(
         SummaryEvent(
-            f"{local_time(ae.onset_at, zone):%Y-%m-%d %H:%M}",
+            display.datetime(local_time(ae.onset_at, zone)),
             seq.get(ae.session_id) if ae.session_id else None,
             vocabulary.AE_TYPES.label(ae.event_type),
             vocabulary.AE_SEVERITIES.label(ae.severity),
@@ -341,14 +345,16 @@ def build_course_summary(
         if ae.course_id == course.id or ae.session_id in seq
     )
     visits = [o for o in record.outcomes if o.course_id in (course.id, None)]
-    before, eyes = _before(visits, assessment)
+    before, eyes = _before(visits, assessment, display)
     later = [o for o in visits if o is not eyes.get("visit") and o.timepoint != "baseline"]
     after_visit = next((o for o in reversed(later) if o.edss is not None), None)
     after = (
         EdssPoint(
             after_visit.edss,
             _edss(after_visit.edss),
-            f"{_TIMEPOINTS.get(after_visit.timepoint, 'visit')} {after_visit.assessed_on:%Y-%m-%d}",
+            _TIMEPOINTS.get(after_visit.timepoint, "visit")
+            + " "
+            + display.date(after_visit.assessed_on),
         )
         if after_visit
         else EdssPoint(None, "—", "no visit after the course yet")
@@ -378,9 +384,9 @@ def build_course_summary(
         planned_exchanges=course.planned_exchanges,
         exchanges_done=len(done),
         exchanges_text=f"{len(done)} of {course.planned_exchanges} exchanges done",
-        first_exchange=f"{local_time(min(starts), zone):%Y-%m-%d %H:%M}" if starts else "—",
-        last_exchange=f"{local_time(last, zone):%Y-%m-%d %H:%M}" if last else "—",
-        prescription=_prescription(course),
+        first_exchange=display.datetime(local_time(min(starts), zone)) if starts else "—",
+        last_exchange=display.datetime(local_time(last, zone)) if last else "—",
+        prescription=_prescription(course, display),
         adverse_events=events,
         labs=tuple(_labs(record, course, display, zone)),
         edss_before=before,
@@ -389,7 +395,9 @@ def build_course_summary(
         edss_text=edss_text,
         response=response,
         response_note=note,
-        hand_back=_hand_back(record, course, local_time(last, zone).date() if last else None),
+        hand_back=_hand_back(
+            record, course, local_time(last, zone).date() if last else None, display
+        ),
         sources=sources,
     )
 

@@ -45,7 +45,7 @@ def _secret(settings: Any) -> bytes:
 
 def install(app: FastAPI, settings: Any, config: WebConfig | None = None) -> None:
     """Mount the web app on ``app``: routes, static files, CSRF and security headers."""
-    from plexms.web.errors import reject_csrf
+    from plexms.web.errors import install_html_errors, reject_csrf
     from plexms.web.routes import ROUTERS
 
     if config is None:
@@ -62,6 +62,7 @@ def install(app: FastAPI, settings: Any, config: WebConfig | None = None) -> Non
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    install_html_errors(app)
     # Added last = outermost: the headers also go on CSRF rejections.
     app.add_middleware(CsrfMiddleware, secret=config.secret, on_reject=reject_csrf)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -8,15 +8,19 @@ says so without any detail (the log has the request id).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
+from plexms.services.admin.auth import SESSION_COOKIE
 from plexms.services.errors import (
     Conflict,
     Gone,
@@ -29,7 +33,14 @@ from plexms.services.errors import (
 from plexms.services.schemas.common import MAX_ID
 from plexms.web.templating import TEMPLATES
 
-__all__ = ["STALE_MESSAGE", "WebRoute", "error_page", "reject_csrf", "service_error_response"]
+__all__ = [
+    "STALE_MESSAGE",
+    "WebRoute",
+    "error_page",
+    "install_html_errors",
+    "reject_csrf",
+    "service_error_response",
+]
 
 _log = logging.getLogger("plexms.web")
 
@@ -127,3 +138,81 @@ class WebRoute(APIRoute):
                 return response
 
         return handle
+
+
+_MACHINE_PREFIXES = ("/api", "/fhir", "/metrics", "/health", "/static", "/openapi", "/docs")
+_STATUS_PAGES: dict[int, tuple[str, str]] = {
+    403: ("Not allowed", "Your role does not allow this page."),
+    404: (
+        "Page not found",
+        "There is no page at this address. It may have been moved, or the link may be "
+        "mistyped. Use the menu above, or search for the patient.",
+    ),
+    405: ("Not allowed", "This address does not take that kind of request."),
+    500: (
+        "Something went wrong",
+        "Something went wrong on our side and nothing more was done. Try again; if it "
+        "happens again, tell your administrator the time it happened.",
+    ),
+}
+
+
+def _wants_html(request: Request) -> bool:
+    """A browser page: not an API/FHIR path, and the client accepts HTML."""
+    path = request.url.path
+    if any(path == p or path.startswith(p + "/") for p in _MACHINE_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def _call(handler: Any, request: Request, exc: Exception) -> Any:
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result
+
+
+def _signed_in(request: Request) -> None:
+    """Put the signed-in user and centre on the request (for the menu and the centre's
+    conventions) when the error happened before any page dependency did."""
+    if getattr(request.state, "actor", None) is not None:
+        return
+    from plexms.web import session  # the page machinery imports this module
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or not session.has_database(request):
+        return
+    try:
+        opened = session.open_session(request, token)
+    except Exception:
+        return
+    if opened.ctx.actor is not None:
+        request.state.actor = opened.ctx.actor
+        request.state.centre = opened.centre
+
+
+def install_html_errors(app: FastAPI) -> None:
+    """Browser pages get the app's HTML error page for 404/403/405/500; everything else keeps
+    the JSON problem handlers installed before (``plexms.api.problems``)."""
+    json_http = app.exception_handlers.get(StarletteHTTPException)
+    json_any = app.exception_handlers.get(Exception)
+
+    async def http_error(request: Request, exc: Exception) -> Any:
+        status = getattr(exc, "status_code", 500)
+        if _wants_html(request) and status in _STATUS_PAGES:
+            _signed_in(request)
+            heading, message = _STATUS_PAGES[status]
+            return error_page(request, status, heading, message, back="/")
+        if json_http is None:  # pragma: no cover - the API always installs its handlers
+            raise exc
+        return await _call(json_http, request, exc)
+
+    async def unexpected(request: Request, exc: Exception) -> Any:
+        if _wants_html(request):
+            _log.error("unhandled error on a page: %s", type(exc).__name__)
+            heading, message = _STATUS_PAGES[500]
+            return error_page(request, 500, heading, message, back="/")
+        if json_any is None:  # pragma: no cover - the API always installs its handlers
+            raise exc
+        return await _call(json_any, request, exc)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

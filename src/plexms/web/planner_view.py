@@ -177,7 +177,7 @@ def _calendar(plan: Plan, centre_policy: CentrePolicy) -> list[list[dict[str, An
             "date": day,
             "appointment": booked.get(day),
             "holiday": holiday,
-            "hours": f"{hours[0]:%H:%M}–{hours[1]:%H:%M}" if hours else None,
+            "hours": hours,  # (opens, closes) wall-clock times, written by the template
         }
         if day.weekday() == 0:
             weeks.append([])

@@ -38,6 +38,7 @@ __all__ = [
     "cookie_secure",
     "has_database",
     "local_now",
+    "open_session",
     "requires",
     "service_context",
 ]
@@ -72,6 +73,11 @@ def _open(request: Request, token: str | None = None) -> RequestContext:
         request_id=getattr(request.state, "request_id", "") or uuid.uuid4().hex,
         token=token,
     )
+
+
+def open_session(request: Request, token: str) -> RequestContext:
+    """The request context of session ``token`` (Unauthenticated when it is not valid)."""
+    return _open(request, token)
 
 
 def service_context(request: Request, actor: Actor | None = None) -> ServiceContext:

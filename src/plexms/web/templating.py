@@ -13,16 +13,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
 from plexms.core.policy import DEFAULT_TIME_ZONE
+from plexms.interop.display import Display, age_years
 from plexms.services.permissions import Permission, allowed
 from plexms.web import svg
 
-__all__ = ["TEMPLATES", "fmt_date", "fmt_datetime", "fmt_num", "is_htmx", "render", "warm_up"]
+__all__ = [
+    "TEMPLATES",
+    "display_for",
+    "fmt_date",
+    "fmt_datetime",
+    "fmt_num",
+    "is_htmx",
+    "render",
+    "warm_up",
+]
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 _ENV = Environment(
@@ -90,19 +101,123 @@ def fmt_date(value: Any) -> str:
     return str(value.strftime("%a %d %b %Y"))
 
 
-def _fmt_time(value: Any) -> str:
-    if value is None:
+def display_for(centre: Any) -> Display:
+    """The display convention of ``centre`` (a ``CentreOut``; the seed clinic's when None)."""
+    if centre is None:
+        return Display.for_centre("us", time_zone=DEFAULT_TIME_ZONE)
+    return Display.for_centre(
+        getattr(centre, "units", None) or "us", time_zone=getattr(centre, "time_zone", None)
+    )
+
+
+def _display(context: Context) -> Display:
+    shown = context.get("display")
+    if isinstance(shown, Display):
+        return shown
+    centre = context.get("centre")
+    if centre is None:
+        request = context.get("request")
+        centre = getattr(getattr(request, "state", None), "centre", None)
+    return display_for(centre)
+
+
+@pass_context
+def _f_qty(context: Context, value: Any, quantity: str) -> str:
+    """``{{ weight_kg | qty('weight') }}`` -> ``150.0 lb`` at a US centre, ``68.0 kg`` at SI."""
+    return _display(context).quantity(value, quantity)
+
+
+@pass_context
+def _f_qty_number(context: Context, value: Any, quantity: str) -> str:
+    """The shown number only (for a table whose header names the unit)."""
+    return _display(context).number(value, quantity)
+
+
+@pass_context
+def _f_unit(context: Context, quantity: str) -> str:
+    return _display(context).unit(quantity)
+
+
+@pass_context
+def _f_datetime(context: Context, value: Any, tz: str | None = None) -> str:
+    return _display(context).datetime(value, tz)
+
+
+@pass_context
+def _f_clock(context: Context, value: Any, tz: str | None = None) -> str:
+    return _display(context).time(value, tz)
+
+
+@pass_context
+def _f_date(context: Context, value: Any) -> str:
+    return _display(context).date(value)
+
+
+@pass_context
+def _f_long_date(context: Context, value: Any) -> str:
+    return _display(context).long_date(value)
+
+
+@pass_context
+def _f_short_date(context: Context, value: Any) -> str:
+    return _display(context).short_date(value)
+
+
+@pass_context
+def _f_dates_in(context: Context, text: Any) -> str:
+    """ISO dates inside a calculator's or service's message, in the centre's style."""
+    return _display(context).dates_in(str(text))
+
+
+@pass_context
+def _f_rule_text(context: Context, text: Any, rule: str, threshold: bool = False) -> str:
+    """A go/no-go check's text or threshold in the centre's units (for the session sheet:
+    ``{{ r.text | rule_text(r.rule) }}``, ``{{ r.threshold | rule_text(r.rule, true) }}``)."""
+    return _display(context).rule_text(
+        None if text is None else str(text), rule, threshold=threshold
+    )
+
+
+@pass_context
+def _f_time(context: Context, value: Any) -> str:
+    return _display(context).time(value)
+
+
+@pass_context
+def _f_age(context: Context, birth: Any) -> str:
+    """Age in years today in the centre's zone (``41 y``), an em dash when unknown."""
+    if birth is None:
         return "—"
-    if isinstance(value, str):
-        return value[:5]
-    return str(value.strftime("%H:%M"))
+    if isinstance(birth, str):
+        birth = dt.date.fromisoformat(birth[:10])
+    now = context.get("now")
+    today = now.date() if isinstance(now, dt.datetime) else _today(context)
+    years = age_years(birth, today)
+    return f"{years} y"
+
+
+def _today(context: Context) -> dt.date:
+    request = context.get("request")
+    clock = getattr(getattr(getattr(request, "app", None), "state", None), "clock", None)
+    now = clock() if callable(clock) else dt.datetime.now(dt.UTC)
+    zone = _display(context).time_zone
+    return now.astimezone(ZoneInfo(zone)).date() if zone else now.date()
 
 
 TEMPLATES.env.filters["num"] = fmt_num
-TEMPLATES.env.filters["datetime"] = fmt_datetime
-TEMPLATES.env.filters["clock"] = fmt_clock
-TEMPLATES.env.filters["date"] = fmt_date
-TEMPLATES.env.filters["time"] = _fmt_time
+TEMPLATES.env.filters["qty"] = _f_qty
+TEMPLATES.env.filters["qty_number"] = _f_qty_number
+TEMPLATES.env.filters["datetime"] = _f_datetime
+TEMPLATES.env.filters["clock"] = _f_clock
+TEMPLATES.env.filters["date"] = _f_date
+TEMPLATES.env.filters["long_date"] = _f_long_date
+TEMPLATES.env.filters["short_date"] = _f_short_date
+TEMPLATES.env.filters["dates_in"] = _f_dates_in
+TEMPLATES.env.filters["rule_text"] = _f_rule_text
+TEMPLATES.env.filters["time"] = _f_time
+TEMPLATES.env.filters["age"] = _f_age
+TEMPLATES.env.globals["unit_of"] = _f_unit
+TEMPLATES.env.globals["units_label"] = pass_context(lambda context: _display(context).label)
 TEMPLATES.env.globals["svg"] = svg
 TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
 

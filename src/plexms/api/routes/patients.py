@@ -53,7 +53,9 @@ def _tagged(response: Response, out: PatientOut | EpisodeOut) -> None:
 @router.get("/patients", response_model=Page[PatientOut])
 def list_patients(
     ctx: Read,
-    q: Annotated[str | None, Query(max_length=100, description="MRN or name contains")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="MRN, name or date of birth (each word)")
+    ] = None,
     stage: StageQ | None = None,
     limit: Limit = 50,
     offset: Offset = 0,

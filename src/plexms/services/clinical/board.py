@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import Select
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plexms.services import audit
@@ -30,7 +30,7 @@ from plexms.services.permissions import Permission
 from plexms.services.schemas import EpisodeOut, PatientOut, ReferralOut
 from plexms.services.schemas.clinical import AdverseEventOut, AssessmentOut, CourseOut, SessionOut
 from plexms.services.schemas.common import Page
-from plexms.store.models import Assessment, Episode
+from plexms.store.models import Assessment, Episode, Patient
 
 __all__ = ["PatientPage", "TodayBoard", "patient_page", "today_board"]
 
@@ -51,6 +51,18 @@ class TodayBoard(BaseModel):
     active: Page[PatientOut]
     planned: Page[PatientOut]
     completed: Page[PatientOut]
+    # the patient of every session and event above, so each row can name its patient
+    patients: dict[int, PatientOut] = Field(default_factory=dict)
+
+
+def _named(session: Session, ctx: ServiceContext, ids: set[int]) -> dict[int, PatientOut]:
+    """The patients with ``ids`` in the actor's centre (so each row can name its patient)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Patient).where(Patient.id.in_(sorted(ids)), Patient.centre_id == ctx.centre_id)
+    ).scalars()
+    return {row.id: PatientOut.model_validate(row) for row in rows}
 
 
 def _page(session: Session, model: type[Any], query: Select[Any], limit: int, order: Any) -> Any:
@@ -100,6 +112,9 @@ def today_board(
                 for name in ("active", "planned", "completed")
             },
         )
+        ids = {s.patient_id for s in (*board.week.items, *board.recent.items)}
+        ids |= {e.patient_id for e in board.events.items}
+        board.patients = _named(session, ctx, ids)
         audit.record(
             session,
             ctx,
@@ -108,7 +123,9 @@ def today_board(
             detail={
                 "use_case": "today_board",
                 "returned": {
-                    name: len(getattr(board, name).items) for name in TodayBoard.model_fields
+                    name: len(getattr(board, name).items)
+                    for name in TodayBoard.model_fields
+                    if name != "patients"
                 },
             },
         )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -89,6 +90,31 @@ def _mrn_taken(session: Session, centre_id: int, mrn: str, but: int | None = Non
     return session.execute(query).first() is not None
 
 
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y")
+
+
+def _dates_of(word: str) -> set[dt.date]:
+    """Every date ``word`` can be read as (ISO, US month first, day first): 05/06/1984 is both."""
+    found = set()
+    for fmt in _DATE_FORMATS:
+        try:
+            found.add(dt.datetime.strptime(word, fmt).date())
+        except ValueError:
+            continue
+    return found
+
+
+def _matches(word: str) -> Any:
+    """One search word: a date of birth, or part of the MRN or of either name."""
+    dates = _dates_of(word)
+    if dates:
+        return Patient.birth_date.in_(sorted(dates))
+    like = f"%{word.lower()}%"
+    return or_(
+        Patient.mrn.ilike(like), Patient.family_name.ilike(like), Patient.given_name.ilike(like)
+    )
+
+
 PATIENT_ORDER = (Patient.family_name, Patient.given_name, Patient.id)
 
 
@@ -99,18 +125,13 @@ def patients_query(
     stage: str | None = None,
     include_deleted: bool = False,
 ) -> tuple[Select[Any], list[str]]:
-    """The centre's patients matching ``q`` (MRN or names) and ``stage``, and the filters used."""
+    """The centre's patients matching ``q`` (MRN, names or birth date) and ``stage``, and the
+    filters used."""
     query = scoped(ctx, Patient)
     filters = []
-    if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(
-                Patient.mrn.ilike(like),
-                Patient.family_name.ilike(like),
-                Patient.given_name.ilike(like),
-            )
-        )
+    if q and q.strip():
+        for word in q.replace(",", " ").split():
+            query = query.where(_matches(word))
         filters.append("q")
     if stage:
         query = query.where(Patient.stage == stage)
@@ -130,7 +151,8 @@ def list_patients(
     limit: int = 50,
     offset: int = 0,
 ) -> Page[PatientOut]:
-    """Patients of the actor's centre, by name; ``q`` matches MRN or names (case-insensitive)."""
+    """Patients of the actor's centre, by name; ``q`` matches MRN, names (case-insensitive,
+    every word must match) or a date of birth (2026-12-04, 12/04/2026 or 04/12/2026)."""
     query, filters = patients_query(ctx, q=q, stage=stage, include_deleted=include_deleted)
     with ctx.db.write() as session:
         found = page_of(session, PatientOut, query, limit, offset, PATIENT_ORDER)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from plexms.core import record as rec
 from plexms.core.errors import InputError
 from plexms.interop import units
+from plexms.interop.display import Display
 from plexms.reports.course_summary import course_summary_pdf as _render_course_summary
 from plexms.reports.handout import handout_pdf as _render_handout
 from plexms.reports.inputs import LabDisplay, pick_course
@@ -41,8 +42,10 @@ __all__ = [
 PDF = "application/pdf"
 
 
-def lab_display(unit_system: str) -> LabDisplay:
-    """Lab values in the centre's convention (as stored when the unit is not a known one)."""
+def lab_display(unit_system: str, time_zone: str | None = None) -> LabDisplay:
+    """Lab values, dates and times in the centre's convention (a lab value as stored when its
+    unit is not a known one)."""
+    shown = Display.for_centre(unit_system, time_zone=time_zone)
 
     def text(analyte: str, value: float, unit: str) -> str:
         if analyte in units.QUANTITIES and unit == units.canonical_unit(analyte):
@@ -53,7 +56,9 @@ def lab_display(unit_system: str) -> LabDisplay:
         shown = units.display_unit(analyte, unit_system)
         return units.unit_label(shown), units.from_canonical(1.0, analyte, shown)
 
-    return LabDisplay(text=text, scale=scale)
+    return LabDisplay(
+        text=text, scale=scale, date=shown.date, datetime=shown.datetime, time=shown.time
+    )
 
 
 def _render(
@@ -143,7 +148,7 @@ def _summary(session: Session, record: rec.PatientRecord, course: rec.Course) ->
         record,
         course,
         assessment=_assessment(session, course),
-        display=lab_display(record.centre.units),
+        display=lab_display(record.centre.units, record.centre.time_zone),
     )
 
 
@@ -186,7 +191,7 @@ def course_summary_pdf(
             course,
             _summary(session, record, course),
             assessment=_assessment(session, course),
-            display=lab_display(record.centre.units),
+            display=lab_display(record.centre.units, record.centre.time_zone),
             now=ctx.now,
         )
 

@@ -10,11 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from plexms.services.clinical import board as clinic_board
-from plexms.services.clinical import patients
+from plexms.services.clinical import patients, sessions
 from plexms.services.permissions import Permission
+from plexms.web import labs_view
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
-from plexms.web.templating import render
+from plexms.web.templating import display_for, is_htmx, render
 
 __all__ = ["router"]
 
@@ -36,8 +37,11 @@ async def today(request: Request, user: Reader) -> Response:
         )
         tomorrow = midnight + dt.timedelta(days=1)
         week = board.week.items
+        today_items = [s for s in week if s.planned_start < tomorrow]
         return {
-            "sessions_today": [s for s in week if s.planned_start < tomorrow],
+            "who": board.patients,
+            "grid": _day_grid(today_items, now.tzinfo),
+            "sessions_today": today_items,
             "sessions_week": [s for s in week if s.planned_start >= tomorrow],
             "held": [
                 s for s in board.recent.items if s.status == "held" or s.go_decision == "hold"
@@ -56,11 +60,15 @@ async def today(request: Request, user: Reader) -> Response:
 
 
 @router.get("/patients")
-async def patient_list(request: Request, user: Reader) -> Response:
-    """The centre's patients (search by name or MRN in the form, never in the URL)."""
+async def patient_list(request: Request, user: Reader, q: str = "") -> Response:
+    """The centre's patients; ``q`` searches by name, MRN or date of birth."""
     ctx = service_context(request, user.actor)
-    found = await run_in_threadpool(lambda: patients.list_patients(ctx, limit=100))
-    return render(request, "patients.html", {"nav": "patients", "patients": found})
+    query = q.replace("\x00", "").strip()[:100]
+    found = await run_in_threadpool(lambda: patients.list_patients(ctx, q=query or None, limit=100))
+    page = {"nav": "patients", "patients": found, "q": query}
+    if is_htmx(request):
+        return render(request, "patients.html", page, block="results")
+    return render(request, "patients.html", page)
 
 
 @router.get("/patients/{patient_id}")
@@ -85,6 +93,38 @@ async def patient_page(request: Request, patient_id: int, user: Reader) -> Respo
     ] + [(e.onset_date, f"Onset: {_words(e.presentation)}") for e in data["episodes"]]
     timeline = sorted(events, key=lambda item: item[0])
     return render(request, "patient.html", {"nav": "patients", "timeline": timeline, **data})
+
+
+@router.get("/patients/{patient_id}/labs")
+async def patient_labs(request: Request, patient_id: int, user: Reader) -> Response:
+    """The patient's lab results and measurements over time, in the centre's units."""
+    ctx = service_context(request, user.actor)
+
+    def load() -> dict[str, Any]:
+        return {
+            "p": patients.get_patient(ctx, patient_id),
+            "labs": sessions.list_labs(ctx, patient_id),
+            "measurements": patients.list_measurements(ctx, patient_id),
+        }
+
+    data = await run_in_threadpool(load)
+    display = display_for(user.centre)
+    page = {
+        "nav": "patients",
+        "p": data["p"],
+        "trends": labs_view.lab_trends(data["labs"], display),
+        "body": labs_view.measurement_trends(data["measurements"], display),
+    }
+    return render(request, "labs.html", page)
+
+
+def _day_grid(sessions: list[Any], zone: Any) -> list[tuple[dt.datetime, list[Any]]]:
+    """Today's sessions grouped by their local start time (no chairs or machines exist yet,
+    so every session sits in one "unassigned" column)."""
+    rows: dict[dt.datetime, list[Any]] = {}
+    for item in sorted(sessions, key=lambda s: (s.planned_start, s.id)):
+        rows.setdefault(item.planned_start.astimezone(zone), []).append(item)
+    return list(rows.items())
 
 
 def _words(code: str) -> str:

@@ -11,16 +11,17 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.errors import InputError
-from plexms.services.clinical import cosign, courses, patients
+from plexms.services.clinical import cosign, courses, patients, sessions
 from plexms.services.errors import Conflict, PermissionDenied, StaleVersion
 from plexms.services.permissions import Permission, allowed
+from plexms.services.schemas import MeasurementIn
 from plexms.services.schemas.clinical import CoursePlanIn
 from plexms.services.sharing import reports
 from plexms.web import planner_view
 from plexms.web.errors import WebRoute
 from plexms.web.forms import FormReader, UnitConvention
 from plexms.web.session import WebUser, requires, service_context
-from plexms.web.templating import is_htmx, render
+from plexms.web.templating import display_for, is_htmx, render
 
 __all__ = ["router"]
 
@@ -31,30 +32,55 @@ Cosigner = Annotated[WebUser, requires(Permission.COURSE_COSIGN)]
 INDICATIONS = vocabulary.PRESENTATIONS.options
 
 
+_RECORDED = (("height_cm", "height"), ("weight_kg", "weight"), ("hematocrit", "hematocrit"))
+# A typed value this close to the record's is the recorded one (display rounding), not new.
+_SAME = {"height_cm": 0.5, "weight_kg": 0.1, "hematocrit": 0.005}
+
+
+def _latest(ctx: Any, patient_id: int) -> dict[str, tuple[float, Any]]:
+    """The latest height, weight and haematocrit of the record (a haematocrit from the labs
+    when it is newer than the measurement's) with when each was taken."""
+    latest: dict[str, tuple[float, Any]] = {}
+    for m in sorted(patients.list_measurements(ctx, patient_id), key=lambda m: m.measured_at):
+        for name, _ in _RECORDED:
+            if getattr(m, name) is not None:
+                latest[name] = (getattr(m, name), m.measured_at)
+    for lab in sessions.list_labs(ctx, patient_id):
+        if lab.analyte == "hematocrit" and (
+            "hematocrit" not in latest or lab.taken_at >= latest["hematocrit"][1]
+        ):
+            latest["hematocrit"] = (lab.value, lab.taken_at)
+    return latest
+
+
 def _prefill(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:
     ctx = service_context(request, user.actor)
     patient = patients.get_patient(ctx, patient_id)
-    measured = patients.list_measurements(ctx, patient_id)
     values = planner_view.default_values(request)
     units: UnitConvention = user.units
-    notes = []
     if patient.sex in ("female", "male"):
         values["sex"] = patient.sex
-    latest: dict[str, Any] = {}
-    for m in sorted(measured, key=lambda m: m.measured_at):
-        for name in ("height_cm", "weight_kg", "hematocrit"):
-            if getattr(m, name) is not None:
-                latest[name] = (getattr(m, name), m.measured_at)
-    for name, quantity in (("height_cm", "height"), ("weight_kg", "weight")):
-        if name in latest:
+    latest = _latest(ctx, patient_id)
+    missing: dict[str, str] = {}
+    for name, quantity in _RECORDED:
+        # Never the demo's values for a real patient: what the record has, or ask.
+        if name not in latest:
+            values[quantity] = ""
+            missing[quantity] = "Not on record: enter it (it will be saved to the record)."
+        elif quantity == "hematocrit":
+            values[quantity] = f"{100 * latest[name][0]:.0f}"
+        else:
             values[quantity] = units.text(latest[name][0], quantity)
-    if "hematocrit" in latest:
-        values["hematocrit"] = f"{100 * latest['hematocrit'][0]:.0f}"
+    notes = []
     if latest:
-        when = max(at for _, at in latest.values())
-        notes.append(f"Height, weight and haematocrit from the record (latest {when:%d %b %Y}).")
-    else:
-        notes.append("No measurements on record: the demo values are filled in; check them.")
+        when = display_for(user.centre).date(max(at for _, at in latest.values()))
+        notes.append(f"Values from the record (latest {when}).")
+    if missing:
+        notes.append(
+            "Missing from the record: "
+            + ", ".join(missing)
+            + ". Enter them; values you type are saved as a new measurement when you commit."
+        )
     assessments = courses.list_assessments(ctx, patient_id)
     indication = "relapse"
     if assessments:
@@ -64,9 +90,24 @@ def _prefill(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]
     return {
         "p": patient,
         "values": values,
+        "missing": missing,
         "prefill_note": " ".join(notes),
         "assessment_id": assessments[-1].id if assessments else None,
     }
+
+
+def _save_typed(ctx: Any, patient_id: int, payload: dict[str, Any]) -> None:
+    """Save the height, weight and haematocrit the plan used as a measurement when they
+    differ from the record's latest (through the patient measurement use case)."""
+    latest = _latest(ctx, patient_id)
+    typed = {
+        name: float(payload[name])
+        for name, _ in _RECORDED
+        if payload.get(name) is not None
+        and (name not in latest or abs(float(payload[name]) - latest[name][0]) > _SAME[name])
+    }
+    if typed:
+        patients.add_measurement(ctx, patient_id, MeasurementIn(measured_at=ctx.now, **typed))
 
 
 def _ctx(user: WebUser, patient_id: int, **extra: Any) -> dict[str, Any]:
@@ -85,9 +126,10 @@ def _ctx(user: WebUser, patient_id: int, **extra: Any) -> dict[str, Any]:
 async def patient_plan_form(request: Request, patient_id: int, user: Planner) -> Response:
     """The planner for this patient, prefilled from the record and compared at once."""
     data = await run_in_threadpool(_prefill, request, user, patient_id)
+    missing = data.pop("missing")
     reader = FormReader(data["values"], user.units)
-    view = await run_in_threadpool(planner_view.compare, request, reader)
-    page = _ctx(user, patient_id, view=view, errors=reader.errors, **data)
+    view = None if missing else await run_in_threadpool(planner_view.compare, request, reader)
+    page = _ctx(user, patient_id, view=view, errors=missing or reader.errors, **data)
     return render(request, "planner.html", page)
 
 
@@ -128,6 +170,7 @@ async def patient_plan_commit(request: Request, patient_id: int, user: Planner) 
         except (InputError, Conflict) as exc:
             reader.fail("form", str(getattr(exc, "detail", None) or exc))
         else:
+            await run_in_threadpool(_save_typed, ctx, patient_id, view["payload"])
             return RedirectResponse(f"/courses/{course.id}", status_code=303)
     patient = await run_in_threadpool(patients.get_patient, ctx, patient_id)
     page = _ctx(user, patient_id, view=view, errors=reader.errors, values=dict(form), p=patient)

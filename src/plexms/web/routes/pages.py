@@ -18,3 +18,9 @@ async def index(request: Request, user: PublicUser) -> Response:
     """Signed in: the Today board; signed out: the sign-in form."""
     target = "/today" if user is not None else "/login"
     return RedirectResponse(target, status_code=303)
+
+
+@router.get("/favicon.ico")
+async def favicon(_: PublicUser) -> Response:
+    """Browsers ask for /favicon.ico before reading the page's icon link: send them there."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
