@@ -1,10 +1,9 @@
-"""Visual acuity per eye in the clinic's notation, through ``plexms calc acuity``.
+"""Visual acuity per eye in the clinic's notation, through the ``acuity`` calculator.
 
 A Snellen chart value (``20/40``, ``20/40-2``, ``6/12``) or a low-vision category (CF, HM, LP,
 NLP) is sent as a string; decimal, logMAR and ETDRS letters as a number with its notation. The
-answer carries every notation; the page shows the clinic's (Snellen in feet for a US centre,
-in metres otherwise) beside logMAR. When this build has no ``acuity`` calculator the core's
-parser gives the same numbers.
+typed answer (:class:`~plexms.web.calc_views.AcuityView`) carries every notation; the page
+shows the clinic's (Snellen in feet for a US centre, in metres otherwise) beside logMAR.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from typing import Any
 
 from plexms.core import acuity as core_acuity
 from plexms.core.errors import InputError
-from plexms.services import calc
+from plexms.services.calc import acuity as acuity_calc
+from plexms.web.calc_views import AcuityView
 from plexms.web.forms import FormReader
 
 __all__ = ["EYES", "NOTATIONS", "acuity_of", "default_notation", "read_eyes", "show"]
@@ -47,40 +47,28 @@ def _request(text: str, notation: str) -> dict[str, Any]:
     return {"value": text}
 
 
-def _from_core(request: dict[str, Any]) -> dict[str, Any]:
-    found = core_acuity.parse_acuity(request["value"], request.get("notation"))
-    return {
-        "logmar": round(found.logmar, 2),
-        "decimal": round(found.decimal, 2),
-        "snellen_20": found.snellen_20,
-        "snellen_6": found.snellen_6,
-        "etdrs_letters": found.etdrs_letters,
-        "category": found.category,
-    }
-
-
-def acuity_of(text: str, notation: str) -> dict[str, Any]:
+def acuity_of(text: str, notation: str) -> AcuityView:
     """Every notation of one eye's acuity typed as ``text`` in ``notation`` (InputError if bad)."""
     try:
         request = _request(text, notation)
     except ValueError:
         raise InputError("value", f"“{text}” is not a number", allowed=notation) from None
-    if "acuity" not in calc.calculators():
-        return _from_core(request)
-    outcome = calc.run("acuity", request)
-    if not outcome.ok:
-        error = outcome.body["error"]
-        raise InputError("value", str(error.get("message")), allowed=error.get("allowed"))
-    return dict(outcome.body)
+    try:
+        answer = acuity_calc.CALCULATOR.evaluate(request, now=None)
+    except InputError as exc:
+        raise InputError("value", exc.message, allowed=exc.allowed) from None
+    if answer.acuity is None:  # pragma: no cover - a request with "value" is answered so
+        raise TypeError(answer)
+    return AcuityView.of(acuity_calc.acuity_report(answer.acuity))
 
 
-def read_eyes(reader: FormReader, prefix: str = "va") -> dict[str, dict[str, Any] | None]:
+def read_eyes(reader: FormReader, prefix: str = "va") -> dict[str, AcuityView | None]:
     """Both eyes from fields ``{prefix}_right``/``{prefix}_left`` and ``{prefix}_notation``.
 
     An empty field is ``None`` (not measured); a bad one leaves its message beside the field.
     """
     notation = reader.choice(f"{prefix}_notation", [n for n, _ in NOTATIONS]) or "snellen"
-    eyes: dict[str, dict[str, Any] | None] = {}
+    eyes: dict[str, AcuityView | None] = {}
     for eye, _ in EYES:
         name = f"{prefix}_{eye}"
         text = reader.raw(name)

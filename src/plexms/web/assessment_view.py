@@ -119,7 +119,7 @@ def assess_request(reader: FormReader) -> tuple[dict[str, Any], int | None]:
             request[name] = value.isoformat() if isinstance(value, dt.date) else value
     eyes = acuity_view.read_eyes(reader)
     if any(eyes.values()):
-        request["logmar"] = {eye: a["logmar"] for eye, a in eyes.items() if a is not None}
+        request["logmar"] = {eye: a.logmar for eye, a in eyes.items() if a is not None}
     mri: dict[str, Any] = {}
     gd = reader.number("mri_gd", lo=0, hi=1000, integer=True)
     if gd is not None:

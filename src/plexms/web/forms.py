@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from plexms.core.errors import InputError
+from plexms.core.errors import InfeasibleError, InputError
 from plexms.interop import units
 
-__all__ = ["FormReader", "UnitConvention", "errors_from_calc"]
+__all__ = ["FormReader", "UnitConvention", "field_errors"]
 
 
 @dataclass(frozen=True)
@@ -184,17 +184,17 @@ class FormReader:
         return not self.errors
 
 
-def errors_from_calc(body: Mapping[str, Any], fields: Mapping[str, str]) -> dict[str, str]:
-    """Map a calc ``{"error": {"field", "message", "allowed"}}`` onto form field names.
+def field_errors(error: InputError, fields: Mapping[str, str]) -> dict[str, str]:
+    """A calculator's :class:`InputError` as the message beside the form field it is about.
 
-    ``fields`` maps request fields to form fields; an unknown field lands on ``"form"``.
+    ``fields`` maps request fields (``walking.distance_m``, or the first part ``walking``) to
+    form fields; an unknown field lands on ``"form"``. The allowed range and, for an
+    :class:`InfeasibleError`, the nearest feasible options follow the message.
     """
-    error = body.get("error") or {}
-    field_name = str(error.get("field", "form"))
-    message = str(error.get("message", "invalid"))
-    if error.get("allowed"):
-        message += f" (allowed: {error['allowed']})"
-    if error.get("alternatives"):
-        message += " Options: " + "; ".join(str(a) for a in error["alternatives"])
-    top = field_name.split(".")[0].split("[")[0]
-    return {fields.get(field_name, fields.get(top, "form")): message}
+    message = error.message
+    if error.allowed:
+        message += f" (allowed: {error.allowed})"
+    if isinstance(error, InfeasibleError) and error.alternatives:
+        message += " Options: " + "; ".join(str(a) for a in error.alternatives)
+    top = error.field.split(".")[0].split("[")[0]
+    return {fields.get(error.field, fields.get(top, "form")): message}

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from plexms.core.errors import InputError
 from plexms.core.response import INDICATIONS as _INDICATIONS
-from plexms.services import calc
+from plexms.services.calc import response as response_calc
 from plexms.services.schemas.clinical import AssessmentOut, OutcomeOut
 from plexms.web import svg
+from plexms.web.calc_views import ResponseView
 
 __all__ = ["CRITERIA", "TIMEPOINTS", "baseline_of", "charts", "classify"]
 
@@ -71,11 +73,18 @@ def _state(edss: float | None, right: float | None, left: float | None) -> dict[
     return state
 
 
+def _verdicts(request: dict[str, Any]) -> ResponseView:
+    try:
+        return ResponseView.of(response_calc.CALCULATOR.evaluate(request, now=None))
+    except InputError as exc:
+        return ResponseView.refused(exc)
+
+
 def classify(
     baseline: dict[str, Any] | None, followups: list[OutcomeOut], indication: str
-) -> dict[int, dict[str, Any]]:
-    """``calc response`` for every follow-up against the baseline, by outcome id (one batch)."""
-    if baseline is None or "response" not in calc.calculators():
+) -> dict[int, ResponseView]:
+    """``calc response`` for every follow-up against the baseline, by outcome id."""
+    if baseline is None:
         return {}
     todo = [
         o for o in followups if o.id != baseline.get("outcome_id") and o.timepoint != "baseline"
@@ -95,8 +104,7 @@ def classify(
         if o.targeted_deficit:
             body["tnd"] = o.targeted_deficit
         requests.append(body)
-    outcome = calc.run("response", requests)
-    return {o.id: body for o, body in zip(todo, outcome.body, strict=True)}
+    return {o.id: _verdicts(body) for o, body in zip(todo, requests, strict=True)}
 
 
 def charts(

@@ -20,7 +20,7 @@ from plexms.core.policy import CentrePolicy
 from plexms.core.sources import source_dict
 from plexms.services.calc import plan as plan_calc
 from plexms.web import svg
-from plexms.web.forms import FormReader, UnitConvention, errors_from_calc
+from plexms.web.forms import FormReader, UnitConvention, field_errors
 
 __all__ = ["OPTIONS", "compare", "convention", "default_values", "policy"]
 
@@ -116,7 +116,7 @@ def compare(request: Request, reader: FormReader) -> dict[str, Any] | None:
     if not any(p["ok"] for p in plans):
         first_error = plans[0]["error"]
         assert isinstance(first_error, InputError)  # noqa: S101 - no plan: each has its error
-        reader.errors.update(errors_from_calc({"error": first_error.to_dict()}, _FIELDS))
+        reader.errors.update(field_errors(first_error, _FIELDS))
         return None
     pick = next((p for p in plans if p["chosen"] and p["ok"]), next(p for p in plans if p["ok"]))
     pick["chosen"] = True

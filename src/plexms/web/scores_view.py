@@ -1,7 +1,8 @@
 """EDSS (and visual acuity) entry: the form's values become a ``plexms calc`` request.
 
-The EDSS itself comes from ``plexms calc edss``; this module only names the fields and maps
-the calc's answer (or its error) onto the form.
+The EDSS itself comes from the ``edss`` calculator (its typed answer, shown through
+:class:`~plexms.web.calc_views.EdssView`); this module only names the fields and puts the
+calculator's refusal beside the form field it is about.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from plexms.core.edss import FS_MAX, WALKING_AIDS
-from plexms.services import calc
-from plexms.web.forms import FormReader, errors_from_calc
+from plexms.core.errors import InputError
+from plexms.services.calc import edss as edss_calc
+from plexms.web.calc_views import EdssView
+from plexms.web.forms import FormReader, field_errors
 
 __all__ = ["AMBULATION_CHOICES", "FS_FIELDS", "WALKING_AID_LABELS", "edss_request", "score_edss"]
 
@@ -100,13 +103,14 @@ _FIELD_MAP = {f"fs.{name}": f"fs_{name}" for name, _, _ in FS_FIELDS} | {
 }
 
 
-def score_edss(reader: FormReader) -> dict[str, Any] | None:
-    """The calc's answer for the form, or ``None`` with ``reader.errors`` filled in."""
+def score_edss(reader: FormReader) -> EdssView | None:
+    """The EDSS for the form, or ``None`` with ``reader.errors`` filled in."""
     request = edss_request(reader)
     if request is None:
         return None
-    outcome = calc.run("edss", request)
-    if not outcome.ok:
-        reader.errors.update(errors_from_calc(outcome.body, _FIELD_MAP))
+    try:
+        result = edss_calc.CALCULATOR.evaluate(request, now=None)
+    except InputError as exc:
+        reader.errors.update(field_errors(exc, _FIELD_MAP))
         return None
-    return dict(outcome.body)
+    return EdssView.of(result)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
 from plexms.api.problems import PROBLEM_JSON, Problem
+from plexms.services.calc import plan as plan_calc
 from plexms.services.clinical import cosign, courses, documents, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -75,7 +76,8 @@ def preview_course(
     ctx: Read, patient_id: PathId, plan: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
     """The plan (``calc plan`` contract, patient data filled in) without storing it."""
-    return courses.preview_course(ctx, patient_id, plan)
+    preview = courses.preview_course(ctx, patient_id, plan)
+    return {"inputs": preview.inputs, "result": plan_calc.CALCULATOR.to_json(preview.plan)}
 
 
 @router.post("/patients/{patient_id}/courses", response_model=CourseOut, status_code=201)

@@ -26,9 +26,12 @@ from plexms.services.calc import Calculator
 __all__ = [
     "CALCULATOR",
     "AcuityAnswer",
+    "AcuityReport",
     "AcuityRequest",
     "EyeAcuity",
+    "VisualFsBand",
     "acuity_dict",
+    "acuity_report",
     "compute",
     "to_json",
 ]
@@ -60,8 +63,31 @@ class AcuityRequest(BaseModel):
     left: EyeAcuity | None = None
 
 
-def acuity_dict(acuity: Acuity) -> dict[str, Any]:
-    """The JSON form of one eye's acuity (logMAR to 2 places, decimal to 3 figures)."""
+@dataclass(frozen=True, slots=True)
+class VisualFsBand:
+    """The Neurostatus acuity band of one eye: the grade it implies and the band in words."""
+
+    grade: int
+    band: str
+
+
+@dataclass(frozen=True, slots=True)
+class AcuityReport:
+    """One eye's acuity as reported (and stored): logMAR to 2 places, decimal to 3 figures,
+    every notation, the Neurostatus band and the notes on how it was read."""
+
+    logmar: float
+    decimal: float
+    snellen_20: str
+    snellen_6: str
+    etdrs_letters: int
+    category: str | None
+    visual_fs_band: VisualFsBand
+    notes: tuple[str, ...]
+
+
+def acuity_report(acuity: Acuity) -> AcuityReport:
+    """The report of one eye's acuity (what :func:`acuity_dict` writes as JSON)."""
     band, words = decimal_band_grade(acuity)
     notes = []
     if acuity.letters:
@@ -77,15 +103,31 @@ def acuity_dict(acuity: Acuity) -> dict[str, Any]:
         notes.append("Snellen shown on the nearest chart line, +/- letters of 0.02 logMAR")
     if acuity.logmar > _ETDRS_FLOOR_LOGMAR:
         notes.append("below the ETDRS chart: 0 letters")
+    return AcuityReport(
+        logmar=round(acuity.logmar, 2) + 0.0,
+        decimal=float(f"{acuity.decimal:.3g}"),
+        snellen_20=acuity.snellen_20,
+        snellen_6=acuity.snellen_6,
+        etdrs_letters=acuity.etdrs_letters,
+        category=acuity.category,
+        visual_fs_band=VisualFsBand(band, words),
+        notes=tuple(notes),
+    )
+
+
+def acuity_dict(acuity: Acuity) -> dict[str, Any]:
+    """The JSON form of one eye's acuity (logMAR to 2 places, decimal to 3 figures)."""
+    report = acuity_report(acuity)
+    band = report.visual_fs_band
     return {
-        "logmar": round(acuity.logmar, 2) + 0.0,
-        "decimal": float(f"{acuity.decimal:.3g}"),
-        "snellen_20": acuity.snellen_20,
-        "snellen_6": acuity.snellen_6,
-        "etdrs_letters": acuity.etdrs_letters,
-        "category": acuity.category,
-        "visual_fs_band": {"grade": band, "band": words},
-        "notes": notes,
+        "logmar": report.logmar,
+        "decimal": report.decimal,
+        "snellen_20": report.snellen_20,
+        "snellen_6": report.snellen_6,
+        "etdrs_letters": report.etdrs_letters,
+        "category": report.category,
+        "visual_fs_band": {"grade": band.grade, "band": band.band},
+        "notes": list(report.notes),
     }
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "result_dict",
     "run_batch",
     "to_json",
+    "variant_name",
 ]
 
 _MAX_DISTANCE_M = 100_000
@@ -263,6 +264,11 @@ def _template(
         # a registry batch writes.
         "sources": list(EDSS_SOURCES),
     }
+
+
+def variant_name(options: EdssOptions) -> str:
+    """The name of the rules applied, as the answer gives it (``custom: ...`` spelled out)."""
+    return _variant(options.cerebral_grade_1_counts, options.ambulation_score_1_minimum)
 
 
 @cache

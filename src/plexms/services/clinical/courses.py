@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ __all__ = [
     "ASSESS_CALCULATORS",
     "ASSESS_PRESENTATION",
     "AssessmentIn",
+    "CoursePreview",
     "advance_stage",
     "assess_eligibility",
     "available",
@@ -183,8 +185,17 @@ def _plan(ctx: ServiceContext, payload: dict[str, Any], centre: Centre) -> Plan:
     return compute(plan_calc.CALCULATOR, payload, load_policy(centre), "plan", now=ctx.now)
 
 
+@dataclass(frozen=True)
+class CoursePreview:
+    """A course as ``plan_course`` would plan it: the ``calc plan`` request filled in from the
+    patient's record (``inputs``, JSON as stored with a course) and the core's :class:`Plan`."""
+
+    inputs: dict[str, Any]
+    plan: Plan
+
+
 @use_case(Permission.PATIENT_READ)
-def preview_course(ctx: ServiceContext, patient_id: int, plan: dict[str, Any]) -> dict[str, Any]:
+def preview_course(ctx: ServiceContext, patient_id: int, plan: dict[str, Any]) -> CoursePreview:
     """What ``plan_course`` would store, without storing it (the planner's comparisons)."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
@@ -192,7 +203,7 @@ def preview_course(ctx: ServiceContext, patient_id: int, plan: dict[str, Any]) -
         payload = _plan_payload(ctx, session, patient, centre, plan)
         planned = _plan(ctx, payload, centre)
         audit.record(session, ctx, "read", entity="course_preview", patient_id=patient.id)
-        return {"inputs": payload, "result": plan_calc.plan_json(planned)}
+        return CoursePreview(inputs=payload, plan=planned)
 
 
 @use_case(Permission.COURSE_PLAN)

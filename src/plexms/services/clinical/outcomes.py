@@ -112,8 +112,11 @@ def _eyes(
             )
         payload = given.model_dump(exclude_none=True)
         answer = compute(calc, payload, policy, f"acuity.{eye}", now=ctx.now)
-        converted[eye] = calc.to_json(answer)
-        logmar[eye] = float(converted[eye]["logmar"])
+        if answer.acuity is None:  # pragma: no cover - a request with "value" is answered so
+            raise TypeError(answer)
+        converted[eye] = calc.to_json(answer)  # stored with the visit, as the contract says
+        # The logMAR the answer reports (to 2 places), as stored before.
+        logmar[eye] = acuity_calc.acuity_report(answer.acuity).logmar
     if converted:
         result["acuity"] = converted
         versions.append(rule_version("acuity", answer))

@@ -121,8 +121,8 @@ async def outcome_record(request: Request, patient_id: int, user: Recorder) -> R
                 "timepoint": timepoint,
                 "assessed_on": assessed_on,
                 "edss": edss_request,
-                "va_right_logmar": eyes["right"]["logmar"] if eyes["right"] else None,
-                "va_left_logmar": eyes["left"]["logmar"] if eyes["left"] else None,
+                "va_right_logmar": eyes["right"].logmar if eyes["right"] else None,
+                "va_left_logmar": eyes["left"].logmar if eyes["left"] else None,
                 "targeted_deficit": deficit,
                 "notes": reader.text("notes", max_length=4000) or "",
             }
