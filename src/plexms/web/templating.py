@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from plexms.core.policy import DEFAULT_TIME_ZONE
+from plexms.core.sources import SOURCES
 from plexms.services.permissions import Permission, allowed
 from plexms.web import svg
 
@@ -98,12 +99,28 @@ def _fmt_time(value: Any) -> str:
     return str(value.strftime("%H:%M"))
 
 
+def cite(key: Any) -> Markup:
+    """A source key as a reader sees it: author and year, linked to the paper when known, with
+    the full citation as the tooltip ("Puisset F et al. 2013", never ``PUISSET_2013``)."""
+    source = SOURCES.get(str(key)) if key else None
+    if source is None:
+        return Markup("—") if not key else Markup.escape(str(key).replace("_", " ").title())
+    link = source.link()
+    title = Markup.escape(source.citation)
+    if link:
+        return Markup('<a href="{}" title="{}" rel="noopener noreferrer">{}</a>').format(
+            link, title, source.short()
+        )
+    return Markup('<span title="{}">{}</span>').format(title, source.short())
+
+
 TEMPLATES.env.filters["num"] = fmt_num
 TEMPLATES.env.filters["datetime"] = fmt_datetime
 TEMPLATES.env.filters["clock"] = fmt_clock
 TEMPLATES.env.filters["date"] = fmt_date
 TEMPLATES.env.filters["time"] = _fmt_time
 TEMPLATES.env.globals["svg"] = svg
+TEMPLATES.env.filters["cite"] = cite
 TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
 
 

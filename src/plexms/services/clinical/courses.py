@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from plexms.core.contraindications import pregnancy_not_asked
 from plexms.core.eligibility import Assessment as Eligibility
 from plexms.core.errors import InputError
 from plexms.core.plan import Plan
+from plexms.core.policy import CentrePolicy
 from plexms.services import audit
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
@@ -97,6 +99,21 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _not_asked(payload: dict[str, Any], sex: str, age: int, policy: CentrePolicy) -> dict[str, str]:
+    """Answer the pregnancy question from the record where it does not apply (a male patient,
+    an age outside the centre's band): ``false``, so the rules are not left incomplete, and
+    ``{"conditions.pregnant": "male"}`` kept so the page says it was not asked and why."""
+    why = pregnancy_not_asked(sex, age, policy.eligibility)
+    conditions = payload.get("conditions")
+    if why is None or (isinstance(conditions, dict) and conditions.get("pregnant") is not None):
+        return {}
+    payload["conditions"] = {
+        **(conditions if isinstance(conditions, dict) else {}),
+        "pregnant": False,
+    }
+    return {"conditions.pregnant": why}
+
+
 @use_case(Permission.ASSESSMENT_WRITE)
 def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn) -> AssessmentOut:
     """Run the eligibility rules (core, via the calculator) and store inputs, result, version."""
@@ -120,7 +137,9 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
                 "edss_pre_relapse": episode.edss_pre_relapse,
             }
         payload = _fill(calc, data.request, defaults)
-        assessment = compute(calc, payload, load_policy(centre), "request", now=ctx.now)
+        policy = load_policy(centre)
+        not_asked = _not_asked(payload, patient.sex, defaults["age"], policy)
+        assessment = compute(calc, payload, policy, "request", now=ctx.now)
         row = new(
             ctx,
             Assessment,
@@ -130,7 +149,7 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
             assessed_at=ctx.now,
             assessed_by=ctx.username,
             inputs=payload,
-            result=calc.to_json(assessment),
+            result={**calc.to_json(assessment), "not_asked": not_asked},
             recommendation=assessment.recommendation[:32],
             rule_version=rule_version(calc.name, assessment),
             notes=data.notes,
