@@ -53,3 +53,19 @@ def test_bad_acuity_is_flagged_beside_the_field(clinic: TestClient) -> None:
     }
     response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
     assert response.status_code == 422 and 'id="e-va_right"' in response.text
+
+
+def test_a_visit_in_the_future_is_refused_beside_its_date(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    data = {f"fs_{g}": "0" for g in GRADES} | {
+        "csrf_token": csrf_of(page),
+        "timepoint": "baseline",
+        "assessed_on": "2026-12-05",
+        "ambulation_score": "0",
+        "notes": "Walked 100 m unaided",
+    }
+    response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
+    assert response.status_code == 422 and 'id="e-assessed_on"' in response.text
+    assert "in the future" in response.text and "Walked 100 m unaided" in response.text
