@@ -137,6 +137,16 @@ TEMPLATES.env.globals["can"] = can
 TEMPLATES.env.globals["Permission"] = Permission
 
 
+def _local_today(request: Request) -> dt.date | None:
+    """The signed-in user's day in their centre (``None`` when signed out)."""
+    service_ctx = getattr(request.state, "service_context", None)
+    if service_ctx is None:
+        return None
+    centre = getattr(request.state, "centre", None)
+    zone = ZoneInfo(centre.time_zone if centre else DEFAULT_TIME_ZONE)
+    return service_ctx.now.astimezone(zone).date()  # type: ignore[no-any-return]
+
+
 def render(
     request: Request,
     template: str,
@@ -153,6 +163,7 @@ def render(
         "actor": getattr(request.state, "actor", None),
         "centre": getattr(request.state, "centre", None),
         "web": getattr(request.app.state, "web", None),
+        "today": _local_today(request),
     }
     ctx.update(context or {})
     if block is not None:
