@@ -100,17 +100,12 @@ def _age(birth: dt.date, today: dt.date) -> int:
 
 
 def _not_asked(payload: dict[str, Any], sex: str, age: int, policy: CentrePolicy) -> dict[str, str]:
-    """Answer the pregnancy question from the record where it does not apply (a male patient,
-    an age outside the centre's band): ``false``, so the rules are not left incomplete, and
-    ``{"conditions.pregnant": "male"}`` kept so the page says it was not asked and why."""
+    """Pregnancy ``false`` from the record where not asked; ``{"conditions.pregnant": why}``."""
     why = pregnancy_not_asked(sex, age, policy.eligibility)
-    conditions = payload.get("conditions")
-    if why is None or (isinstance(conditions, dict) and conditions.get("pregnant") is not None):
+    conditions: dict[str, Any] = payload.get("conditions") or {}
+    if why is None or conditions.get("pregnant") is not None:
         return {}
-    payload["conditions"] = {
-        **(conditions if isinstance(conditions, dict) else {}),
-        "pregnant": False,
-    }
+    payload["conditions"] = {**conditions, "pregnant": False}
     return {"conditions.pregnant": why}
 
 
