@@ -14,7 +14,6 @@ from plexms.core.contraindications import pregnancy_not_asked
 from plexms.core.eligibility import Assessment as Eligibility
 from plexms.core.errors import InputError
 from plexms.core.plan import Plan
-from plexms.core.policy import CentrePolicy
 from plexms.services import audit
 from plexms.services._compute import available, compute, rule_version
 from plexms.services._records import check_version, load, new, page_of, scoped
@@ -99,9 +98,8 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _not_asked(payload: dict[str, Any], sex: str, age: int, policy: CentrePolicy) -> dict[str, str]:
+def _not_asked(payload: dict[str, Any], why: str | None) -> dict[str, str]:
     """Pregnancy ``false`` from the record where not asked; ``{"conditions.pregnant": why}``."""
-    why = pregnancy_not_asked(sex, age, policy.eligibility)
     conditions: dict[str, Any] = payload.get("conditions") or {}
     if why is None or conditions.get("pregnant") is not None:
         return {}
@@ -133,7 +131,8 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
             }
         payload = _fill(calc, data.request, defaults)
         policy = load_policy(centre)
-        not_asked = _not_asked(payload, patient.sex, defaults["age"], policy)
+        why = pregnancy_not_asked(patient.sex, defaults["age"], policy.eligibility)
+        not_asked = _not_asked(payload, why)
         assessment = compute(calc, payload, policy, "request", now=ctx.now)
         row = new(
             ctx,
