@@ -52,7 +52,7 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
     outcome = outcomes.record_outcome(
         ctx,
         patient_id,
-        OutcomeIn(timepoint="baseline", assessed_on=dt.date(2026, 11, 29), va_right_logmar=0.3),
+        OutcomeIn(timepoint="baseline", assessed_on=dt.date(2026, 11, 20), va_right_logmar=0.3),
     )
     event = sessions.report_adverse_event(
         ctx,

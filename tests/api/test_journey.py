@@ -236,7 +236,7 @@ def walk(http, world) -> int:  # type: ignore[no-untyped-def]
             json={
                 "course_id": course["id"],
                 "timepoint": "baseline",
-                "assessed_on": "2026-11-29",
+                "assessed_on": "2026-11-20",
                 "edss": {"fs": FS, "ambulation_score": 0},
                 "va_right_logmar": 0.3,
             },
@@ -251,7 +251,7 @@ def walk(http, world) -> int:  # type: ignore[no-untyped-def]
             json={
                 "course_id": course["id"],
                 "timepoint": "1_month",
-                "assessed_on": "2027-01-10",
+                "assessed_on": "2026-11-26",
                 "edss": {"fs": FS_AFTER, "ambulation_score": 0},
                 "targeted_deficit": "moderate",
             },

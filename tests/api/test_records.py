@@ -109,7 +109,7 @@ def test_outcome_delete(client, world) -> None:  # type: ignore[no-untyped-def]
     made = client.post(
         f"/api/patients/{pid}/outcomes",
         headers=world.headers("nurse"),
-        json={"timepoint": "baseline", "assessed_on": "2026-11-29", "va_right_logmar": 0.3},
+        json={"timepoint": "baseline", "assessed_on": "2026-10-29", "va_right_logmar": 0.3},
     )
     assert made.status_code == 201, made.text
     url = f"/api/outcomes/{made.json()['id']}"
@@ -122,12 +122,12 @@ def test_outcome_delete(client, world) -> None:  # type: ignore[no-untyped-def]
 def test_outcome_tnd_corrected_and_the_response_reclassified(client, world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
     nurse = world.headers("nurse")
-    base = {"timepoint": "baseline", "assessed_on": "2026-11-29", "va_right_logmar": 0.3}
+    base = {"timepoint": "baseline", "assessed_on": "2026-10-29", "va_right_logmar": 0.3}
     visits = f"/api/patients/{pid}/outcomes"
     assert client.post(visits, headers=nurse, json=base).status_code == 201
     later = {
         "timepoint": "1_month",
-        "assessed_on": "2026-12-29",
+        "assessed_on": "2026-11-26",
         "va_right_logmar": 0.2,
         "targeted_deficit": "mild",
     }

@@ -92,7 +92,7 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         pid,
         OutcomeIn(
             timepoint="baseline",
-            assessed_on=dt.date(2026, 11, 29),
+            assessed_on=dt.date(2026, 11, 20),
             va_right_logmar=0.3,
             notes=s["outcome"],
         ),

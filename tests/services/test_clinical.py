@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from plexms.core.errors import InputError
 from plexms.services.clinical import courses, patients
 from plexms.services.schemas import EpisodeIn
 from plexms.services.schemas.clinical import AssessmentIn
@@ -70,7 +71,8 @@ def _visit(world, pid: int, **values):  # type: ignore[no-untyped-def]
     from plexms.services.clinical import outcomes
     from plexms.services.schemas.clinical import OutcomeIn
 
-    body = {"timepoint": "1_month", "assessed_on": dt.date(2026, 12, 20), **values}
+    # the suite's today (2026-11-26 in La Jolla): a visit is recorded once it has happened
+    body = {"timepoint": "1_month", "assessed_on": dt.date(2026, 11, 26), **values}
     return outcomes.record_outcome(world.ctx("nurse"), pid, OutcomeIn.model_validate(body))
 
 
@@ -114,7 +116,7 @@ def test_response_against_the_baseline_visit_with_the_episodes_pre_relapse_edss(
         world,
         pid,
         timepoint="baseline",
-        assessed_on=dt.date(2026, 11, 29),
+        assessed_on=dt.date(2026, 11, 20),
         edss={"fs": FS, "ambulation_score": 0},
     )
     assert "response" not in base.result
@@ -126,7 +128,7 @@ def test_response_against_the_baseline_visit_with_the_episodes_pre_relapse_edss(
     )
     assert after.edss is not None and base.edss is not None and after.edss < base.edss
     response = after.result["response"]
-    assert response["baseline"] == {"from": "outcome", "id": base.id, "date": "2026-11-29"}
+    assert response["baseline"] == {"from": "outcome", "id": base.id, "date": "2026-11-20"}
     assert after.inputs["response"] == {
         "baseline": {"edss": base.edss},
         "followup": {"edss": after.edss},
@@ -159,6 +161,13 @@ def test_response_against_the_latest_assessment_without_a_baseline_visit(world) 
     assert response["criteria"]["llufriu_2009"]["responder"] is True
 
 
+def test_a_visit_in_the_future_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    with pytest.raises(InputError) as err:
+        _visit(world, pid, assessed_on=dt.date(2026, 11, 27))
+    assert err.value.field == "assessed_on" and "2026-11-26" in str(err.value.allowed)
+
+
 def test_no_baseline_no_response(world) -> None:  # type: ignore[no-untyped-def]
     out = _visit(world, world.patient().id, edss={"fs": FS, "ambulation_score": 0})
     assert "response" not in out.result and out.rule_version.startswith("edss:")
@@ -175,13 +184,13 @@ VITALS = {
 }
 
 
-def _course(world, pid: int):  # type: ignore[no-untyped-def]
+def _course(world, pid: int, start: str = "2026-11-30"):  # type: ignore[no-untyped-def]
     from plexms.services.schemas.clinical import CoursePlanIn
 
     course = courses.plan_course(
         world.ctx("physician"),
         pid,
-        CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"}),
+        CoursePlanIn(plan={"exchanges": 5, "start_date": start}),
     )
     return courses.list_course_sessions(world.ctx("nurse"), course.id)
 
@@ -332,14 +341,14 @@ def test_handback_timing_runs_from_the_last_completed_exchange(world) -> None:  
 
 def test_outcome_visit_during_a_course_records_the_stop_continue_review(world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
-    sheets = _course(world, pid)
+    sheets = _course(world, pid, start="2026-11-16")  # done before the suite's today
     course_id = sheets[0].course_id
     _visit(
         world,
         pid,
         timepoint="baseline",
         course_id=course_id,
-        assessed_on=dt.date(2026, 11, 29),
+        assessed_on=dt.date(2026, 11, 15),
         va_right_logmar=1.0,
         va_left_logmar=0.1,
     )

@@ -121,7 +121,7 @@ def clinic_ctx(client: TestClient, role: str = "physician") -> Any:
     return ServiceContext(db=db, actor=actor, settings=client.app.state.settings)  # type: ignore[attr-defined]
 
 
-def new_patient(client: TestClient, mrn: str = "MRN-0100") -> int:
+def new_patient(client: TestClient, mrn: str = "MRN-0100", sex: str = "female") -> int:
     """A patient with a relapse episode, steroid course and measurements (US values)."""
     import datetime as dt
 
@@ -136,7 +136,7 @@ def new_patient(client: TestClient, mrn: str = "MRN-0100") -> int:
             family_name="Synthetic",
             given_name="Test",
             birth_date=dt.date(1984, 5, 17),
-            sex="female",
+            sex=sex,
         ),
     )
     patients.add_measurement(

@@ -49,14 +49,16 @@ def test_complete_assessment_is_indicated_with_asfa_basis(clinic: TestClient) ->
     assert 'id="recommendation">Indicated<' in page
     assert "category II, grade 1A" in page
     assert "American Society for Apheresis" in page or "ASFA" in page
-    assert "edss_now" in page and "4.5" in page  # the inputs used are shown
+    assert "EDSS now" in page and "4.5" in page  # the inputs used are shown, in words
+    assert "edss_now" not in page and "MARRODAN_2025" not in page
 
 
 def test_missing_inputs_are_flagged(clinic: TestClient) -> None:
     patient_id = new_patient(clinic)
     sign_in(clinic, "physician")
     page = _assess(clinic, patient_id, **{**SAFE, "c_poor_venous_access": ""})
-    assert ">Incomplete<" in page and "conditions.poor_venous_access" in page
+    assert ">Incomplete<" in page and "Safety: Poor peripheral venous access" in page
+    assert "conditions.poor_venous_access" not in page
     assert 'class="missing"' in page
 
 
@@ -104,7 +106,7 @@ def test_relapse_confirmation_and_targeted_deficit_from_the_form(clinic: TestCli
     natalizumab = _assess(
         clinic, patient_id, **SAFE, **{**confirmed, "relapse_on_natalizumab": "yes"}
     )
-    assert ">Incomplete<" in natalizumab and "relapse.jcv_status" in natalizumab
+    assert ">Incomplete<" in natalizumab and "Relapse: JC virus antibody status" in natalizumab
     small_rise = {"edss_pre_relapse": "3.0", "edss_now": "3.5", "deficit_new_walking_aid": "yes"}
     aid = _assess(clinic, patient_id, **SAFE, **confirmed, **small_rise)
     assert 'id="recommendation">Indicated<' in aid and "ELIG-DEFICIT-TARGETED" in aid
@@ -119,3 +121,86 @@ def test_edss_10_is_refused_in_the_form(clinic: TestClient) -> None:
         data={"csrf_token": csrf_of(form), "edss_now": "10"},
     )
     assert response.status_code == 422 and 'id="e-edss_now"' in response.text
+
+
+def _yes_no_fields(page: str) -> dict[str, str]:
+    """The selected option of every select on the form."""
+    found = re.findall(r'<select id="f-(\w+)" name="\w+"[^>]*>(.*?)</select>', page, re.S)
+    chosen = {}
+    for name, options in found:
+        hit = re.search(r'<option value="([^"]*)" selected', options)
+        chosen[name] = hit.group(1) if hit else ""
+    return chosen
+
+
+def test_a_male_patient_is_not_asked_about_pregnancy(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic, sex="male")
+    sign_in(clinic, "physician")
+    form = clinic.get(f"/patients/{patient_id}/assessment").text
+    assert 'name="c_pregnant"' not in form and "not asked: male" in form
+    safe = {k: v for k, v in SAFE.items() if k != "c_pregnant"}
+    page = _assess(clinic, patient_id, **safe)
+    assert 'id="recommendation">Indicated<' in page  # not left incomplete
+    assert "not asked: male" in page
+
+
+def test_a_female_patient_is_asked_about_pregnancy(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    form = clinic.get(f"/patients/{patient_id}/assessment").text
+    assert 'name="c_pregnant"' in form and "not asked" not in form
+
+
+def test_assess_again_starts_from_the_last_answers(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    _assess(clinic, patient_id, **{**SAFE, "c_ace_inhibitor": "yes", "mri_gd": "3"})
+    again = clinic.get(f"/patients/{patient_id}/assessment").text
+    chosen = _yes_no_fields(again)
+    assert chosen["c_ace_inhibitor"] == "yes" and chosen["c_active_bleeding"] == "no"
+    assert chosen["steroid_route"] == "iv" and chosen["steroid_response"] == "none"
+    assert 'name="mri_gd" type="text" value="3"' in again or 'value="3"' in again
+    assert 'value="2"' in again  # EDSS before the attack
+    assert "answers of the last assessment" in again
+
+
+def test_agreement_with_the_advice_is_recorded(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = _assess(clinic, patient_id, **SAFE)
+    aid = re.search(r'action="/assessments/(\d+)/agree"', page)
+    assert aid
+    done = clinic.post(
+        f"/assessments/{aid.group(1)}/agree", data={"csrf_token": csrf_of(page), "version": "1"}
+    )
+    assert done.status_code == 200 and 'id="agreement"' in done.text
+    assert "Agreed with the advice (Indicated) by" in done.text
+    assert 'action="/assessments/' + aid.group(1) + '/agree"' not in done.text
+    stale = clinic.post(
+        f"/assessments/{aid.group(1)}/agree", data={"csrf_token": csrf_of(page), "version": "1"}
+    )
+    assert stale.status_code == 412
+
+
+def test_a_refused_form_keeps_what_was_typed(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = _assess(clinic, patient_id, **SAFE)
+    aid = re.search(r'action="/assessments/(\d+)/override"', page)
+    assert aid
+    sign_in(clinic, "viewer")
+    viewer_page = clinic.get(f"/assessments/{aid.group(1)}").text
+    refused = clinic.post(
+        f"/assessments/{aid.group(1)}/override",
+        data={
+            "csrf_token": csrf_of(viewer_page),
+            "version": "1",
+            "final": "defer",
+            "reason": "Fever 38.4 on the ward",
+        },
+        headers={"referer": f"http://testserver/assessments/{aid.group(1)}"},
+    )
+    assert refused.status_code == 403
+    assert 'id="kept-input"' in refused.text and "Fever 38.4 on the ward</textarea>" in refused.text
+    assert f'href="/assessments/{aid.group(1)}" id="back-link"' in refused.text
+    assert "csrf" not in refused.text.split('id="kept-input"')[1].split("</section>")[0]

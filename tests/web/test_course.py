@@ -51,3 +51,17 @@ def test_nurse_may_not_plan(clinic: TestClient) -> None:
     token = csrf_of(clinic.get("/today").text)
     response = clinic.post(f"/patients/{patient_id}/plan/commit", data={"csrf_token": token})
     assert response.status_code == 403
+
+
+def test_a_course_starting_in_the_past_is_a_warning_not_a_refusal(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    page = clinic.get(f"/patients/{patient_id}/plan").text
+    assert 'id="start-in-the-past"' not in page  # prefilled with a day to come
+    data = dict(re.findall(r'name="(\w+)" type="\w+" value="([^"]*)"', page))
+    data |= {"csrf_token": csrf_of(page), "sex": "female", "pv": "1.0", "exchanges": "5"}
+    past = clinic.post(f"/patients/{patient_id}/plan", data={**data, "start_date": "2026-11-20"})
+    assert past.status_code == 200, past.text
+    assert 'id="start-in-the-past"' in past.text and "compare-table" in past.text
+    ahead = clinic.post(f"/patients/{patient_id}/plan", data={**data, "start_date": "2026-12-07"})
+    assert ahead.status_code == 200 and 'id="start-in-the-past"' not in ahead.text

@@ -65,7 +65,7 @@ def test_course_review_after_exchange_3_is_shown(clinic: TestClient) -> None:
     patient_id = new_patient(clinic)
     physician, nurse = clinic_ctx(clinic), clinic_ctx(clinic, "nurse")
     course = courses.plan_course(
-        physician, patient_id, CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-30"})
+        physician, patient_id, CoursePlanIn(plan={"exchanges": 5, "start_date": "2026-11-16"})
     )
     sheets = courses.list_course_sessions(nurse, course.id)
 
@@ -73,7 +73,7 @@ def test_course_review_after_exchange_3_is_shown(clinic: TestClient) -> None:
         body = {"timepoint": timepoint, "assessed_on": on, "course_id": course.id, **values}
         outcomes.record_outcome(nurse, patient_id, OutcomeIn.model_validate(body))
 
-    visit("baseline", dt.date(2026, 11, 29), va_right_logmar=1.0, va_left_logmar=0.1)
+    visit("baseline", dt.date(2026, 11, 15), va_right_logmar=1.0, va_left_logmar=0.1)
     for sheet in sheets[:3]:
         start = sheet.planned_start
         record = SessionRecordIn(
@@ -89,3 +89,19 @@ def test_course_review_after_exchange_3_is_shown(clinic: TestClient) -> None:
     page = clinic.get(f"/patients/{patient_id}/outcomes").text
     assert 'class="review"' in page and "Course review after 3 exchange(s)" in page
     assert "<strong>stop</strong>" in page and "RESP-REVIEW-WORSE" in page
+
+
+def test_a_visit_in_the_future_is_refused_beside_its_date(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    data = {f"fs_{g}": "0" for g in GRADES} | {
+        "csrf_token": csrf_of(page),
+        "timepoint": "baseline",
+        "assessed_on": "2026-12-05",
+        "ambulation_score": "0",
+        "notes": "Walked 100 m unaided",
+    }
+    response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
+    assert response.status_code == 422 and 'id="e-assessed_on"' in response.text
+    assert "in the future" in response.text and "Walked 100 m unaided" in response.text

@@ -182,7 +182,7 @@ def test_outcome_pages_are_unchanged(clinic: TestClient) -> None:
         second,
         token,
         timepoint="1_month",
-        assessed_on="2026-12-20",
+        assessed_on="2026-11-20",
         fs_pyramidal="2",
         ambulation_score="1",
         va_right="20/32",

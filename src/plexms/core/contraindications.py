@@ -23,6 +23,7 @@ __all__ = [
     "Conditions",
     "condition_precautions",
     "contraindications",
+    "pregnancy_not_asked",
 ]
 
 REQUIRED_CONDITIONS = (
@@ -51,6 +52,26 @@ class Conditions:
     anticoagulated: bool = False
     hypocalcaemia: bool = False
     steroid_contraindication: bool = False
+
+
+def pregnancy_not_asked(sex: str | None, age: int | None, pol: EligibilityPolicy) -> str | None:
+    """Why the pregnancy question does not apply to this patient (``None``: ask it).
+
+    A male patient is not asked; nor is anyone outside the centre's age band
+    (``pregnancy_ages``, local policy). An unknown sex or age is asked.
+
+    >>> pol = EligibilityPolicy()
+    >>> pregnancy_not_asked("male", 40, pol), pregnancy_not_asked("female", 70, pol)
+    ('male', 'age 70')
+    >>> pregnancy_not_asked("unknown", None, pol) is None
+    True
+    """
+    if sex == "male":
+        return "male"
+    youngest, oldest = pol.pregnancy_ages
+    if age is not None and not youngest <= age <= oldest:
+        return f"age {age}"
+    return None
 
 
 def contraindications(

@@ -291,6 +291,9 @@ class EligibilityPolicy:
         ("hemodynamic_instability", "active_infection", "active_bleeding"), LOCAL_POLICY
     )
     relative_contraindications: tuple[str, ...] = setting(("albumin_allergy",), LOCAL_POLICY)
+    pregnancy_ages: tuple[int, int] = setting(
+        (12, 55), LOCAL_POLICY, "ages (inclusive) at which the pregnancy question is asked"
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ __all__ = [
     "PRESENTATIONS",
     "assess_request",
     "initial_values",
+    "input_label",
+    "input_rows",
+    "values_from_inputs",
 ]
 
 DIAGNOSES = vocabulary.DIAGNOSES.options
@@ -40,6 +43,43 @@ EXTRA_CONDITIONS = (
     ("steroid_contraindication", "Steroids contraindicated"),
 )
 TRISTATE = (("", "Not stated"), ("no", "No"), ("yes", "Yes"))
+_LABELS = {
+    "relapse": "Relapse",
+    "jcv_status": "JC virus antibody status",
+    "pml_excluded": "PML excluded (MRI)",
+    "on_natalizumab": "on natalizumab",
+    "hours": "symptoms for (hours)",
+    "fever": "fever",
+    "infection": "infection",
+    "diagnosis": "Diagnosis",
+    "presentation": "Presentation",
+    "onset_date": "Onset",
+    "assessment_date": "Assessed on",
+    "edss_pre_relapse": "EDSS before the attack",
+    "edss_now": "EDSS now",
+    "steroids": "Corticosteroids for this attack",
+    "drug": "drug",
+    "route": "route",
+    "dose_mg_per_day": "dose (mg/day)",
+    "start_date": "first day",
+    "days": "days",
+    "response": "response",
+    "logmar": "Visual acuity (logMAR)",
+    "right": "right eye",
+    "left": "left eye",
+    "mri": "MRI",
+    "gd_enhancing_lesions": "Gd-enhancing lesions",
+    "ring_enhancement": "ring enhancement",
+    "mass_effect": "mass effect",
+    "largest_lesion_mm": "largest lesion (mm)",
+    "age": "Age",
+    "sex": "Sex",
+    "conditions": "Safety",
+    "guideline_edition": "ASFA edition",
+    **dict(CONDITIONS),
+    **dict(EXTRA_CONDITIONS),
+}
+_WORDS = {"iv": "intravenous", "asfa-2023": "ASFA 2023 (9th)", "asfa-2016": "ASFA 2016 (7th)"}
 
 
 def initial_values(
@@ -172,3 +212,107 @@ def assess_request(reader: FormReader) -> tuple[dict[str, Any], int | None]:
     )
     episode = reader.number("episode_id", lo=1, integer=True)
     return request, int(episode) if episode else None
+
+
+def _words(name: str) -> str:
+    """A label for one dotted-name part: known words, else the name spelled out (an input
+    the rules add later still reads as words, never as an identifier)."""
+    index = ""
+    if "[" in name:
+        name, _, rest = name.partition("[")
+        index = f" {int(rest.rstrip(']')) + 1}" if rest.rstrip("]").isdigit() else ""
+    label = _LABELS.get(name) or name.replace("_", " ").capitalize()
+    return f"{label}{index}"
+
+
+def input_label(key: str) -> str:
+    """Words for a dotted input name: ``conditions.pregnant`` -> "Safety: Pregnant"."""
+    parts = [_words(p) for p in key.split(".")]
+    return ": ".join(parts)
+
+
+def _value(key: str, value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "not stated"
+    if key == "diagnosis" and value in vocabulary.DIAGNOSES:
+        return vocabulary.DIAGNOSES.label(value)
+    if key == "presentation" and value in vocabulary.ASFA_PRESENTATIONS:
+        return vocabulary.ASFA_PRESENTATIONS.label(value)
+    text = str(value)
+    return _WORDS.get(text, text.replace("_", " "))
+
+
+def input_rows(data: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """``{"a": {"b": 1}}`` -> ``[("A: b", "1")]``: the inputs table in words."""
+    rows: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            rows += input_rows(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(data, list):
+        if not data:
+            rows.append((input_label(prefix), "none"))
+        for i, value in enumerate(data):
+            rows += input_rows(value, f"{prefix}[{i}]")
+    else:
+        rows.append((input_label(prefix), _value(prefix.rsplit(".", 1)[-1], data)))
+    return rows
+
+
+def _yes_no(value: Any) -> str:
+    return "" if value is None else "yes" if value else "no"
+
+
+def values_from_inputs(
+    inputs: dict[str, Any], today: dt.date, episode_id: int | None
+) -> dict[str, str]:
+    """The form filled with a stored assessment's inputs ("Assess again" starts from the last
+    answers); the date is today's, everything else as it was answered."""
+    values: dict[str, str] = {"assessment_date": today.isoformat()}
+    for name in ("diagnosis", "presentation", "onset_date", "guideline_edition"):
+        if inputs.get(name) is not None:
+            values[name] = str(inputs[name])
+    for name in ("edss_pre_relapse", "edss_now"):
+        if inputs.get(name) is not None:
+            values[name] = f"{float(inputs[name]):g}"
+    if episode_id is not None:
+        values["episode_id"] = str(episode_id)
+    steroids = inputs.get("steroids")
+    if steroids == []:
+        values["steroids_given"] = "no"
+    elif steroids:
+        s = steroids[0]
+        values["steroids_given"] = "yes"
+        for field, name in (
+            ("steroid_drug", "drug"),
+            ("steroid_route", "route"),
+            ("steroid_start", "start_date"),
+            ("steroid_days", "days"),
+            ("steroid_response", "response"),
+        ):
+            values[field] = "" if s.get(name) is None else str(s[name])
+        dose = s.get("dose_mg_per_day")
+        values["steroid_dose"] = "" if dose is None else f"{float(dose):g}"
+    logmar = inputs.get("logmar") or {}
+    if any(v is not None for v in logmar.values()):
+        values["va_notation"] = "logmar"
+        for eye, _ in acuity_view.EYES:
+            if logmar.get(eye) is not None:
+                values[f"va_{eye}"] = f"{float(logmar[eye]):g}"
+    mri = inputs.get("mri") or {}
+    if mri.get("gd_enhancing_lesions") is not None:
+        values["mri_gd"] = str(mri["gd_enhancing_lesions"])
+    if mri.get("largest_lesion_mm") is not None:
+        values["mri_largest_mm"] = f"{float(mri['largest_lesion_mm']):g}"
+    for name in ("ring_enhancement", "mass_effect"):
+        values[f"mri_{name}"] = _yes_no(mri.get(name))
+    conditions = inputs.get("conditions") or {}
+    for name, _ in CONDITIONS:
+        values[f"c_{name}"] = _yes_no(conditions.get(name))
+    for name, _ in EXTRA_CONDITIONS:
+        if conditions.get(name):
+            values[f"c_{name}"] = "on"
+    return values

@@ -4,6 +4,10 @@ Service errors map to the same statuses as the API (``services/errors.py``): Not
 PermissionDenied 403, Unauthenticated -> the sign-in form, StaleVersion 412 (shown as an
 edit conflict), Gone 410, Conflict 409, InputError 422. An unexpected error is a 500 page that
 says so without any detail (the log has the request id).
+
+A refused form post (403: the role cannot submit it; 409: it conflicts with the record) is never
+a dead end: the page shows what was typed, read-only and copyable, and links back to the page
+the form was on (the same-origin ``Referer``), so nothing typed is lost.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import inspect
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -57,15 +62,29 @@ STALE_MESSAGE = (
 )
 
 
+_HIDDEN_FIELDS = frozenset(
+    {"csrf_token", "version", "password", "new_password", "current_password"}
+)
+_KEPT_STATUSES = frozenset({403, 409})
+
+
 def error_page(
-    request: Request, status: int, heading: str, message: str, *, back: str | None = None
+    request: Request,
+    status: int,
+    heading: str,
+    message: str,
+    *,
+    back: str | None = None,
+    kept: list[tuple[str, str]] | None = None,
 ) -> Response:
-    """A full HTML error page (or just its message for an htmx request)."""
+    """A full HTML error page (or just its message for an htmx request); ``kept``: what the
+    refused form held, shown read-only so it can be copied."""
     ctx = {
         "request": request,
         "heading": heading,
         "message": message,
         "back": back,
+        "kept": kept or [],
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "actor": getattr(request.state, "actor", None),
         "centre": getattr(request.state, "centre", None),
@@ -85,6 +104,7 @@ async def reject_csrf(scope: Any, reason: str) -> tuple[int, list[tuple[bytes, b
             "(missing or invalid CSRF token). Reload the page and submit it again."
         ),
         back=None,
+        kept=[],
         csrf_token="",
         actor=None,
         centre=None,
@@ -92,6 +112,37 @@ async def reject_csrf(scope: Any, reason: str) -> tuple[int, list[tuple[bytes, b
     )
     headers = [(b"content-type", b"text/html; charset=utf-8")]
     return 403, headers, body.encode()
+
+
+def back_link(request: Request) -> str | None:
+    """The page the form was on (a same-origin ``Referer``'s path and query), if known."""
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if parts.netloc and parts.netloc != request.url.netloc:
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def kept_input(request: Request) -> list[tuple[str, str]]:
+    """The text fields of a posted form (not the token, version or any password)."""
+    if request.method != "POST":
+        return []
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return []
+    try:
+        form = await request.form()
+    except Exception:  # a form that cannot be parsed has nothing to keep
+        return []
+    return [
+        (str(name), value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and value.strip() and name not in _HIDDEN_FIELDS
+    ]
 
 
 def service_error_response(request: Request, exc: Exception) -> Response | None:
@@ -119,6 +170,17 @@ def _id_out_of_range(request: Request) -> str | None:
     return None
 
 
+async def _refused_form(request: Request, exc: Exception, response: Response) -> Response:
+    """The refusal page of a form post, with what was typed and the way back."""
+    kept = await kept_input(request)
+    back = back_link(request)
+    if not kept and back is None:
+        return response
+    assert isinstance(exc, ServiceError)  # noqa: S101 - only service errors are 403/409
+    heading = next((h for cls, h in _HEADINGS.items() if isinstance(exc, cls)), exc.title)
+    return error_page(request, response.status_code, heading, exc.detail, back=back, kept=kept)
+
+
 class WebRoute(APIRoute):
     """A route whose service errors become HTML pages instead of JSON; a path id beyond any
     record's (e.g. 20 digits, which the database cannot even compare) is a 404 page."""
@@ -135,6 +197,8 @@ class WebRoute(APIRoute):
                 response = service_error_response(request, exc)
                 if response is None:
                     raise
+                if response.status_code in _KEPT_STATUSES and request.method == "POST":
+                    return await _refused_form(request, exc, response)
                 return response
 
         return handle

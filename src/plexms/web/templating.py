@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from plexms.core.policy import DEFAULT_TIME_ZONE
+from plexms.core.sources import SOURCES
 from plexms.interop.display import Display, age_years
 from plexms.services.permissions import Permission, allowed
 from plexms.web import svg
@@ -204,6 +205,21 @@ def _today(context: Context) -> dt.date:
     return now.astimezone(ZoneInfo(zone)).date() if zone else now.date()
 
 
+def cite(key: Any) -> Markup:
+    """A source key as a reader sees it: author and year, linked to the paper when known, with
+    the full citation as the tooltip ("Puisset F et al. 2013", never ``PUISSET_2013``)."""
+    source = SOURCES.get(str(key)) if key else None
+    if source is None:
+        return Markup("—") if not key else Markup.escape(str(key).replace("_", " ").title())
+    link = source.link()
+    title = Markup.escape(source.citation)
+    if link:
+        return Markup('<a href="{}" title="{}" rel="noopener noreferrer">{}</a>').format(
+            link, title, source.short()
+        )
+    return Markup('<span title="{}">{}</span>').format(title, source.short())
+
+
 TEMPLATES.env.filters["num"] = fmt_num
 TEMPLATES.env.filters["qty"] = _f_qty
 TEMPLATES.env.filters["qty_number"] = _f_qty_number
@@ -219,6 +235,7 @@ TEMPLATES.env.filters["age"] = _f_age
 TEMPLATES.env.globals["unit_of"] = _f_unit
 TEMPLATES.env.globals["units_label"] = pass_context(lambda context: _display(context).label)
 TEMPLATES.env.globals["svg"] = svg
+TEMPLATES.env.filters["cite"] = cite
 TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
 
 
@@ -233,6 +250,16 @@ def can(context: Any, permission: str) -> bool:
 
 TEMPLATES.env.globals["can"] = can
 TEMPLATES.env.globals["Permission"] = Permission
+
+
+def _local_today(request: Request) -> dt.date | None:
+    """The signed-in user's day in their centre (``None`` when signed out)."""
+    service_ctx = getattr(request.state, "service_context", None)
+    if service_ctx is None:
+        return None
+    centre = getattr(request.state, "centre", None)
+    zone = ZoneInfo(centre.time_zone if centre else DEFAULT_TIME_ZONE)
+    return service_ctx.now.astimezone(zone).date()  # type: ignore[no-any-return]
 
 
 def render(
@@ -251,6 +278,7 @@ def render(
         "actor": getattr(request.state, "actor", None),
         "centre": getattr(request.state, "centre", None),
         "web": getattr(request.app.state, "web", None),
+        "today": _local_today(request),
     }
     ctx.update(context or {})
     if block is not None:

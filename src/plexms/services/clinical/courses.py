@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from plexms.core.contraindications import pregnancy_not_asked
 from plexms.core.eligibility import Assessment as Eligibility
 from plexms.core.errors import InputError
 from plexms.core.plan import Plan
@@ -100,6 +101,15 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+def _not_asked(payload: dict[str, Any], why: str | None) -> dict[str, str]:
+    """Pregnancy ``false`` from the record where not asked; ``{"conditions.pregnant": why}``."""
+    conditions: dict[str, Any] = payload.get("conditions") or {}
+    if why is None or conditions.get("pregnant") is not None:
+        return {}
+    payload["conditions"] = {**conditions, "pregnant": False}
+    return {"conditions.pregnant": why}
+
+
 @use_case(Permission.ASSESSMENT_WRITE)
 def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn) -> AssessmentOut:
     """Run the eligibility rules (core, via the calculator) and store inputs, result, version."""
@@ -123,7 +133,10 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
                 "edss_pre_relapse": episode.edss_pre_relapse,
             }
         payload = _fill(calc, data.request, defaults)
-        assessment = compute(calc, payload, load_policy(centre), "request", now=ctx.now)
+        policy = load_policy(centre)
+        why = pregnancy_not_asked(patient.sex, defaults["age"], policy.eligibility)
+        not_asked = _not_asked(payload, why)
+        assessment = compute(calc, payload, policy, "request", now=ctx.now)
         row = new(
             ctx,
             Assessment,
@@ -133,7 +146,7 @@ def assess_eligibility(ctx: ServiceContext, patient_id: int, data: AssessmentIn)
             assessed_at=ctx.now,
             assessed_by=ctx.username,
             inputs=payload,
-            result=calc.to_json(assessment),
+            result={**calc.to_json(assessment), "not_asked": not_asked},
             recommendation=assessment.recommendation[:32],
             rule_version=rule_version(calc.name, assessment),
             notes=data.notes,

@@ -251,9 +251,18 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
     every definition (calc ``response``). Inputs, results and rule versions are stored."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
+        centre = session.get_one(Centre, patient.centre_id)
+        today = ctx.now.astimezone(ZoneInfo(centre.time_zone)).date()
+        if data.assessed_on > today:
+            # a visit is recorded after it happened (the centre's today, not UTC's)
+            raise InputError(
+                "assessed_on",
+                f"{data.assessed_on.isoformat()} is in the future",
+                allowed=f"on or before {today.isoformat()}",
+            )
         _check_course(session, ctx, data.course_id, patient.id)
         course = session.get(Course, data.course_id) if data.course_id is not None else None
-        policy = load_policy(session.get_one(Centre, patient.centre_id))
+        policy = load_policy(centre)
         result: dict[str, Any] = {}
         versions: list[str] = []
         edss = None

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core.contraindications import pregnancy_not_asked
 from plexms.core.errors import InputError
 from plexms.services.clinical import courses, patients, web_assessments
 from plexms.services.errors import StaleVersion
@@ -45,22 +46,35 @@ def _form_ctx(user: WebUser, patient_id: int, **extra: Any) -> dict[str, Any]:
 
 def _load_form(request: Request, user: WebUser, patient_id: int) -> dict[str, Any]:
     ctx = service_context(request, user.actor)
+    p = patients.get_patient(ctx, patient_id)
+    today = local_now(user).date()
+    age = (
+        today.year - p.birth_date.year - ((today.month, today.day) < p.birth_date.timetuple()[1:3])
+    )
     return {
-        "p": patients.get_patient(ctx, patient_id),
+        "p": p,
         "episodes": patients.list_episodes(ctx, patient_id),
         "steroids": patients.list_steroid_courses(ctx, patient_id),
+        # the pregnancy question only where it applies (the service answers it otherwise)
+        "pregnancy_not_asked": pregnancy_not_asked(p.sex, age, user.policy.eligibility),
     }
 
 
 @router.get("/patients/{patient_id}/assessment")
 async def assessment_form(request: Request, patient_id: int, user: Assessor) -> Response:
-    """The eligibility form, prefilled from the record."""
+    """The eligibility form: the last assessment's answers when there is one ("Assess again"
+    starts from them), else prefilled from the record."""
     data = await run_in_threadpool(_load_form, request, user, patient_id)
-    values = assessment_view.initial_values(
-        local_now(user).date(), data["episodes"], data["steroids"]
-    )
-    ctx = _form_ctx(user, patient_id, values=values, **data)
-    return render(request, "assessment_form.html", ctx)
+    ctx = service_context(request, user.actor)
+    earlier = await run_in_threadpool(courses.list_assessments, ctx, patient_id)
+    today = local_now(user).date()
+    if earlier:
+        last = max(earlier, key=lambda a: (a.assessed_at, a.id))
+        values = assessment_view.values_from_inputs(last.inputs, today, last.episode_id)
+    else:
+        values = assessment_view.initial_values(today, data["episodes"], data["steroids"])
+    page = _form_ctx(user, patient_id, values=values, repeat=bool(earlier), **data)
+    return render(request, "assessment_form.html", page)
 
 
 @router.post("/patients/{patient_id}/assessment")
@@ -99,15 +113,21 @@ def _result_page(
 ) -> dict[str, Any]:
     ctx = service_context(request, user.actor)
     a = web_assessments.get_assessment(ctx, assessment_id)
-    sources = {s["key"]: s for s in a.result.get("sources", []) if isinstance(s, dict)}
+    not_asked: dict[str, str] = a.result.get("not_asked") or {}
+    inputs = {k: v for k, v in a.inputs.items() if k != "conditions"}
+    conditions = {
+        k: v
+        for k, v in (a.inputs.get("conditions") or {}).items()
+        if f"conditions.{k}" not in not_asked
+    }
     return {
         "nav": "patients",
         "a": a,
         "p": patients.get_patient(ctx, a.patient_id),
-        "r": a.result,
-        "sources_by_key": sources,
-        "inputs": _flatten(a.inputs),
-        "missing": set(a.result.get("missing", [])),
+        "r": {**a.result, "reasons": _worded(a.result.get("reasons", []), a.result)},
+        "inputs": assessment_view.input_rows({**inputs, "conditions": conditions}),
+        "not_asked": [(assessment_view.input_label(k), why) for k, why in not_asked.items()],
+        "missing": [assessment_view.input_label(f) for f in a.result.get("missing", [])],
         "decisions": web_assessments.DECISIONS,
         "can_override": "assessment:write" in _permissions(user),
         "errors": {},
@@ -116,27 +136,24 @@ def _result_page(
     }
 
 
+def _worded(reasons: list[Any], result: dict[str, Any]) -> list[Any]:
+    """The reasons with any input name in their text replaced by its words."""
+    names = sorted(result.get("missing", []), key=len, reverse=True)
+    out = []
+    for reason in reasons:
+        if isinstance(reason, dict) and names:
+            text = str(reason.get("text", ""))
+            for name in names:
+                text = text.replace(name, assessment_view.input_label(name))
+            reason = {**reason, "text": text}
+        out.append(reason)
+    return out
+
+
 def _permissions(user: WebUser) -> set[str]:
     from plexms.services.permissions import ROLE_PERMISSIONS
 
     return {p.value for p in ROLE_PERMISSIONS.get(user.actor.role, frozenset())}
-
-
-def _flatten(data: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """``{"a": {"b": 1}}`` -> ``[("a.b", "1")]`` for the inputs table."""
-    rows: list[tuple[str, str]] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            rows += _flatten(value, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(data, list):
-        if not data:
-            rows.append((prefix, "none"))
-        for i, value in enumerate(data):
-            rows += _flatten(value, f"{prefix}[{i + 1}]")
-    else:
-        text = "yes" if data is True else "no" if data is False else str(data)
-        rows.append((prefix, text))
-    return rows
 
 
 @router.get("/assessments/{assessment_id}")
@@ -171,6 +188,32 @@ async def assessment_override(request: Request, assessment_id: int, user: Assess
             status = 412
         except InputError as exc:
             reader.fail(exc.field.split(".")[-1], exc.message)
+        else:
+            return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
+    page = await run_in_threadpool(
+        _result_page, request, user, assessment_id, errors=reader.errors, values=dict(form)
+    )
+    return render(request, "assessment.html", page, status_code=status)
+
+
+@router.post("/assessments/{assessment_id}/agree")
+async def assessment_agree(request: Request, assessment_id: int, user: Assessor) -> Response:
+    """The clinician agrees with the advice: recorded and audited like an override."""
+    form = await request.form()
+    reader = FormReader(form)
+    version = reader.number("version", lo=1, integer=True, required=True)
+    ctx = service_context(request, user.actor)
+    status = 422
+    if reader.ok:
+        try:
+            await run_in_threadpool(
+                web_assessments.agree_assessment, ctx, assessment_id, int(version or 0)
+            )
+        except StaleVersion:
+            reader.fail("form", STALE_MESSAGE)
+            status = 412
+        except InputError as exc:
+            reader.fail("form", exc.message)
         else:
             return RedirectResponse(f"/assessments/{assessment_id}", status_code=303)
     page = await run_in_threadpool(

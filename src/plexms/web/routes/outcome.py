@@ -130,7 +130,11 @@ async def outcome_record(request: Request, patient_id: int, user: Recorder) -> R
         try:
             await run_in_threadpool(outcomes.record_outcome, ctx, patient_id, data)
         except InputError as exc:
-            reader.fail("form", f"{exc.field}: {exc.message}")
+            allowed = f" (allowed: {exc.allowed})" if exc.allowed else ""
+            if exc.field in form:  # beside its field, e.g. a visit date in the future
+                reader.fail(exc.field, f"{exc.message}{allowed}")
+            else:
+                reader.fail("form", f"{exc.field}: {exc.message}")
         else:
             return RedirectResponse(f"/patients/{patient_id}/outcomes#visits", status_code=303)
     loaded = await run_in_threadpool(_load, request, user, patient_id)
