@@ -29,7 +29,7 @@ __all__ = [
     "sources_of",
 ]
 
-RULE_VERSION = "1.0.0"
+RULE_VERSION = "1.1.0"
 """Version of the whole rule set (eligibility, precheck, adverse events, DMT hand-back)."""
 
 
