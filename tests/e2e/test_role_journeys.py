@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,9 +187,21 @@ _WIDEST = """(width) => {
 }"""
 
 
+# A number in a unit of the other system (issue 16 item 3: one unit system per centre).
+OTHER_UNITS = {
+    "us": re.compile(r"\d\s?(kg|cm|°C|mmol/L|µmol/L|g/L)(?![\w/])"),
+    "si": re.compile(r"\d\s?(lb|°F|mg/dL|g/dL)(?![\w/])"),
+}
+
+
 def _check_page(page: Any, name: str, overflow: list[str]) -> None:
-    """axe and the width at 1280 and at 390 px: a page that fails axe or scrolls sideways is
-    noted in ``overflow`` with the violations or the elements that stick out."""
+    """axe and the width at 1280 and at 390 px, and no value in the other unit system: a page
+    that fails is noted in ``overflow`` with the violations, the elements that stick out or
+    the values in foreign units."""
+    text = page.inner_text("main")
+    foreign = sorted({m.group(0) for m in OTHER_UNITS[name.split("-")[0]].finditer(text)})
+    if foreign:
+        overflow.append(f"{name} shows values in the other unit system: {foreign}")
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         try:
@@ -359,7 +372,8 @@ def test_each_role_walks_a_patient_from_referral_to_hand_back(page: Any, centre:
         )
     if overflow:
         defects.append(
-            "issue 16 item 11, pages that fail axe or scroll sideways: " + "; ".join(overflow)
+            "issue 16 items 3 and 11, pages in foreign units, failing axe or scrolling: "
+            + "; ".join(overflow)
         )
     if defects:
         pytest.xfail(" | ".join(defects))
