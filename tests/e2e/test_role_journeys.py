@@ -329,6 +329,26 @@ def test_each_role_walks_a_patient_from_referral_to_hand_back(page: Any, centre:
         expect(page.locator(f"#f-vit0_{key}")).to_have_value(value)
     _check_page(page, f"{centre.key}-sheet-saved", overflow)
 
+    # Sign-off keeps what was saved (nothing re-entered), in the centre's units.
+    page.click("#sign-off")
+    expect(page.locator("#signed-off")).to_be_visible()
+    page.goto(sheet)
+    expect(page.locator("#signed-off")).to_be_visible()
+    summary = page.inner_text("#record-summary")
+    pre, post = centre.sheet["pre_weight"], centre.sheet["post_weight"]
+    for shown in (
+        "2,750 mL",
+        "5,400 mL",
+        "310 mL",
+        f"{float(pre):.1f} {centre.weight_unit}",
+        f"{float(post):.1f} {centre.weight_unit}",
+        "118/74",
+        f"{centre.vitals['temp']} {centre.temp_unit}",
+        "Tingling lips",
+    ):
+        assert shown in summary, (shown, summary)
+    _check_page(page, f"{centre.key}-sheet-signed", overflow)
+
     # Physician: an outcome visit and the hand-back, each reopened.
     _login(page, centre, "physician")
     page.goto(patient_url + "/outcomes")
