@@ -38,6 +38,8 @@ def session_urls(browser: Any, live_server: str) -> list[str]:
         page.fill("#f-referrer_contact", "neuro-b@example.org")
         page.fill("#f-patient_given_name", "Failure")
         page.fill("#f-patient_family_name", "Pathsynthetic")
+        page.fill("#f-patient_birth_date", "1984-05-17")
+        page.select_option("#f-patient_sex", "female")
         page.select_option("#f-presentation", "relapse")
         page.fill("#f-reason", "Relapse not recovering after IV methylprednisolone.")
         page.click("form button[type=submit]")

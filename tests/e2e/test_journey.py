@@ -29,6 +29,8 @@ def test_full_journey(page: Any) -> None:
     page.fill("#f-referrer_contact", "neuro@example.org")
     page.fill("#f-patient_given_name", "Journey")
     page.fill("#f-patient_family_name", "Synthetic")
+    page.fill("#f-patient_birth_date", "1984-05-17")
+    page.select_option("#f-patient_sex", "female")
     page.select_option("#f-presentation", "relapse")
     page.fill("#f-reason", "Relapse not recovering after IV methylprednisolone.")
     check_a11y(page)

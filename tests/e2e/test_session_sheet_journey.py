@@ -52,6 +52,8 @@ def _first_sheet(page: Any) -> str:
     page.fill("#f-referrer_contact", "neuro-c@example.org")
     page.fill("#f-patient_given_name", "Sheet")
     page.fill("#f-patient_family_name", "Keepsynthetic")
+    page.fill("#f-patient_birth_date", "1984-05-17")
+    page.select_option("#f-patient_sex", "female")
     page.select_option("#f-presentation", "relapse")
     page.fill("#f-reason", "Relapse not recovering after IV methylprednisolone.")
     page.click("form button[type=submit]")

@@ -54,6 +54,8 @@ class Source:
         if self.key == LOCAL_POLICY:
             return "Local policy"
         author = self.citation.split(". ", 1)[0]
+        if author.endswith(" et al"):
+            author += "."
         if len(author) > 40:  # no author: the start of the title
             author = " ".join(author.split()[:5]).rstrip(":,;") + " …"
         year = next((w[:4] for w in _YEARS.findall(self.citation)), "")
