@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from plexms.core.vocabulary import REPLACEMENT_FLUIDS, VASCULAR_ACCESS
+from plexms.core.vocabulary import ANTICOAGULANTS, REPLACEMENT_FLUIDS, VASCULAR_ACCESS
 from plexms.interop.fhir_import import BundleRejected
 from plexms.interop.fhir_in.drafts import FluidDraft, ImportPlan, RowDraft
 from plexms.services.clinical.documents import check_document
@@ -56,7 +56,6 @@ _FIELD_TYPES: dict[str, Any] = {
     "email": Email,
     "referring_neurologist": ShortText,
     "title": Annotated[SingleLineText, StringConstraints(min_length=1, max_length=200)],
-    "anticoagulant": Annotated[SingleLineText, StringConstraints(max_length=32)],
     "notes": Text,
     "plan": Text,
     "action": Text,
@@ -67,6 +66,7 @@ _DEFAULT = TypeAdapter(ShortText)
 _OPTIONAL = frozenset({"given_name", "phone", "email"})  # "" means not given
 _VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("session", "vascular_access"): ("", *VASCULAR_ACCESS.values),
+    ("session", "anticoagulant"): ("", *ANTICOAGULANTS.values),
     ("course", "replacement_fluid"): REPLACEMENT_FLUIDS.values,
 }
 

@@ -35,6 +35,7 @@ from sqlalchemy.sql.selectable import Subquery
 from plexms.core.adverse_events import SEVERITIES, WaaRates, waa_rates
 from plexms.core.errors import InputError
 from plexms.core.vocabulary import TND_GRADES
+from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
@@ -564,6 +565,11 @@ def list_courses(
     return page
 
 
+def _safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula opens as text (OWASP CSV injection)."""
+    return neutralise(value) if isinstance(value, str) else value
+
+
 @use_case(Permission.EXPORT)
 def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = None) -> str:
     """The filtered courses as CSV (course and patient ids, no names), audited as an export."""
@@ -607,7 +613,7 @@ def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = Non
         writer.writerow(CSV_COLUMNS)
         rows = 0
         for row in _run(session, query, _SERIAL):
-            writer.writerow(["" if v is None else v for v in row])
+            writer.writerow(["" if v is None else _safe(v) for v in row])
             rows += 1
     audit.record_alone(
         ctx,
