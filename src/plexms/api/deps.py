@@ -77,6 +77,7 @@ class RequirePermission:
             now=state.clock(),
             request_id=getattr(request.state, "request_id", ""),
             token=token,
+            client=request.client.host if request.client else "",
         )
         actor = opened.ctx.actor
         if actor is not None:

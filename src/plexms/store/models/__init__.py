@@ -21,6 +21,7 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.throttle import Throttle
 
 __all__ = [
     "AdverseEvent",
@@ -43,5 +44,6 @@ __all__ = [
     "Patient",
     "Referral",
     "SteroidCourse",
+    "Throttle",
     "User",
 ]
