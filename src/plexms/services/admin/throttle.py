@@ -13,10 +13,14 @@ table (``referral_stamp``), so one stamp is accepted once whichever worker sees 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from plexms.services._usecase import use_case
+from plexms.services.context import ServiceContext
+from plexms.services.permissions import Permission
 from plexms.settings import Settings
 from plexms.store.models import Throttle
 
@@ -27,6 +31,7 @@ __all__ = [
     "blocked_until",
     "clear",
     "failed",
+    "spend_form_stamp",
     "spend_once",
 ]
 
@@ -89,3 +94,13 @@ def spend_once(session: Session, key: str, now: dt.datetime, max_age: dt.timedel
     session.add(Throttle(kind=REFERRAL_STAMP, key=key[:128], failures=1, window_start=now))
     session.flush()
     return True
+
+
+@use_case(Permission.PUBLIC)
+def spend_form_stamp(ctx: ServiceContext, stamp: str) -> bool:
+    """Use the public form's ``stamp`` once: ``False`` when it was used before (by any
+    worker). Kept for ``referral_stamp_max_age_minutes``, after which it has expired."""
+    digest = hashlib.sha256(stamp.encode()).hexdigest()
+    max_age = dt.timedelta(minutes=ctx.settings.referral_stamp_max_age_minutes)
+    with ctx.db.write() as session:
+        return spend_once(session, digest, ctx.now, max_age)
