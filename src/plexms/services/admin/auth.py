@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -41,6 +42,7 @@ __all__ = [
     "authenticate_in_centre",
     "change_password",
     "create_api_token",
+    "csrf_token_for",
     "hash_password",
     "list_api_tokens",
     "login",
@@ -100,6 +102,14 @@ def hash_password(settings: Settings, password: str, *, username: str = "") -> s
     """argon2id hash of a valid password."""
     validate_password(settings, password, username=username)
     return password_hasher(settings).hash(password)
+
+
+def csrf_token_for(secret: bytes, browser_id: str, session_token: str | None) -> str:
+    """The CSRF token of one browser (``plexms_csrf`` cookie) in one session (or none): what
+    the web's forms carry and what the API asks of a state-changing request signed in by the
+    session cookie (``X-CSRF-Token``)."""
+    message = f"{browser_id}|{session_token or ''}".encode()
+    return hmac.new(secret, b"csrf:" + message, hashlib.sha256).hexdigest()
 
 
 def token_digest(token: str) -> str:

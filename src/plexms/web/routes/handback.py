@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core.dmt import DMTS
 from plexms.services.clinical import courses, outcomes, patients, sessions
+from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import HandBackIn
 from plexms.services.sharing import reports
@@ -120,9 +121,9 @@ async def letter(request: Request, patient_id: int, user: Reader) -> Response:
 
 @router.get("/patients/{patient_id}/reports/course-summary.pdf")
 async def course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
-    """The course summary PDF (kept with the record and audited as an export)."""
+    """The course summary PDF (audited as an export; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id))
+    pdf = await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=False))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -132,14 +133,29 @@ async def course_summary(request: Request, patient_id: int, user: Exporter) -> R
 
 @router.get("/patients/{patient_id}/reports/handout.pdf")
 async def handout(request: Request, patient_id: int, user: Exporter) -> Response:
-    """The patient handout PDF."""
+    """The patient handout PDF (audited; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id))
+    pdf = await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=False))
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="handout-{patient_id}.pdf"'},
     )
+
+
+@router.post("/patients/{patient_id}/reports/{kind}.pdf")
+async def file_report(request: Request, patient_id: int, kind: str, user: Exporter) -> Response:
+    """File the course summary or the handout with the record (a form with the CSRF token),
+    then show the patient's documents."""
+    ctx = service_context(request, user.actor)
+    render_pdf = {
+        "course-summary": reports.course_summary_pdf,
+        "handout": reports.patient_handout_pdf,
+    }
+    if kind not in render_pdf:
+        raise NotFound(f"no report {kind!r}")
+    await run_in_threadpool(lambda: render_pdf[kind](ctx, patient_id, store=True))
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 _ = (courses, patients)
