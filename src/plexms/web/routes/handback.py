@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core.dmt import DMTS
 from plexms.services.clinical import courses, outcomes, patients, sessions
-from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import HandBackIn
 from plexms.services.sharing import reports
@@ -143,18 +142,19 @@ async def handout(request: Request, patient_id: int, user: Exporter) -> Response
     )
 
 
-@router.post("/patients/{patient_id}/reports/{kind}.pdf")
-async def file_report(request: Request, patient_id: int, kind: str, user: Exporter) -> Response:
-    """File the course summary or the handout with the record (a form with the CSRF token),
-    then show the patient's documents."""
+@router.post("/patients/{patient_id}/reports/course-summary.pdf")
+async def file_course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
+    """File the course summary with the record (a form with the CSRF token)."""
     ctx = service_context(request, user.actor)
-    render_pdf = {
-        "course-summary": reports.course_summary_pdf,
-        "handout": reports.patient_handout_pdf,
-    }
-    if kind not in render_pdf:
-        raise NotFound(f"no report {kind!r}")
-    await run_in_threadpool(lambda: render_pdf[kind](ctx, patient_id, store=True))
+    await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=True))
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/reports/handout.pdf")
+async def file_handout(request: Request, patient_id: int, user: Exporter) -> Response:
+    """File the patient handout with the record (a form with the CSRF token)."""
+    ctx = service_context(request, user.actor)
+    await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=True))
     return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
