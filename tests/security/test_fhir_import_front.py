@@ -214,3 +214,14 @@ def test_a_reference_loop_is_refused(client, world) -> None:  # type: ignore[no-
     r = _import(client, world, bundle, role="physician")
     assert r.status_code == 422, r.text
     assert "not to a hand-back" in r.text
+
+
+def test_an_oversized_stream_is_refused(client, world) -> None:  # type: ignore[no-untyped-def]
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"resourceType": "Bundle", "type": "collection", "entry": ['
+        for _ in range(26 * 1024):  # 26 MiB, no Content-Length: the limit holds as it streams
+            yield b" " * 1024
+        yield b"]}"
+
+    r = client.post("/api/fhir/import", headers=world.headers("physician"), content=chunks())
+    assert r.status_code == 413, r.text[:300]
