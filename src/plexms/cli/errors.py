@@ -94,8 +94,7 @@ def exit_status(exc: BaseException) -> int:
     """
     from pydantic import ValidationError
 
-    from plexms.services.ops import BackupError
-    from plexms.store.backup import BackupRejected
+    from plexms.services.ops import BackupError, BackupRejected
 
     if isinstance(exc, BackupRejected) and exc.audit_broken:
         return EXIT_INTEGRITY
