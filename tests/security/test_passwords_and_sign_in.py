@@ -19,8 +19,6 @@ import pytest
 from plexms.services.admin import auth
 from tests.conftest import PASSWORD, ROLES, SyncClient
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
 
 @pytest.fixture
 def settings(settings):  # type: ignore[no-untyped-def]
