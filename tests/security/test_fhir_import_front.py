@@ -225,3 +225,21 @@ def test_an_oversized_stream_is_refused(client, world) -> None:  # type: ignore[
 
     r = client.post("/api/fhir/import", headers=world.headers("physician"), content=chunks())
     assert r.status_code == 413, r.text[:300]
+
+
+@pytest.mark.parametrize(
+    ("resource", "name", "value"),
+    [
+        ("CarePlan", "rule-version", '=HYPERLINK("http://x","v1")'),
+        ("CarePlan", "indication", "+relapse"),
+        ("CarePlan", "replacement-fluid", "@albumin"),
+    ],
+)
+def test_codes_are_checked_against_their_vocabulary(  # type: ignore[no-untyped-def]
+    client, world, resource: str, name: str, value: str
+) -> None:
+    bundle = copy.deepcopy(_export(client, world, _seeded(world)))
+    course = next(c for c in _resources(bundle, resource) if "dmt-hand-back" not in json.dumps(c))
+    _set_ext(course, name, "valueString", value)
+    r = _import(client, world, bundle, role="physician")
+    assert r.status_code == 422, r.text

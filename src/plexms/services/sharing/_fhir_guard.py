@@ -16,7 +16,12 @@ from typing import Annotated, Any
 
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
-from plexms.core.vocabulary import ANTICOAGULANTS, REPLACEMENT_FLUIDS, VASCULAR_ACCESS
+from plexms.core.vocabulary import (
+    ANTICOAGULANTS,
+    PRESENTATIONS,
+    REPLACEMENT_FLUIDS,
+    VASCULAR_ACCESS,
+)
 from plexms.interop.fhir_import import BundleRejected
 from plexms.interop.fhir_in.drafts import FluidDraft, ImportPlan, RowDraft
 from plexms.services.clinical.documents import check_document
@@ -47,7 +52,8 @@ _PERMISSION: dict[str, Permission] = {
 #: ``COURSE_PLAN`` like planning the course does.
 _COURSE_STATUS_COLUMNS = frozenset({"status", "stop_reason", "started_on", "completed_on"})
 
-_Code = Annotated[SingleLineText, StringConstraints(max_length=64)]
+#: A rule version is a code (``prescription/1``, ``edss/1``, ``fhir-import``), never text.
+_RuleVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}$")]
 _FIELD_TYPES: dict[str, Any] = {
     "mrn": Mrn,
     "family_name": Name,
@@ -56,6 +62,8 @@ _FIELD_TYPES: dict[str, Any] = {
     "email": Email,
     "referring_neurologist": ShortText,
     "title": Annotated[SingleLineText, StringConstraints(min_length=1, max_length=200)],
+    "rule_version": _RuleVersion,
+    "precheck_rule_version": _RuleVersion,
     "notes": Text,
     "plan": Text,
     "action": Text,
@@ -63,11 +71,12 @@ _FIELD_TYPES: dict[str, Any] = {
 }
 _ADAPTERS = {name: TypeAdapter(kind) for name, kind in _FIELD_TYPES.items()}
 _DEFAULT = TypeAdapter(ShortText)
-_OPTIONAL = frozenset({"given_name", "phone", "email"})  # "" means not given
+_OPTIONAL = frozenset({"given_name", "phone", "email", "rule_version", "precheck_rule_version"})
 _VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("session", "vascular_access"): ("", *VASCULAR_ACCESS.values),
     ("session", "anticoagulant"): ("", *ANTICOAGULANTS.values),
     ("course", "replacement_fluid"): REPLACEMENT_FLUIDS.values,
+    ("course", "indication"): PRESENTATIONS.values,
 }
 
 
