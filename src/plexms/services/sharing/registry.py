@@ -565,11 +565,6 @@ def list_courses(
     return page
 
 
-def _safe(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula opens as text (OWASP CSV injection)."""
-    return neutralise(value) if isinstance(value, str) else value
-
-
 @use_case(Permission.EXPORT)
 def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = None) -> str:
     """The filtered courses as CSV (course and patient ids, no names), audited as an export."""
@@ -613,7 +608,8 @@ def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = Non
         writer.writerow(CSV_COLUMNS)
         rows = 0
         for row in _run(session, query, _SERIAL):
-            writer.writerow(["" if v is None else _safe(v) for v in row])
+            # text a spreadsheet would run as a formula opens as text (OWASP CSV injection)
+            writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
             rows += 1
     audit.record_alone(
         ctx,
