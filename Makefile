@@ -19,6 +19,8 @@ $(BIN)/python:
 $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync -q --python $(BIN)/python $(LOCK)
+	@# python -m venv seeds an old setuptools that no lock pins: nothing outside the lock
+	$(BIN)/uv pip uninstall -q --python $(BIN)/python setuptools
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $@

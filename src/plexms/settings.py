@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=100, ge=1)
     login_failure_window_minutes: int = Field(default=60, ge=1)
     login_lock_minutes: int = Field(default=60, ge=1)
+    # ... and by client address, so one attacker cannot lock every account: after
+    # login_delay_after_failures failures within the window each further attempt from the
+    # address waits twice as long as the last (1 s, 2 s, ... up to login_delay_max_seconds;
+    # an attempt before then is refused unchecked); login_address_max_failures lock the
+    # address for login_lock_minutes. Wrong current passwords on a password change count the
+    # same way per user (local policy).
+    login_delay_after_failures: int = Field(default=5, ge=1)
+    login_delay_max_seconds: int = Field(default=60, ge=1)
+    login_address_max_failures: int = Field(default=30, ge=1)
+    password_change_max_failures: int = Field(default=10, ge=1)
+    # The public referral form's stamp is good for this long, once (local policy).
+    referral_stamp_max_age_minutes: int = Field(default=120, ge=1, le=24 * 60)
     password_min_length: int = Field(default=12, ge=12, le=128)
     # argon2id cost (pwdlib defaults: t=3, m=64 MiB, p=4); tests lower these, never production.
     argon2_time_cost: int = Field(default=3, ge=1)

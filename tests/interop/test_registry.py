@@ -25,6 +25,7 @@ from plexms.interop.registry import (
     _csv_float,
     _csv_text,
     _fluids,
+    neutralise,
 )
 from plexms.interop.registry_columns import TABLES, registry_columns_markdown
 from plexms.settings import get_settings
@@ -104,12 +105,15 @@ def test_csv_floats_are_python_str(values: list[float | None]) -> None:
     ]
 
 
-@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from('ab ,"\r\n\t\x00;é\u2028')))))
+@given(
+    st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from('ab ,"\r\n\t\x00;é\u2028=+-@'))))
+)
 def test_csv_strings_are_what_csv_writer_writes(values: list[str | None]) -> None:
+    """... of the neutralised text: a formula opens as text (issue 15, item 7)."""
     cells = _csv_text(pa.array(values, pa.string())).to_pylist()
     for value, cell in zip(values, cells, strict=True):
         buffer = io.StringIO()
-        csv.writer(buffer).writerow(["x", value or ""])
+        csv.writer(buffer).writerow(["x", neutralise(value or "")])
         assert buffer.getvalue() == f"x,{cell or ''}\r\n"
 
 

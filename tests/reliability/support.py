@@ -30,6 +30,9 @@ VOLATILE_COLUMNS = frozenset(
         ("auth_token", "last_seen_at"),
     }
 )
+# Tables a rejected request may legitimately change: failed sign-ins counted by client
+# address and wrong current passwords (issue 15, item 9), used referral-form stamps.
+VOLATILE_TABLES = frozenset({"throttle"})
 
 
 def scale(short: int, long: int) -> int:
@@ -69,7 +72,7 @@ def content_hash(engine: Engine, *, include_audit: bool = False, volatile: bool 
     """SHA-256 over every table's rows in key order (backend independent).
 
     ``include_audit=False`` leaves out the audit tables (denials are audited on purpose);
-    ``volatile=False`` leaves out the login-throttling and token-touch columns.
+    ``volatile=False`` leaves out the login-throttling and token-touch columns and tables.
     """
     digest = hashlib.sha256()
     with engine.connect() as conn:
@@ -79,7 +82,9 @@ def content_hash(engine: Engine, *, include_audit: bool = False, volatile: bool 
             _PLANS[key] = [
                 (table, frozenset(c for t, c in VOLATILE_COLUMNS if t == table and not volatile))
                 for table in sorted(Base.metadata.tables)
-                if table in present and (include_audit or table not in AUDIT_TABLES)
+                if table in present
+                and (include_audit or table not in AUDIT_TABLES)
+                and (volatile or table not in VOLATILE_TABLES)
             ]
         for table, skip in _PLANS[key]:
             digest.update(table.encode())

@@ -67,3 +67,24 @@ def test_installed_versions_match_the_dev_lock() -> None:
         if installed != version:
             mismatched.append(f"{name}: {installed} installed, {version} locked")
     assert mismatched == []
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_nothing_is_installed_outside_the_dev_lock() -> None:
+    """The attack: an old package left in the venv (say ``setuptools`` 65 from ``python -m venv``,
+    with known advisories) is importable by the service although no lock names it, so
+    ``make audit`` never looks at it. The defence: the environment is exactly the lock."""
+    locked = {"plexms"}
+    for line in _requirements(ROOT / "requirements" / "dev.lock"):
+        match = _PIN.match(line)
+        assert match, line
+        locked.add(_normalised(match.group(1)))
+    extra = sorted(
+        f"{dist.metadata['Name']}=={dist.version}"
+        for dist in metadata.distributions()
+        if _normalised(dist.metadata["Name"]) not in locked
+    )
+    assert extra == [], f"installed but not in requirements/dev.lock: {extra}"

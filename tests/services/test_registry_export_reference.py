@@ -211,6 +211,8 @@ def _cell(value: Any) -> str:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value  # OWASP CSV injection: a formula opens as text (issue 15, item 7)
     return str(value)
 
 
@@ -260,8 +262,10 @@ def _awkward(db: Database) -> tuple[int, int]:
         third.anticoagulant_ml = 1e-7
         first.anticoagulant_ml, second.calcium_gluconate_ml = float("nan"), float("-inf")
         third.status = "cancelled"
+        third.go_decision = "\t@go,"
         event = rows(AdverseEvent, ids[0])[0]
         event.event_type, event.procedure_interrupted = 'hypo"tension', True
+        course.replacement_fluid = '=HYPERLINK("http://x","a")'  # a formula: neutralised
         first_visit, second_visit = rows(OutcomeAssessment, ids[0])
         first_visit.targeted_deficit, second_visit.targeted_deficit = "mark\red", None
         # 1: JSON of every shape, a course without episode, planned-only times, microseconds

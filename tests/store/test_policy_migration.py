@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, text
 from plexms.core.policy import CentrePolicy, policy_from_dict, policy_to_dict
 from plexms.store.migrate import upgrade
 
-OLD = "0009_course_closed_reply"
+OLD = "0009_course_closed_reply"  # before 0010
 
 
 def _policy(**eligibility: object) -> dict:  # type: ignore[type-arg]

@@ -41,6 +41,19 @@ def csrf_of(html: str) -> str:
 
 
 PASSWORD = "web-test-password"  # synthetic users only
+#: Every field of the public referral form, filled in acceptably.
+FORM_FIELDS_OK = {
+    "referrer_name": "Dr A Neurologist",
+    "referrer_organisation": "Example Neurology",
+    "referrer_contact": "clinic@example.org",
+    "patient_given_name": "Test",
+    "patient_family_name": "Synthetic",
+    "patient_contact": "+1 555 0100",
+    "patient_birth_date": "1980-02-03",
+    "presentation": "relapse",
+    "onset_date": "2026-11-01",
+    "reason": "Relapse not recovering after IV methylprednisolone.",
+}
 ROLES = ("admin", "physician", "nurse", "coordinator", "viewer")
 
 

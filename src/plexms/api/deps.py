@@ -9,6 +9,7 @@ permission through the dependency's ``permission`` attribute.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -17,7 +18,12 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from plexms.services import request_context
 from plexms.services.admin import auth
 from plexms.services.context import ServiceContext
-from plexms.services.errors import PreconditionRequired, StaleVersion, Unauthenticated
+from plexms.services.errors import (
+    PermissionDenied,
+    PreconditionRequired,
+    StaleVersion,
+    Unauthenticated,
+)
 from plexms.services.permissions import Permission
 
 __all__ = [
@@ -43,13 +49,33 @@ IfMatch = Annotated[
 ]
 
 
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_COOKIE = "plexms_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
 def token_of(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None,
     cookie: str | None,
 ) -> str | None:
+    """The Bearer token, else the session cookie; a state-changing request signed in by the
+    cookie alone must also carry the web's CSRF token (``X-CSRF-Token``), else 403: a page of
+    another site cannot make the browser change anything through the API."""
     if bearer is not None and bearer.credentials:
         return bearer.credentials
+    if cookie and request.method not in _SAFE_METHODS:
+        web = getattr(request.app.state, "web", None)
+        secret = getattr(web, "secret", None)
+        browser = request.cookies.get(CSRF_COOKIE, "")
+        sent = request.headers.get(CSRF_HEADER, "")
+        expected = auth.csrf_token_for(secret, browser, cookie) if secret and browser else ""
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise PermissionDenied(
+                "a change signed in by the session cookie needs the page's CSRF token "
+                f"({CSRF_HEADER}); scripts use a Bearer token",
+                field="csrf_token",
+            )
     return cookie or None
 
 
@@ -77,6 +103,7 @@ class RequirePermission:
             now=state.clock(),
             request_id=getattr(request.state, "request_id", ""),
             token=token,
+            client=request.client.host if request.client else "",
         )
         actor = opened.ctx.actor
         if actor is not None:

@@ -78,9 +78,23 @@ def _pdf(content: bytes, name: str) -> Response:
     responses={200: {"content": {reports.PDF: {}}, "description": "PDF"}},
 )
 def course_summary(ctx: Export, patient_id: PathId, course_id: CourseQ = None) -> Response:
-    """Course summary for the referring neurologist (kept with the record, audited)."""
-    pdf = reports.course_summary_pdf(ctx, patient_id, course_id=course_id)
+    """Course summary for the referring neurologist (audited; nothing stored: POST files it)."""
+    pdf = reports.course_summary_pdf(ctx, patient_id, course_id=course_id, store=False)
     return _pdf(pdf, f"course-summary-{patient_id}.pdf")
+
+
+@router.post(
+    "/patients/{patient_id}/reports/course-summary.pdf",
+    response_class=Response,
+    status_code=201,
+    responses={201: {"content": {reports.PDF: {}}, "description": "PDF, kept with the record"}},
+)
+def file_course_summary(ctx: Export, patient_id: PathId, course_id: CourseQ = None) -> Response:
+    """Course summary, kept with the record as a document (audited)."""
+    pdf = reports.course_summary_pdf(ctx, patient_id, course_id=course_id, store=True)
+    response = _pdf(pdf, f"course-summary-{patient_id}.pdf")
+    response.status_code = 201
+    return response
 
 
 @router.get(
@@ -89,6 +103,21 @@ def course_summary(ctx: Export, patient_id: PathId, course_id: CourseQ = None) -
     responses={200: {"content": {reports.PDF: {}}, "description": "PDF"}},
 )
 def handout(ctx: Export, patient_id: PathId, course_id: CourseQ = None) -> Response:
-    """The patient handout (appointments in the centre's time zone, kept and audited)."""
-    pdf = reports.patient_handout_pdf(ctx, patient_id, course_id=course_id)
+    """The patient handout (appointments in the centre's time zone; audited, nothing stored:
+    POST files it)."""
+    pdf = reports.patient_handout_pdf(ctx, patient_id, course_id=course_id, store=False)
     return _pdf(pdf, f"handout-{patient_id}.pdf")
+
+
+@router.post(
+    "/patients/{patient_id}/reports/handout.pdf",
+    response_class=Response,
+    status_code=201,
+    responses={201: {"content": {reports.PDF: {}}, "description": "PDF, kept with the record"}},
+)
+def file_handout(ctx: Export, patient_id: PathId, course_id: CourseQ = None) -> Response:
+    """The patient handout, kept with the record as a document (audited)."""
+    pdf = reports.patient_handout_pdf(ctx, patient_id, course_id=course_id, store=True)
+    response = _pdf(pdf, f"handout-{patient_id}.pdf")
+    response.status_code = 201
+    return response

@@ -71,7 +71,7 @@ EXIT_STATUSES: tuple[tuple[int, str, str], ...] = (
         "the database cannot be reached or opened",
     ),
     (EXIT_IO, "EXIT_IO", "backup, restore or a file read or written failed"),
-    (EXIT_INTEGRITY, "EXIT_INTEGRITY", "audit verify: the audit trail's hash chain is broken"),
+    (EXIT_INTEGRITY, "EXIT_INTEGRITY", "audit verify, restore: the audit hash chain is broken"),
 )
 """``(status, name, meaning)`` of every exit status: the --help epilog and docs/cli.md."""
 
@@ -94,8 +94,10 @@ def exit_status(exc: BaseException) -> int:
     """
     from pydantic import ValidationError
 
-    from plexms.services.ops import BackupError
+    from plexms.services.ops import BackupError, BackupRejected
 
+    if isinstance(exc, BackupRejected) and exc.audit_broken:
+        return EXIT_INTEGRITY
     if isinstance(exc, BackupError):
         return EXIT_IO
     if isinstance(exc, ValidationError):

@@ -27,6 +27,7 @@ from plexms.core.sources import LOCAL_POLICY
 __all__ = [
     "AE_SEVERITIES",
     "AE_TYPES",
+    "ANTICOAGULANTS",
     "ASFA_PRESENTATIONS",
     "COURSE_STATUSES",
     "CTCAE_GRADES",
@@ -139,6 +140,14 @@ VASCULAR_ACCESS = _vocabulary(
     ("port", "Port"),
     ("other", "Other"),
     used_by="the session record (API and session sheet)",
+)
+ANTICOAGULANTS = _vocabulary(
+    "anticoagulants",
+    "Anticoagulant (recorded procedure)",
+    ("ACD-A", "ACD-A (acid citrate dextrose, solution A)"),
+    ("heparin", "Heparin"),
+    ("other", "Other"),
+    used_by="the session record (API, session sheet, FHIR import)",
 )
 PRESENTATIONS = _vocabulary(
     "presentations",
@@ -258,6 +267,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     SYMPTOMS,
     PRECHECK_ACCESS,
     VASCULAR_ACCESS,
+    ANTICOAGULANTS,
     PRESENTATIONS,
     ASFA_PRESENTATIONS,
     DIAGNOSES,

@@ -45,7 +45,8 @@ class ServiceContext:
 
     ``actor`` is ``None`` before sign-in (login, the public referral form); ``SYSTEM`` for the
     command line. ``now`` is aware; every timestamp the use case writes is ``now``.
-    ``authorized`` is the permission :func:`plexms.services.access.authorize` already granted
+    ``client`` is the request's address. ``authorized`` is the permission
+    :func:`plexms.services.access.authorize` already granted
     this request's actor (set only there), so a use case needing it does not check it again;
     it holds for that actor only (a context copied with another actor is checked anew).
     """
@@ -56,6 +57,9 @@ class ServiceContext:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     settings: Settings = field(default_factory=get_settings)
     authorized: Grant | None = None
+    #: The client's network address ("" off the network: the command line, tests); the
+    #: sign-in throttle counts failures by it.
+    client: str = ""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

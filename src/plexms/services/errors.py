@@ -23,6 +23,9 @@ problem+json) and the command line's exit status (named in :mod:`plexms.cli.erro
     * DatabaseUnavailable        the database cannot be reached or opened [503, exit 7]
   * BackupError (RuntimeError)   store.backup: a backup or restore failed, file or tool
                                  [exit 8]
+    * BackupRejected             store.backup: restore refused the file before replacing
+                                 anything: not a plexms backup of a known schema [exit 8],
+                                 or its audit chain does not verify [exit 9]
 
 Outside the tree: a pydantic ``ValidationError`` is bad input too [422, exit 2]; an
 ``OSError`` reading or writing a file named on the command line [exit 8]; anything else is a

@@ -17,12 +17,13 @@ from plexms.services.errors import DatabaseUnavailable
 from plexms.settings import Settings
 from plexms.store import backup as store_backup
 from plexms.store import migrate
-from plexms.store.backup import BackupError, BackupResult
+from plexms.store.backup import BackupError, BackupRejected, BackupResult
 from plexms.store.database import Database
 
 __all__ = [
     "WRITE_PROBE_INTERVAL_S",
     "BackupError",
+    "BackupRejected",
     "BackupResult",
     "backup",
     "health",

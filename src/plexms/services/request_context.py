@@ -44,6 +44,7 @@ def open_request(
     now: dt.datetime,
     request_id: str,
     token: str | None = None,
+    client: str = "",
 ) -> RequestContext:
     """The context of a request at ``now`` with the server's ``request_id``.
 
@@ -51,7 +52,9 @@ def open_request(
     when the session or token is unknown, ended or idle), their centre and its settings, read
     together (no centre: ``None`` and the default settings).
     """
-    ctx = ServiceContext(db=db, actor=None, now=now, request_id=request_id, settings=settings)
+    ctx = ServiceContext(
+        db=db, actor=None, now=now, request_id=request_id, settings=settings, client=client
+    )
     if token is None:
         return RequestContext(ctx)
     actor, centre, policy = auth.authenticate_in_centre(ctx, token)

@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from plexms.store.private import private_sqlite
+
 __all__ = ["ASYNC_READ_AUDIT", "Database", "sqlite_path"]
 
 _WRITE = "plexms_write"
@@ -48,7 +50,7 @@ class Database:
         if self.dialect == "sqlite":
             path = sqlite_path(url)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_sqlite(path)
             kwargs["connect_args"] = {
                 "check_same_thread": False,
                 "timeout": busy_timeout_ms / 1000,

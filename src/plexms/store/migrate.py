@@ -11,8 +11,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from plexms.store.database import sqlite_path
+from plexms.store.private import private_sqlite
 
-__all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "known_revisions",
+    "upgrade",
+]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -29,7 +37,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (creating the SQLite file and folder if needed)."""
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(path)
     command.upgrade(alembic_config(url), revision)
 
 
@@ -44,6 +52,12 @@ def head_revision() -> str:
     if head is None:  # pragma: no cover - the package ships its migrations
         raise RuntimeError("no migrations found")
     return head
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision id of the shipped migrations (a backup must be at one of them)."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(rev.revision for rev in scripts.walk_revisions())
 
 
 def current_revision(url: str) -> str | None:

@@ -13,13 +13,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+from plexms.services.admin import auth
 
 __all__ = [
     "CSP",
@@ -60,9 +61,9 @@ def is_html_path(path: str) -> bool:
 
 
 def csrf_token_for(secret: bytes, browser_id: str, session_token: str | None) -> str:
-    """The CSRF token of one browser (``plexms_csrf`` cookie) in one session (or none)."""
-    message = f"{browser_id}|{session_token or ''}".encode()
-    return hmac.new(secret, b"csrf:" + message, hashlib.sha256).hexdigest()
+    """The CSRF token of one browser (``plexms_csrf`` cookie) in one session (or none); the
+    derivation lives with sign-in (the API checks the same token)."""
+    return auth.csrf_token_for(secret, browser_id, session_token)
 
 
 def _cookies(scope: Scope) -> dict[str, str]:

@@ -72,6 +72,7 @@ def _open(request: Request, token: str | None = None) -> RequestContext:
         # the server's own id (the API's middleware), never a header the client sent
         request_id=getattr(request.state, "request_id", "") or uuid.uuid4().hex,
         token=token,
+        client=request.client.host if request.client else "",
     )
 
 

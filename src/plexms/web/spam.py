@@ -7,7 +7,10 @@ Three cheap checks, none of which needs a third party:
 - a honeypot field hidden from people (off-screen, ``tabindex=-1``, ``autocomplete=off``)
   that bots fill in: such a submission is thanked and dropped;
 - a minimum fill time, from a signed timestamp issued with the form: a form sent back
-  faster than a person could type is refused with a message asking to try again.
+  faster than a person could type is refused with a message asking to try again; the stamp
+  expires (setting ``referral_stamp_max_age_minutes``, 2 hours) and is good once (the used
+  ones are kept in the database, so the rule holds across workers): a captured form cannot
+  be replayed.
 """
 
 from __future__ import annotations
@@ -19,9 +22,20 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from plexms.clock import utcnow
+from starlette.requests import Request
 
-__all__ = ["HONEYPOT_FIELD", "RateLimiter", "issue_form_stamp", "seconds_since_stamp"]
+from plexms.clock import utcnow
+from plexms.services.admin import throttle
+from plexms.settings import Settings
+from plexms.web.session import has_database, service_context
+
+__all__ = [
+    "HONEYPOT_FIELD",
+    "RateLimiter",
+    "accept_form_stamp",
+    "issue_form_stamp",
+    "seconds_since_stamp",
+]
 
 HONEYPOT_FIELD = "website"
 
@@ -46,6 +60,23 @@ def seconds_since_stamp(secret: bytes, stamp: str, now: float | None = None) -> 
     except ValueError:
         return None
     return (utcnow().timestamp() if now is None else now) - shown
+
+
+def accept_form_stamp(request: Request, stamp: str) -> float | None:
+    """Seconds since the form was shown, or ``None`` for a missing, forged, expired or
+    already used stamp (it is used now)."""
+    elapsed = seconds_since_stamp(request.app.state.web.secret, stamp)
+    settings = getattr(request.app.state, "settings", None)
+    max_age = 60 * (
+        settings.referral_stamp_max_age_minutes
+        if isinstance(settings, Settings)
+        else Settings.model_fields["referral_stamp_max_age_minutes"].default
+    )
+    if elapsed is None or elapsed > max_age or elapsed < -60:
+        return None
+    if has_database(request) and not throttle.spend_form_stamp(service_context(request), stamp):
+        return None
+    return elapsed
 
 
 @dataclass

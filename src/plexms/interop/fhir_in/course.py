@@ -3,6 +3,8 @@ MedicationAdministration (fluids and calcium given during an exchange)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from plexms.interop.codes import concept_key
 from plexms.interop.fhir_in.base import ImporterBase, link
 from plexms.interop.fhir_in.drafts import FluidDraft, RowDraft
@@ -15,6 +17,10 @@ _SESSION_STATUS = {"completed": "done", "preparation": "planned", "in-progress":
 __all__ = ["CourseMixin"]
 
 
+def _category(body: dict[str, Any]) -> str:
+    return " ".join(text_of(c) for c in body.get("category") or [])
+
+
 class CourseMixin(ImporterBase):
     """CarePlan, Procedure, MedicationAdministration."""
 
@@ -22,12 +28,17 @@ class CourseMixin(ImporterBase):
 
     def _careplan(self, res: Res) -> RowDraft | None:
         body = res.body
-        category = " ".join(text_of(c) for c in body.get("category") or [])
+        category = _category(body)
         details = [a.get("detail") or {} for a in body.get("activity") or []]
         if "dmt-hand-back" in category:
             course_res = self.target(
                 res, "partOf[0]", (body.get("partOf") or [None])[0], ("CarePlan",)
             )
+            if course_res is not None and "dmt-hand-back" in _category(course_res.body):
+                # a hand-back is part of the TPE course, never of a hand-back (nor itself):
+                # references between hand-backs could only loop or dangle
+                res.fail("partOf[0]", "must refer to the TPE course, not to a hand-back")
+                course_res = None
             detail = details[0] if details else {}
             values = {
                 "planned_dmt": text_of(detail.get("productCodeableConcept")),

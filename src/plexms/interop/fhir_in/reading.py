@@ -39,6 +39,9 @@ SUPPORTED = (
     "Procedure",
 )
 _BUNDLE_TYPES = ("collection", "transaction", "searchset", "batch")
+#: Deepest nesting of JSON arrays and objects a bundle may have: our own exports reach 9;
+#: deeper input is refused before the R4B models (recursive) see it.
+MAX_DEPTH = 32
 
 
 class BundleRejected(InputError):
@@ -75,6 +78,10 @@ def parse_bundle(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
             data = json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BundleRejected([{"path": "$", "message": f"not JSON: {exc}"}]) from None
+        except RecursionError:
+            raise BundleRejected([{"path": "$", "message": _TOO_DEEP}]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise BundleRejected([{"path": "$", "message": _TOO_DEEP}])
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise BundleRejected([{"path": "resourceType", "message": "must be 'Bundle'"}])
     if data.get("type") not in _BUNDLE_TYPES:
@@ -108,6 +115,26 @@ def parse_bundle(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
             ]
         ) from None
     return data
+
+
+_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data``'s lists and dicts nest (iterative: no recursion on hostile input);
+    stops counting past :data:`MAX_DEPTH`."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return depth
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return deepest
 
 
 def _path(loc: tuple[Any, ...]) -> str:

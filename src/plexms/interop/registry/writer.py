@@ -17,13 +17,29 @@ import pyarrow.parquet as pq
 from plexms.interop.registry.tables import ARROW_TYPES, as_array, int_numpy, masked, valid_mask
 from plexms.interop.registry_columns import TABLES, Column
 
-__all__ = ["FORMATS", "RegistryWriter", "csv_bytes"]
+__all__ = ["FORMATS", "RegistryWriter", "csv_bytes", "neutralise"]
 
 FORMATS = ("csv", "parquet")
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection"): a text cell
+#: starting with one of these gets a leading single quote, so it opens as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = "^[=+\\-@\t\r]"
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a CSV cell that no spreadsheet runs: a leading ``'`` when it starts a formula.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("albumin_5")
+    ("'=HYPERLINK(1)", 'albumin_5')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: Any) -> str:
-    """A value as a CSV cell (the format every CSV cell of the export follows)."""
+    """A value as a CSV cell (the format every CSV cell of the export follows): text is
+    passed through :func:`neutralise`, numbers keep their sign."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -32,6 +48,8 @@ def _cell(value: Any) -> str:
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, str):
+        return neutralise(value)
     return str(value)
 
 
@@ -41,7 +59,11 @@ _NEEDS_QUOTES = '[,"\r\n]'  # what csv.writer (excel dialect, QUOTE_MINIMAL) quo
 
 
 def _csv_text(column: pa.Array) -> pa.Array:
-    """Strings as csv.writer writes them: quoted (quotes doubled) when they hold , " CR or LF."""
+    """Strings as csv.writer writes :func:`neutralise` of them: quoted (quotes doubled) when
+    they hold , " CR or LF."""
+    formula = pc.match_substring_regex(column, _FORMULA_START)
+    if pc.any(formula).as_py():
+        column = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
     needs = pc.match_substring_regex(column, _NEEDS_QUOTES)
     if not pc.any(needs).as_py():
         return column

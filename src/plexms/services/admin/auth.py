@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from functools import cache
@@ -18,11 +19,13 @@ from functools import cache
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.core.policy import CentrePolicy
 from plexms.services import audit
 from plexms.services._usecase import use_case
+from plexms.services.admin import passwords, throttle
 from plexms.services.admin.centres import load_policy
 from plexms.services.context import Actor, ServiceContext
 from plexms.services.errors import NotFound, Unauthenticated
@@ -33,11 +36,13 @@ from plexms.store.models import AuthToken, Centre, User
 
 __all__ = [
     "LOGIN_FAILED",
+    "LOGIN_THROTTLED",
     "SESSION_COOKIE",
     "authenticate",
     "authenticate_in_centre",
     "change_password",
     "create_api_token",
+    "csrf_token_for",
     "hash_password",
     "list_api_tokens",
     "login",
@@ -50,6 +55,7 @@ __all__ = [
 
 SESSION_COOKIE = "plexms_session"
 LOGIN_FAILED = "Sign-in failed: wrong username or password, or the account is locked."
+LOGIN_THROTTLED = "Too many failed sign-ins from your network address: wait a minute and try again."
 _TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
@@ -72,8 +78,9 @@ def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
     return _hasher(time_cost, memory_kib, parallelism).hash(secrets.token_hex(16))
 
 
-def validate_password(settings: Settings, password: str) -> None:
-    """Refuse passwords shorter than the minimum (12) or longer than 1024 characters."""
+def validate_password(settings: Settings, password: str, *, username: str = "") -> None:
+    """Refuse passwords shorter than the minimum (12) or longer than 1024 characters, and
+    weak ones (blank, common, a keyboard run, the username: :func:`passwords.weakness`)."""
     if len(password) < settings.password_min_length:
         raise InputError(
             "password",
@@ -82,12 +89,27 @@ def validate_password(settings: Settings, password: str) -> None:
         )
     if len(password) > 1024:
         raise InputError("password", "is too long", allowed="<= 1024 characters")
+    why = passwords.weakness(password, username)
+    if why is not None:
+        raise InputError(
+            "password",
+            f"{why}: choose a longer phrase of unrelated words",
+            allowed="not blank, common, a keyboard run or the username",
+        )
 
 
-def hash_password(settings: Settings, password: str) -> str:
+def hash_password(settings: Settings, password: str, *, username: str = "") -> str:
     """argon2id hash of a valid password."""
-    validate_password(settings, password)
+    validate_password(settings, password, username=username)
     return password_hasher(settings).hash(password)
+
+
+def csrf_token_for(secret: bytes, browser_id: str, session_token: str | None) -> str:
+    """The CSRF token of one browser (``plexms_csrf`` cookie) in one session (or none): what
+    the web's forms carry and what the API asks of a state-changing request signed in by the
+    session cookie (``X-CSRF-Token``)."""
+    message = f"{browser_id}|{session_token or ''}".encode()
+    return hmac.new(secret, b"csrf:" + message, hashlib.sha256).hexdigest()
 
 
 def token_digest(token: str) -> str:
@@ -133,71 +155,105 @@ def login(ctx: ServiceContext, username: str, password: str) -> TokenOut:
     """Check the password and open a browser session; the token is also an API bearer token."""
     hasher = password_hasher(ctx.settings)
     with ctx.db.write() as session:
-        user = session.execute(
-            select(User).where(User.username == username.strip().lower())
-        ).scalar_one_or_none()
-        if user is None:
-            s = ctx.settings
-            hasher.verify(
-                password,
-                _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost_kib, s.argon2_parallelism),
-            )
+        if ctx.client and throttle.blocked_until(
+            session, throttle.LOGIN_ADDRESS, ctx.client, ctx.now
+        ):
+            # refused unchecked: a guess made now tells the attacker nothing
             audit.record(
                 session,
                 ctx,
                 "login",
                 outcome="failed",
                 actor="unknown-user",
-                detail={"reason": "credentials"},
+                detail={"reason": "throttled"},
             )
+            throttled = True
             result = _Attempt(None)
         else:
-            valid, new_hash = hasher.verify_and_update(password, user.password_hash)
-            locked = user.locked_until is not None and user.locked_until > ctx.now
-            if valid and not locked and user.active:
-                user.failed_logins = 0
-                user.failure_window_start = None
-                if new_hash is not None:
-                    user.password_hash = new_hash
-                token, row = _new_token(ctx, user, "session", "browser")
-                session.add(row)
-                audit.record(
-                    session,
-                    ctx,
-                    "login",
-                    actor=user.username,
-                    centre_id=user.centre_id,
-                    entity="user",
-                    entity_id=user.id,
-                )
-                result = _Attempt(
-                    TokenOut(
-                        token=token,
-                        expires_at=row.expires_at,
-                        username=user.username,
-                        role=user.role,
-                        centre_id=user.centre_id,
-                    )
-                )
-            else:
-                if not locked:
-                    _register_failure(ctx, user)
-                reason = "locked" if locked else ("inactive" if not user.active else "credentials")
-                audit.record(
-                    session,
-                    ctx,
-                    "login",
-                    outcome="failed",
-                    actor=user.username,
-                    centre_id=user.centre_id,
-                    entity="user",
-                    entity_id=user.id,
-                    detail={"reason": reason},
-                )
-                result = _Attempt(None)
+            throttled = False
+            result = _check_password(ctx, session, hasher, username, password)
+        if result.token is None and ctx.client and not throttled:
+            s = ctx.settings
+            throttle.failed(
+                session,
+                s,
+                throttle.LOGIN_ADDRESS,
+                ctx.client,
+                ctx.now,
+                s.login_address_max_failures,
+            )
     if result.token is None:
-        raise Unauthenticated(LOGIN_FAILED)
+        raise Unauthenticated(LOGIN_THROTTLED if throttled else LOGIN_FAILED)
     return result.token
+
+
+def _check_password(
+    ctx: ServiceContext, session: Session, hasher: PasswordHash, username: str, password: str
+) -> _Attempt:
+    """The attempt's token, or none (the failure counted on the account and audited)."""
+    user = session.execute(
+        select(User).where(User.username == username.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        s = ctx.settings
+        hasher.verify(
+            password,
+            _dummy_hash(s.argon2_time_cost, s.argon2_memory_cost_kib, s.argon2_parallelism),
+        )
+        audit.record(
+            session,
+            ctx,
+            "login",
+            outcome="failed",
+            actor="unknown-user",
+            detail={"reason": "credentials"},
+        )
+        result = _Attempt(None)
+    else:
+        valid, new_hash = hasher.verify_and_update(password, user.password_hash)
+        locked = user.locked_until is not None and user.locked_until > ctx.now
+        if valid and not locked and user.active:
+            user.failed_logins = 0
+            user.failure_window_start = None
+            if new_hash is not None:
+                user.password_hash = new_hash
+            token, row = _new_token(ctx, user, "session", "browser")
+            session.add(row)
+            audit.record(
+                session,
+                ctx,
+                "login",
+                actor=user.username,
+                centre_id=user.centre_id,
+                entity="user",
+                entity_id=user.id,
+            )
+            result = _Attempt(
+                TokenOut(
+                    token=token,
+                    expires_at=row.expires_at,
+                    username=user.username,
+                    role=user.role,
+                    centre_id=user.centre_id,
+                )
+            )
+        else:
+            if not locked:
+                _register_failure(ctx, user)
+            reason = "locked" if locked else ("inactive" if not user.active else "credentials")
+            audit.record(
+                session,
+                ctx,
+                "login",
+                outcome="failed",
+                actor=user.username,
+                centre_id=user.centre_id,
+                entity="user",
+                entity_id=user.id,
+                detail={"reason": reason},
+            )
+            result = _Attempt(None)
+    return result
 
 
 def authenticate(ctx: ServiceContext, token: str) -> Actor:
@@ -290,12 +346,15 @@ def create_api_token(ctx: ServiceContext, name: str = "api") -> TokenOut:
 def change_password(ctx: ServiceContext, current_password: str, new_password: str) -> None:
     """Change one's own password; every session and token of the user ends."""
     assert ctx.actor is not None and ctx.actor.user_id is not None  # noqa: S101 - use_case checked
-    validate_password(ctx.settings, new_password)
+    validate_password(ctx.settings, new_password, username=ctx.actor.username)
     hasher = password_hasher(ctx.settings)
+    key = str(ctx.actor.user_id)
     with ctx.db.write() as session:
         user = session.get_one(User, ctx.actor.user_id)
-        ok = hasher.verify(current_password, user.password_hash)
+        wait = throttle.blocked_until(session, throttle.PASSWORD_CHANGE, key, ctx.now)
+        ok = wait is None and hasher.verify(current_password, user.password_hash)
         if ok:
+            throttle.clear(session, throttle.PASSWORD_CHANGE, key)
             user.password_hash = hasher.hash(new_password)
             user.password_changed_at = ctx.now
             session.execute(
@@ -310,6 +369,19 @@ def change_password(ctx: ServiceContext, current_password: str, new_password: st
             entity="user",
             entity_id=user.id,
             outcome="ok" if ok else "failed",
+            detail={} if wait is None else {"reason": "throttled"},
+        )
+        if not ok and wait is None:
+            s = ctx.settings
+            throttle.failed(
+                session, s, throttle.PASSWORD_CHANGE, key, ctx.now, s.password_change_max_failures
+            )
+    if wait is not None:
+        seconds = max(1, int((wait - ctx.now).total_seconds()))
+        raise InputError(
+            "current_password",
+            f"too many wrong current passwords: try again in {seconds} s",
+            allowed="a wait between attempts",
         )
     if not ok:
         raise InputError("current_password", "is not your current password")

@@ -38,7 +38,7 @@ def _centre_id(ctx: ServiceContext, centre_code: str | None) -> int:
 def create_user(ctx: ServiceContext, data: UserIn, centre_code: str | None = None) -> UserOut:
     """Create a user in the actor's centre (the command line names the centre)."""
     centre_id = _centre_id(ctx, centre_code)
-    password_hash = hash_password(ctx.settings, data.password)
+    password_hash = hash_password(ctx.settings, data.password, username=data.username)
     username = data.username.lower()
     with ctx.db.write() as session:
         if session.execute(select(User.id).where(User.username == username)).first():

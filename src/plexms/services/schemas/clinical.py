@@ -15,6 +15,7 @@ from pydantic import Field, StringConstraints
 from plexms.core.vocabulary import (
     AE_SEVERITIES,
     AE_TYPES,
+    ANTICOAGULANTS,
     COURSE_STATUSES,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
@@ -69,6 +70,7 @@ Json = dict[str, Any]
 Indication = Annotated[str, OneOf(PRESENTATIONS)]
 Fluid = Annotated[str, OneOf(REPLACEMENT_FLUIDS)]
 VascularAccess = Annotated[str, OneOf(VASCULAR_ACCESS, blank=True)]
+Anticoagulant = Annotated[str, OneOf(ANTICOAGULANTS, blank=True)]
 AeType = Annotated[str, OneOf(AE_TYPES)]
 Severity = Annotated[str, OneOf(AE_SEVERITIES)]
 CourseStatus = Annotated[str, OneOf(COURSE_STATUSES)]
@@ -175,7 +177,7 @@ class SessionFields(In):
     plasma_removed_ml: float | None = Field(default=None, ge=0, le=10_000)
     whole_blood_processed_ml: float | None = Field(default=None, ge=0, le=40_000)
     replacement_fluids: list[FluidIn] = Field(default_factory=list, max_length=10)
-    anticoagulant: Annotated[SingleLineText, StringConstraints(max_length=32)] = ""
+    anticoagulant: Anticoagulant = ""
     anticoagulant_ml: float | None = Field(default=None, ge=0, le=5_000)
     calcium_gluconate_ml: float | None = Field(default=None, ge=0, le=500)
     vascular_access: VascularAccess = ""

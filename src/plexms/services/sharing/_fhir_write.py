@@ -10,7 +10,9 @@ session: course and sequence; ...), so importing the same bundle twice changes n
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +42,7 @@ from plexms.store.models import (
     SteroidCourse,
 )
 
-__all__ = ["import_bundle", "write_plan"]
+__all__ = ["Guard", "Written", "import_bundle", "write_plan"]
 
 _MODELS: dict[str, type[Any]] = {
     model.__tablename__: model
@@ -61,11 +63,44 @@ _MODELS: dict[str, type[Any]] = {
 _MEASURED = ("height_cm", "weight_kg", "hematocrit")
 
 
+class Guard(Protocol):
+    """The direct routes' rules, checked before a row is created or changed."""
+
+    def check(self, kind: str, row: Any, changed: Iterable[str]) -> None: ...
+
+    def document(self, media_type: str, content: bytes) -> None: ...
+
+
+class _Open:
+    """No rule (the command line's system import, and the tests of the writer alone)."""
+
+    def check(self, kind: str, row: Any, changed: Iterable[str]) -> None:
+        return None
+
+    def document(self, media_type: str, content: bytes) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Written:
+    """One row the import created or changed (for its audit row)."""
+
+    table: str
+    row_id: int
+    created: bool
+    changed: tuple[str, ...]
+
+
 class _Writer:
     """The rows written so far (by bundle entry) and the counts of the summary."""
 
-    def __init__(self, session: Session, centre_id: int, actor: str, now: dt.datetime) -> None:
+    def __init__(
+        self, session: Session, centre_id: int, actor: str, now: dt.datetime, guard: Guard
+    ) -> None:
         self.s = session
+        self.guard = guard
+        self.written: list[Written] = []
+        self.fluids: dict[int, list[FluidDraft]] = {}
         self.centre_id = centre_id
         self.actor = actor
         self.now = now
@@ -89,6 +124,7 @@ class _Writer:
         created = row is None
         changed: list[str] = []
         if row is None:
+            self.guard.check("patient", None, fields)
             row = Patient(
                 centre_id=self.centre_id,
                 created_at=self.now,
@@ -99,6 +135,8 @@ class _Writer:
             self.s.add(row)
         else:
             changed = [n for n, v in fields.items() if not same(getattr(row, n), v)]
+            if changed:
+                self.guard.check("patient", row, changed)
             for name in changed:
                 setattr(row, name, fields[name])
             if changed:
@@ -108,6 +146,7 @@ class _Writer:
         self.summary.patient_id = row.id
         if created or changed:
             self.count("patient", created)
+            self.written.append(Written("patient", row.id, created, tuple(sorted(changed))))
         self.rows[draft.index] = row
 
     def upsert(
@@ -117,6 +156,12 @@ class _Writer:
         for name, value in key.items():
             stmt = stmt.where(getattr(model, name) == value)
         row = self.s.scalars(stmt.order_by(model.id).limit(1)).first()
+        if model is Document:
+            self.guard.document(values["media_type"], values["content"])
+        created = row is None
+        changed = [] if created else [n for n, v in values.items() if not same(getattr(row, n), v)]
+        if created or changed:
+            self.guard.check(kind, row, [*key, *values] if created else changed)
         if row is None:
             row = model(
                 centre_id=self.centre_id,
@@ -129,16 +174,14 @@ class _Writer:
             )
             self.s.add(row)
             self.count(kind, True)
-        else:
-            changed = False
-            for name, value in values.items():
-                if not same(getattr(row, name), value):
-                    setattr(row, name, value)
-                    changed = True
-            if changed:
-                row.updated_at = self.now
-                self.count(kind, False)
+        elif changed:
+            for name in changed:
+                setattr(row, name, values[name])
+            row.updated_at = self.now
+            self.count(kind, False)
         self.s.flush()
+        if created or changed:
+            self.written.append(Written(model.__tablename__, row.id, created, tuple(changed)))
         self.rows[index] = row
         return row
 
@@ -163,6 +206,8 @@ class _Writer:
                 if isinstance(r, ExchangeSession) and r.course_id == key["course_id"]
             ]
             key["sequence"] = len(sessions) + 1
+        if model is ExchangeSession:
+            values = self.session_fluids(draft.index, values)
         if model is Measurement:  # one row per time: keep the columns this entry does not give
             found = self.s.scalars(
                 select(Measurement).where(
@@ -174,18 +219,20 @@ class _Writer:
                 values = {c: getattr(found, c) for c in _MEASURED} | values
         self.upsert(model, key, values, draft.kind, draft.index)
 
-    def fluid(self, draft: FluidDraft) -> None:
-        row = self.rows[draft.session_index]
-        if draft.medication == "calcium_gluconate":
-            row.calcium_gluconate_ml = draft.volume_ml
-        else:
-            fluids = list(row.replacement_fluids or [])
-            item: dict[str, Any] = {"fluid": draft.medication}
-            if draft.volume_ml is not None:
-                item["volume_ml"] = draft.volume_ml
-            fluids.append(item)
-            row.replacement_fluids = fluids
-        self.s.flush()
+    def session_fluids(self, index: int, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with the fluids and calcium given during exchange entry ``index``, so an
+        unchanged exchange compares equal (and is not written) on a second import."""
+        fluids: list[dict[str, Any]] = []
+        calcium = values.get("calcium_gluconate_ml")
+        for draft in self.fluids.get(index, []):
+            if draft.medication == "calcium_gluconate":
+                calcium = draft.volume_ml
+            else:
+                item: dict[str, Any] = {"fluid": draft.medication}
+                if draft.volume_ml is not None:
+                    item["volume_ml"] = draft.volume_ml
+                fluids.append(item)
+        return values | {"replacement_fluids": fluids, "calcium_gluconate_ml": calcium}
 
     def acuity(self, draft: AcuityDraft) -> None:
         row = self.rows.get(draft.parent_index) if draft.parent_index is not None else None
@@ -208,25 +255,38 @@ class _Writer:
                 "outcome",
                 draft.index,
             )
-        setattr(row, draft.column, draft.logmar)
-        self.s.flush()
+        if not same(getattr(row, draft.column), draft.logmar):
+            self.guard.check("outcome", row, [draft.column])
+            setattr(row, draft.column, draft.logmar)
+            self.s.flush()
+            table = OutcomeAssessment.__tablename__
+            if not any(w.table == table and w.row_id == row.id for w in self.written):
+                self.written.append(Written(table, row.id, False, (draft.column,)))
 
 
 def write_plan(
-    session: Session, plan: ImportPlan, *, centre_id: int, actor: str, now: dt.datetime
-) -> ImportSummary:
-    """Write ``plan`` into centre ``centre_id`` in ``session``'s transaction."""
-    writer = _Writer(session, centre_id, actor, now)
+    session: Session,
+    plan: ImportPlan,
+    *,
+    centre_id: int,
+    actor: str,
+    now: dt.datetime,
+    guard: Guard | None = None,
+) -> tuple[ImportSummary, list[Written]]:
+    """Write ``plan`` into centre ``centre_id`` in ``session``'s transaction, each row that
+    would be created or changed checked by ``guard`` first; the summary and the rows written."""
+    writer = _Writer(session, centre_id, actor, now, guard or _Open())
+    for step in plan.steps:
+        if isinstance(step, FluidDraft):
+            writer.fluids.setdefault(step.session_index, []).append(step)
     writer.patient(plan.patient)
     for step in plan.steps:
         if isinstance(step, RowDraft):
             writer.row(step)
-        elif isinstance(step, FluidDraft):
-            writer.fluid(step)
-        else:
+        elif isinstance(step, AcuityDraft):
             writer.acuity(step)
     session.flush()
-    return writer.summary
+    return writer.summary, writer.written
 
 
 def import_bundle(
@@ -237,7 +297,8 @@ def import_bundle(
     actor: str,
     now: dt.datetime,
 ) -> ImportSummary:
-    """Import ``data`` into centre ``centre_id`` in ``session``'s transaction (all or nothing:
-    :class:`~plexms.interop.fhir_import.BundleRejected` before anything is written)."""
+    """Import ``data`` into centre ``centre_id`` in ``session``'s transaction with no rule
+    (all or nothing: :class:`~plexms.interop.fhir_import.BundleRejected` before anything is
+    written)."""
     plan = plan_import(data, actor=actor)
-    return write_plan(session, plan, centre_id=centre_id, actor=actor, now=now)
+    return write_plan(session, plan, centre_id=centre_id, actor=actor, now=now)[0]

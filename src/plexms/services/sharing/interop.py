@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
-from plexms.interop.fhir_import import BundleRejected
+from plexms.interop.fhir_import import BundleRejected, plan_import
 from plexms.services import audit
 from plexms.services._records import load
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
-from plexms.services.errors import NotFound
+from plexms.services.errors import NotFound, PermissionDenied
 from plexms.services.permissions import Permission
-from plexms.services.sharing._fhir_write import import_bundle
+from plexms.services.sharing._fhir_guard import ImportDenied, RowGuard, check_plan
+from plexms.services.sharing._fhir_write import write_plan
 from plexms.store.models import Centre, Patient
 from plexms.store.patient_records import live_patient_ids, load_record, load_records
 
@@ -133,13 +134,37 @@ def resolve_centre(ctx: ServiceContext, centre_code: str | None) -> int:
 def import_fhir(
     ctx: ServiceContext, data: bytes | str | dict[str, Any], *, centre_code: str | None = None
 ) -> dict[str, Any]:
-    """Import a FHIR Bundle all or nothing; :class:`BundleRejected` (422) lists every problem."""
+    """Import a FHIR Bundle all or nothing; :class:`BundleRejected` (422) lists every problem.
+
+    A front like the API: each record created or changed needs the permission of its direct
+    use case (403, audited ``denied``), keeps to the same text limits and vocabularies (422),
+    a signed-off session cannot change (409), documents keep to the allow-list (415/422); one
+    audit row per record written names the fields changed. Rows left as they are need nothing.
+    """
     centre_id = resolve_centre(ctx, centre_code)
     try:
+        plan = plan_import(data, actor=ctx.username)
+        check_plan(plan)
         with ctx.db.write() as session:
-            summary = import_bundle(
-                session, data, centre_id=centre_id, actor=ctx.username, now=ctx.now
+            summary, written = write_plan(
+                session,
+                plan,
+                centre_id=centre_id,
+                actor=ctx.username,
+                now=ctx.now,
+                guard=RowGuard(ctx),
             )
+            for row in written:
+                audit.record(
+                    session,
+                    ctx,
+                    "import",
+                    entity=row.table,
+                    entity_id=row.row_id,
+                    patient_id=summary.patient_id,
+                    centre_id=centre_id,
+                    detail={"format": "fhir", "created": row.created, "changed": list(row.changed)},
+                )
             audit.record(
                 session,
                 ctx,
@@ -159,4 +184,19 @@ def import_fhir(
             detail={"format": "fhir", "problems": len(exc.problems)},
         )
         raise
+    except ImportDenied as exc:
+        audit.record_alone(
+            ctx,
+            "denied",
+            centre_id=centre_id,
+            outcome="denied",
+            detail={
+                "use_case": "import_fhir",
+                "record": exc.kind,
+                "permission": str(exc.permission),
+            },
+        )
+        raise PermissionDenied(
+            f"your role may not write {exc.kind.replace('_', ' ')} records, by import or otherwise"
+        ) from None
     return summary.to_dict()

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.adverse_events import WaaRates, waa_rates
 from plexms.core.errors import InputError
+from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
@@ -212,7 +213,8 @@ def export_courses_csv(ctx: ServiceContext, filters: RegistryFilter | None = Non
         writer.writerow(CSV_COLUMNS)
         rows = 0
         for row in sql.export_rows(session, _centre(ctx), f):
-            writer.writerow(["" if v is None else v for v in row])
+            # text a spreadsheet would run as a formula opens as text (OWASP CSV injection)
+            writer.writerow([neutralise(v) if isinstance(v, str) else v for v in row])
             rows += 1
     audit.record_alone(
         ctx,

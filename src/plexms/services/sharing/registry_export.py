@@ -26,6 +26,7 @@ from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.settings import Settings
 from plexms.store.patient_records import live_patient_ids
+from plexms.store.private import private_folder
 from plexms.store.registry_queries import read_batch
 
 __all__ = ["FORMATS", "SECRET_FILE", "export_registry", "registry_secret"]
@@ -43,7 +44,7 @@ def registry_secret(settings: Settings) -> bytes:
         return hmac.new(str(raw).encode(), b"plexms registry pseudonyms", hashlib.sha256).digest()
     path = Path(settings.data_dir) / SECRET_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(secrets.token_bytes(32))

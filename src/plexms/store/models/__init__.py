@@ -22,6 +22,7 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.throttle import Throttle
 
 __all__ = [
     "AdverseEvent",
@@ -45,5 +46,6 @@ __all__ = [
     "Referral",
     "SessionAddendum",
     "SteroidCourse",
+    "Throttle",
     "User",
 ]

@@ -130,9 +130,9 @@ async def letter(request: Request, patient_id: int, user: Reader) -> Response:
 
 @router.get("/patients/{patient_id}/reports/course-summary.pdf")
 async def course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
-    """The course summary PDF (kept with the record and audited as an export)."""
+    """The course summary PDF (audited as an export; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id))
+    pdf = await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=False))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -142,14 +142,30 @@ async def course_summary(request: Request, patient_id: int, user: Exporter) -> R
 
 @router.get("/patients/{patient_id}/reports/handout.pdf")
 async def handout(request: Request, patient_id: int, user: Exporter) -> Response:
-    """The patient handout PDF."""
+    """The patient handout PDF (audited; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id))
+    pdf = await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=False))
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="handout-{patient_id}.pdf"'},
     )
+
+
+@router.post("/patients/{patient_id}/reports/course-summary.pdf")
+async def file_course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
+    """File the course summary with the record (a form with the CSRF token)."""
+    ctx = service_context(request, user.actor)
+    await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=True))
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+
+
+@router.post("/patients/{patient_id}/reports/handout.pdf")
+async def file_handout(request: Request, patient_id: int, user: Exporter) -> Response:
+    """File the patient handout with the record (a form with the CSRF token)."""
+    ctx = service_context(request, user.actor)
+    await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=True))
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
 
 
 _ = (courses, patients)

@@ -100,7 +100,7 @@ async def referral_submit(request: Request, _: PublicUser) -> Response:
         return await _form_page(request, values, {"form": message}, status=429)
     if str(form.get(spam.HONEYPOT_FIELD, "")).strip():
         return render(request, "referral_done.html", {"nav": "referral"})  # dropped silently
-    elapsed = spam.seconds_since_stamp(web.secret, str(form.get("form_ts", "")))
+    elapsed = await run_in_threadpool(spam.accept_form_stamp, request, str(form.get("form_ts", "")))
     if elapsed is None or elapsed < web.referral_min_fill_seconds:
         message = "The form was sent too quickly or has expired. Please check it and send it again."
         return await _form_page(request, values, {"form": message}, status=422)
