@@ -171,7 +171,7 @@ def test_full_journey(page: Any) -> None:
     shot(page, "journey-08-handback")
     page.click("#letter-link")
     letter = page.inner_text("#letter")
-    assert "5 exchanges" in letter and "hypotension (moderate" in letter
+    assert "5 of 5 exchanges done" in letter and "Hypotension (moderate" in letter
     assert "Ocrelizumab" in letter
     check_a11y(page)
     shot(page, "journey-09-letter")

@@ -69,6 +69,10 @@ def _first_sheet(page: Any) -> str:
     patient_url = page.url
     _login(page, "physician")
     page.goto(patient_url + "/plan")
+    for field, value in (("height", "65"), ("weight", "140"), ("hematocrit", "40")):
+        page.fill(f"#f-{field}", value)  # the record has none yet: inches, pounds, %
+    page.click("#planner form button[type=submit]")
+    page.locator("#commit").wait_for()
     page.click("#commit button[type=submit]")
     page.wait_for_url("**/courses/*")
     return str(page.locator("#sessions a[href^='/sessions/']").first.get_attribute("href"))
@@ -148,7 +152,8 @@ def test_the_sheet_keeps_everything_through_save_sign_off_and_addendum(page: Any
     vitals = _summary(page, "vitals")
     assert "118/74" in vitals and "112/70" in vitals and "98.2 °F" in vitals
     assert "Tingling lips" in _summary(page, "notes")
-    assert "01:00" in _summary(page, "times") and "03:10" in _summary(page, "times")
+    times = _summary(page, "times")  # the centre's style: US dates, 12-hour clock
+    assert "11/26/2026 1:00 AM" in times and "3:10 AM" in times
     expect(page.locator("#record-form")).to_have_count(0)  # a signed sheet is not edited
     _check_layouts(page, "sheet-signed")
 
