@@ -27,4 +27,19 @@
     document.addEventListener("htmx:afterRequest", reset);
     reset();
   }
+  // A region that may scroll sideways (a wide table on a phone) can be reached and scrolled
+  // with the keyboard, as WCAG asks (axe: scrollable-region-focusable).
+  function focusableScrollers(root) {
+    // every table: on a phone any of them may scroll, and the width can change at any time
+    var boxes = (root || document).querySelectorAll("table, .table-wrap, .calendar");
+    Array.prototype.forEach.call(boxes, function (box) {
+      if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { focusableScrollers(); });
+  } else {
+    focusableScrollers();
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollers(event.target); });
 })();
