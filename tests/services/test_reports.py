@@ -85,12 +85,12 @@ def test_handout_has_the_patients_dates_in_clinic_time(rendered) -> None:
     ):
         assert heading in text, heading
     assert "America/Los_Angeles" not in text and "PST" not in text  # the patient's own clock
-    assert "Monday 03 March 2025" in text and "08:05 to 10:05" in text
-    assert "09:05 to 11:05" in text  # after the switch to daylight time on 9 March
+    assert "Monday 03 March 2025" in text and "8:05 AM to 10:05 AM" in text
+    assert "9:05 AM to 11:05 AM" in text  # after the switch to daylight time on 9 March
     assert "ASFA_2023" not in text and "SEED_PROTOCOL" not in text  # no source keys
     assert "+1 555 0100" in text and "clinic@example.org" in text
     assert "Call 911" in text
-    assert "Monday: 09:00" in text and "Sunday: closed" in text
+    assert "Monday: 9:00 AM" in text and "Sunday: closed" in text
     assert "24 hours" in text  # ACE inhibitor hold from the centre's precheck settings
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from plexms.core.ivig import comparison
 from plexms.core.policy import CentrePolicy, ClinicHours
 from plexms.core.record import Course
-from plexms.reports.inputs import ReportRecord, session_window
+from plexms.reports.inputs import CANONICAL, LabDisplay, ReportRecord, session_window
 from plexms.reports.render import html_to_pdf, local_time, render_html
 from plexms.reports.summary import CourseSummary, citation
 
@@ -33,14 +33,19 @@ def ivig_comparison() -> tuple[tuple[tuple[str, str, str], ...], tuple[str, ...]
     return rows, tuple(str(k) for a in aspects for k in a["sources"])
 
 
-def _hours(hours: ClinicHours) -> list[tuple[str, str]]:
+def _hours(hours: ClinicHours, display: LabDisplay) -> list[tuple[str, str]]:
+    def clock(text: str) -> str:
+        return display.time(dt.time.fromisoformat(text))
+
     return [
-        (day, f"{h[0]}–{h[1]}" if h else "closed")
+        (day, f"{clock(h[0])}–{clock(h[1])}" if h else "closed")
         for day, h in zip(_WEEKDAYS, hours.weekly, strict=True)
     ]
 
 
-def _appointments(record: ReportRecord, course: Course | None, zone: str) -> list[dict[str, Any]]:
+def _appointments(
+    record: ReportRecord, course: Course | None, zone: str, display: LabDisplay
+) -> list[dict[str, Any]]:
     if course is None:
         return []
     rows = []
@@ -53,7 +58,7 @@ def _appointments(record: ReportRecord, course: Course | None, zone: str) -> lis
             {
                 "sequence": s.sequence,
                 "date": f"{local_start:%A %d %B %Y}",
-                "time": f"{local_start:%H:%M} to {local_end:%H:%M}",
+                "time": f"{display.time(local_start)} to {display.time(local_end)}",
                 "status": {"done": "done", "held": "postponed"}.get(s.status, "booked"),
             }
         )
@@ -67,10 +72,11 @@ def handout_html(
     *,
     policy: CentrePolicy,
     now: dt.datetime,
+    display: LabDisplay = CANONICAL,
 ) -> str:
-    """The patient handout as HTML (autoescaped)."""
+    """The patient handout as HTML (autoescaped); times in the centre's style (``display``)."""
     zone = record.centre.time_zone
-    appointments = _appointments(record, course, zone)
+    appointments = _appointments(record, course, zone, display)
     rows, keys = ivig_comparison()
     sources = [*keys, "ASFA_2023", "SEED_PROTOCOL", "WEINSTEIN_1996", "OWEN_BRECHER_1994"]
     return render_html(
@@ -81,7 +87,7 @@ def handout_html(
         appointments=appointments,
         summary=summary,
         generated=f"{local_time(now, zone):%d %B %Y}",
-        hours=_hours(policy.hours),
+        hours=_hours(policy.hours, display),
         ace_hold_hours=f"{policy.precheck.ace_inhibitor_hold_hours:g}",
         emergency=_EMERGENCY.get(record.centre.country, "your local emergency number"),
         ivig_rows=rows,
@@ -96,6 +102,9 @@ def handout_pdf(
     *,
     policy: CentrePolicy,
     now: dt.datetime,
+    display: LabDisplay = CANONICAL,
 ) -> bytes:
     """The patient handout as a PDF (WeasyPrint)."""
-    return html_to_pdf(handout_html(record, course, summary, policy=policy, now=now))
+    return html_to_pdf(
+        handout_html(record, course, summary, policy=policy, now=now, display=display)
+    )

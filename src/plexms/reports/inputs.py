@@ -40,7 +40,7 @@ class LabDisplay:
     #: ``12/04/2026 9:00 AM``); ISO by default
     date: Callable[[dt.date], str] = dt.date.isoformat
     datetime: Callable[[dt.datetime], str] = lambda value: f"{value:%Y-%m-%d %H:%M}"
-    time: Callable[[dt.datetime], str] = lambda value: f"{value:%H:%M}"
+    time: Callable[[dt.datetime | dt.time], str] = lambda value: f"{value:%H:%M}"
 
 
 CANONICAL = LabDisplay(

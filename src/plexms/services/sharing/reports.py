@@ -218,7 +218,8 @@ def patient_handout_pdf(
     def draw(session: Session, record: rec.PatientRecord, course: rec.Course | None) -> bytes:
         policy = load_policy(record.centre)
         summary = None if course is None else _summary(session, record, course)
-        return _render_handout(record, course, summary, policy=policy, now=ctx.now)
+        display = lab_display(record.centre.units, record.centre.time_zone)
+        return _render_handout(record, course, summary, policy=policy, now=ctx.now, display=display)
 
     pdf, centre_id, cid = _render(ctx, patient_id, course_id, draw, course_required=False)
     _keep(
