@@ -59,7 +59,7 @@ def test_low_fibrinogen_holds_an_albumin_only_exchange_with_an_action(clinic: Te
     url, sheet = first_sheet(clinic)
     data = {"csrf_token": csrf_of(sheet), "version": "1", **PRE, "lab_fibrinogen": "0.9 g/L"}
     page = clinic.post(f"{url}/precheck", data=data).text
-    assert "Fibrinogen 0.9 g/L" in page and "plasma" in page
+    assert "Fibrinogen 90 mg/dL" in page and "plasma" in page
     assert "proceed with caution" not in page
 
 

@@ -30,10 +30,7 @@ TWENTY_FOUR = re.compile(r"\b\d\d:\d\d\b(?! ?[AP]M)")
 
 # Pages owned by other work in progress (the session sheet's go/no-go text comes from the
 # core's precheck messages, which the sheet will format with interop.display).
-NOT_YET: dict[str, str] = {
-    "sessions": "the session sheet (its own work in progress) labels potassium mmol/L at a US "
-    "centre (US labs write mEq/L) and shows the precheck's thresholds in SI",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def _si_centre(client: TestClient) -> None:
