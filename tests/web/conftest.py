@@ -50,6 +50,7 @@ FORM_FIELDS_OK = {
     "patient_family_name": "Synthetic",
     "patient_contact": "+1 555 0100",
     "patient_birth_date": "1980-02-03",
+    "patient_sex": "female",
     "presentation": "relapse",
     "onset_date": "2026-11-01",
     "reason": "Relapse not recovering after IV methylprednisolone.",
