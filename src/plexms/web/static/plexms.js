@@ -36,10 +36,15 @@
       if (!box.hasAttribute("tabindex")) { box.setAttribute("tabindex", "0"); }
     });
   }
+  // Only on narrow screens (plexms.css makes tables scroll there), so desktop keyboard users
+  // get no extra tab stops.
+  var narrow = window.matchMedia("(max-width: 800px)");
+  function whenNarrow(root) { if (narrow.matches) { focusableScrollers(root); } }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { focusableScrollers(); });
+    document.addEventListener("DOMContentLoaded", function () { whenNarrow(); });
   } else {
-    focusableScrollers();
+    whenNarrow();
   }
-  document.addEventListener("htmx:afterSettle", function (event) { focusableScrollers(event.target); });
+  narrow.addEventListener("change", function () { whenNarrow(); });
+  document.addEventListener("htmx:afterSettle", function (event) { whenNarrow(event.target); });
 })();
