@@ -36,15 +36,18 @@ ZERO = {f"fs_{g}": "0" for g in GRADES}
 _TOKEN = re.compile(r"[0-9a-f]{64}")
 
 
-_IDS = re.compile(r"/(patients|courses|sessions|outcomes|assessments|referrals)/\d+")
+# record ids depend on what ran before on the database (PostgreSQL's sequences): the digits of
+# the attributes that carry them (links, element ids) are masked, never the page's text
+_IDS = re.compile(
+    r'\b(id|for|href|action|aria-labelledby|aria-describedby|hx-get|hx-post|hx-target)="([^"]*)"'
+)
 
 
 def _masked(html: str) -> str:
     """The page without what differs between runs (CSRF tokens, today at the clinic)."""
     today = utcnow().astimezone(ZoneInfo("America/Los_Angeles")).date()
     html = _TOKEN.sub("CSRF", html)
-    # record ids depend on what ran before on the database (PostgreSQL's sequences)
-    html = _IDS.sub(lambda m: f"/{m.group(1)}/ID", html)
+    html = _IDS.sub(lambda m: f'{m.group(1)}="{re.sub(r"[0-9]+", "N", m.group(2))}"', html)
     html = html.replace(today.isoformat(), "TODAY-ISO")
     return html.replace(f"{today:%d %b %Y}", "TODAY")
 
