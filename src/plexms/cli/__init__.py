@@ -12,7 +12,7 @@ One module per command group; the command tree is put together below, in the ord
 
 from __future__ import annotations
 
-from plexms.cli import calc, fhir, plan, registry, report, service
+from plexms.cli import calc, fhir, plan, registry, reminders, report, service
 from plexms.cli._app import app
 from plexms.cli_io import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, emit_json, read_json_stdin
 
@@ -27,6 +27,7 @@ app.add_typer(calc.calc_app, name="calc")
 app.add_typer(fhir.fhir_app, name="fhir")
 app.add_typer(report.report_app, name="report")
 app.add_typer(registry.registry_app, name="registry")
+app.add_typer(reminders.reminders_app, name="reminders")
 app.add_typer(service.db_app, name="db")
 app.add_typer(service.users_app, name="users")
 app.add_typer(service.audit_app, name="audit")

@@ -37,6 +37,7 @@ from plexms.services.schemas.clinical import (
     SessionOut,
 )
 from plexms.services.schemas.common import Page
+from plexms.services.sharing import reminders
 from plexms.store.models import Assessment, Centre, Course, Episode, ExchangeSession, Patient
 
 __all__ = [
@@ -266,10 +267,11 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
         zone = ZoneInfo(planned.time_zone)
         # The volume as the stored plan shows it (to 0.1 mL).
         exchange_volume_ml = round(planned.prescription.exchange_volume_ml, 1)
+        booked: list[ExchangeSession] = []
         for appt in appointments:
             start = dt.datetime.combine(appt.date, appt.start, zone)
             end = dt.datetime.combine(appt.date, appt.end, zone)
-            session.add(
+            booked.append(
                 new(
                     ctx,
                     ExchangeSession,
@@ -285,8 +287,10 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
                     vitals=[],
                 )
             )
+        session.add_all(booked)
         advance_stage(patient, "course_planned")
         session.flush()
+        reminders.queue_for_sessions(session, ctx, booked, planned.time_zone)
         audit.record(
             session,
             ctx,

@@ -11,6 +11,7 @@ from plexms.store.models.course import (
     LabResult,
     SessionAddendum,
 )
+from plexms.store.models.feeds import CalendarFeed, CentreMail, OutboxMessage
 from plexms.store.models.indexes import REGISTRY_INDEXES  # noqa: F401 - registers them
 from plexms.store.models.outcome import Document, HandBack, OutcomeAssessment
 from plexms.store.models.patient import (
@@ -31,7 +32,9 @@ __all__ = [
     "AuditHead",
     "AuthToken",
     "Base",
+    "CalendarFeed",
     "Centre",
+    "CentreMail",
     "Course",
     "DmtHistory",
     "Document",
@@ -41,6 +44,7 @@ __all__ = [
     "LabResult",
     "Measurement",
     "MriStudy",
+    "OutboxMessage",
     "OutcomeAssessment",
     "Patient",
     "Referral",
