@@ -23,6 +23,9 @@ def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-
         "user_id": world.users[(centre, "viewer")],
     }
     ids.update(_clinical(world, ctx, patient.id))
+    from plexms.services.sharing import calendar_feeds
+
+    ids["feed_id"] = calendar_feeds.create_patient_feed(ctx, patient.id).id
     return ids
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from plexms.web.routes import (
     assessment,
     auth,
+    calendar,
     clinic,
     course,
     handback,
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     outcome.router,
     handback.router,
     registry.router,
+    calendar.router,
 ]
