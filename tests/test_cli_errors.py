@@ -210,3 +210,11 @@ def test_integrity(cli: Run, url: str) -> None:
 def test_a_bug_keeps_status_1_and_its_traceback(cli: Run, url: str) -> None:
     assert cli_errors.exit_status(KeyError("x")) == EXIT_UNEXPECTED
     assert cli_errors.exit_status(ZeroDivisionError()) == EXIT_UNEXPECTED
+
+
+def test_reminders_run(cli: Run, url: str) -> None:
+    result = cli(["reminders", "run"], url)
+    assert result.exit_code == EXIT_OK, result.output
+    assert json.loads(result.stdout) == {"sent": 0, "failed": 0, "superseded": 0, "waiting": 0}
+    bad = cli(["reminders", "run", "--limit", "0"], url)
+    assert bad.exit_code != EXIT_OK
