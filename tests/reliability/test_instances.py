@@ -99,7 +99,7 @@ def instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
     env = _env(url, tmp)
     ports = [_free_port() for _ in range(3)]
     procs = [
-        subprocess.Popen(  # noqa: S603 - our own command line
+        subprocess.Popen(
             [sys.executable, "-m", "plexms.cli", "serve", "--port", str(p)],
             env=env,
             stdout=subprocess.DEVNULL,

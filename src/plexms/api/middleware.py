@@ -90,7 +90,7 @@ class Metrics:
         multiprocess directory."""
         if self.multiprocess_dir:
             combined = CollectorRegistry()
-            multiprocess.MultiProcessCollector(combined, path=self.multiprocess_dir)
+            multiprocess.MultiProcessCollector(combined, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
             return bytes(generate_latest(combined))
         return bytes(generate_latest(self.registry))
 
