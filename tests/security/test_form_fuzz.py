@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plexms.web.spam import RateLimiter
 from tests.conftest import SyncClient
 from tests.reliability.support import scale
 from tests.web.conftest import FORM_FIELDS_OK
@@ -84,8 +83,9 @@ def _forms(fields: list[str]) -> st.SearchStrategy[dict[str, str]]:
 
 @pytest.fixture
 def browser(app, world):  # type: ignore[no-untyped-def]
-    app.state.web = dataclasses.replace(app.state.web, referral_min_fill_seconds=0.0)
-    app.state.web_referral_limiter = RateLimiter(limit=10**9, window_seconds=60)
+    app.state.web = dataclasses.replace(
+        app.state.web, referral_min_fill_seconds=0.0, referral_max_per_window=10**9
+    )
     client = SyncClient(app)
     yield client
     client.close()

@@ -4,13 +4,14 @@ headers and request-body limits (pure ASGI)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -59,10 +60,18 @@ def _api_headers(path: str, tls: bool) -> list[tuple[bytes, bytes]]:
 
 
 class Metrics:
-    """The app's own registry (one per app, so tests can build many apps)."""
+    """The app's own registry (one per app, so tests can build many apps).
+
+    With ``PROMETHEUS_MULTIPROC_DIR`` set (``plexms serve --workers N`` sets it; several
+    instances on one host may share it), prometheus_client's multiprocess mode writes every
+    worker's counts to files there and :meth:`exposition` adds them all up, so ``/metrics``
+    from any worker reports the whole host. Instances on other hosts are separate Prometheus
+    scrape targets (the README's "Running at scale").
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
         self.requests = Counter(
             "plexms_http_requests_total",
             "HTTP requests",
@@ -75,6 +84,15 @@ class Metrics:
             ("method", "route"),
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """The Prometheus text of this app, or of every process writing to the shared
+        multiprocess directory."""
+        if self.multiprocess_dir:
+            combined = CollectorRegistry()
+            multiprocess.MultiProcessCollector(combined, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            return bytes(generate_latest(combined))
+        return bytes(generate_latest(self.registry))
 
 
 def _clean_request_id(value: str) -> str:

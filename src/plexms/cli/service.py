@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +49,15 @@ def serve_command(
     from plexms.services import ops
     from plexms.settings import get_settings
 
-    ops.upgrade(get_settings().database_url)
+    settings = get_settings()
+    ops.upgrade(settings.database_url)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several workers: count requests in prometheus_client's multiprocess files so that
+        # /metrics from any worker reports them all (a fresh directory for this server).
+        metrics_dir = Path(settings.data_dir) / f"metrics-{port}"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True, mode=0o700)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     uvicorn.run(
         "plexms.app:create_app",
         factory=True,

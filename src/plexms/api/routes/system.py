@@ -6,7 +6,7 @@ import hmac
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel, Field
 
 from plexms import __version__
@@ -59,5 +59,4 @@ def metrics(ctx: Public, request: Request) -> Response:
         secret = expected.get_secret_value().encode()
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), secret):
             raise Unauthenticated("the metrics token is needed (Authorization: Bearer ...)")
-    body = generate_latest(request.app.state.metrics.registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

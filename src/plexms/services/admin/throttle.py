@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plexms.services._usecase import use_case
@@ -27,17 +28,21 @@ from plexms.store.models import Throttle
 __all__ = [
     "LOGIN_ADDRESS",
     "PASSWORD_CHANGE",
+    "REFERRAL_RATE",
     "REFERRAL_STAMP",
+    "allow_referral",
     "blocked_until",
     "clear",
     "failed",
     "spend_form_stamp",
     "spend_once",
+    "spend_rate",
 ]
 
 LOGIN_ADDRESS = "login_address"
 PASSWORD_CHANGE = "password_change"  # noqa: S105 - a counter's kind, not a password
 REFERRAL_STAMP = "referral_stamp"
+REFERRAL_RATE = "referral_rate"
 
 
 def _row(session: Session, kind: str, key: str) -> Throttle | None:
@@ -104,3 +109,44 @@ def spend_form_stamp(ctx: ServiceContext, stamp: str) -> bool:
     max_age = dt.timedelta(minutes=ctx.settings.referral_stamp_max_age_minutes)
     with ctx.db.write() as session:
         return spend_once(session, digest, ctx.now, max_age)
+
+
+def spend_rate(
+    session: Session, kind: str, key: str, now: dt.datetime, limit: int, window: dt.timedelta
+) -> bool:
+    """Count one event for ``key`` in a fixed window of ``window``: ``False`` (and nothing
+    counted) once ``limit`` events were counted in the current window. Two workers that see a
+    new key at once: one inserts, the other counts on the row it made."""
+    row = _row(session, kind, key)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(Throttle(kind=kind, key=key[:128], failures=1, window_start=now))
+            return True
+        except IntegrityError:
+            row = _row(session, kind, key)
+            if row is None:  # pragma: no cover - the other insert was rolled back meanwhile
+                return True
+    if now - row.window_start >= window:
+        row.window_start, row.failures = now, 1
+        return True
+    if row.failures >= limit:
+        return False
+    row.failures += 1
+    return True
+
+
+@use_case(Permission.PUBLIC)
+def allow_referral(ctx: ServiceContext, client: str, limit: int, window_seconds: int) -> bool:
+    """Whether the public referral form may take one more submission from ``client`` (at most
+    ``limit`` per ``window_seconds``, counted in the database so every worker and every app
+    instance shares the count)."""
+    with ctx.db.write() as session:
+        return spend_rate(
+            session,
+            REFERRAL_RATE,
+            client,
+            ctx.now,
+            limit,
+            dt.timedelta(seconds=window_seconds),
+        )

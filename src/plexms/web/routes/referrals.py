@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
-from plexms.services.admin import centres
+from plexms.services.admin import centres, throttle
 from plexms.services.clinical import referrals
 from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
@@ -65,6 +65,21 @@ def _clinic(request: Request) -> dict[str, Any] | None:
     }
 
 
+def _allow(request: Request, client: str) -> bool:
+    """One more submission from ``client`` within the rate limit: counted in the database, so
+    every worker and every app instance shares it (issue 19); in memory only for a web app
+    without a database (the calculators-only pages)."""
+    web = request.app.state.web
+    if has_database(request):
+        return throttle.allow_referral(
+            service_context(request),
+            client,
+            web.referral_max_per_window,
+            web.referral_window_seconds,
+        )
+    return bool(request.app.state.web_referral_limiter.allow(client))
+
+
 async def _form_page(
     request: Request, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
@@ -95,7 +110,7 @@ async def referral_submit(request: Request, _: PublicUser) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items() if k not in ("csrf_token", "form_ts")}
     client = request.client.host if request.client else "unknown"
-    if not request.app.state.web_referral_limiter.allow(client):
+    if not await run_in_threadpool(_allow, request, client):
         message = "Too many requests from your connection. Please try again later or phone us."
         return await _form_page(request, values, {"form": message}, status=429)
     if str(form.get(spam.HONEYPOT_FIELD, "")).strip():
