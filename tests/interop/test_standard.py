@@ -116,10 +116,15 @@ def test_columns_names_types_and_required_as_the_official_ddl(table: str) -> Non
         assert column.required == required, name
         if column.sql_type == "bigint":  # the documented difference: pseudonymous keys
             assert sql_type == "integer" and name in DDL_INTEGER_KEYS, name
-            assert name == "person_id" or name.endswith(("_occurrence_id", "_exposure_id"))  or name in (
-                "measurement_id",
-                "observation_id",
-                "care_site_id",
+            assert (
+                name == "person_id"
+                or name.endswith(("_occurrence_id", "_exposure_id"))
+                or name
+                in (
+                    "measurement_id",
+                    "observation_id",
+                    "care_site_id",
+                )
             ), name
         else:
             assert column.sql_type.lower() == sql_type, name
@@ -145,7 +150,9 @@ def test_arrow_types_follow_the_sql_types() -> None:
     for table, columns in OMOP_TABLES.items():
         schema = arrow_schema(table)
         for column, field in zip(columns, schema, strict=True):
-            expected = pa.string() if column.sql_type.startswith("varchar") else kinds[column.sql_type]
+            expected = (
+                pa.string() if column.sql_type.startswith("varchar") else kinds[column.sql_type]
+            )
             assert field.type == expected and field.nullable != column.required, column.name
 
 
@@ -161,6 +168,8 @@ def test_every_vocabulary_value_has_a_concept_and_the_zeros_are_listed() -> None
     assert set(LAB_CODES) <= set(concepts.MEASUREMENTS)
     assert {t.value for t in PRESENTATIONS.terms} <= set(concepts.CONDITIONS)
     assert {t.value for t in REPLACEMENT_FLUIDS.terms} <= set(concepts.DRUGS)
+    for term in AE_TYPES.terms:  # adverse events: one observation concept, the type as source
+        assert len(f"adverse_event:{term.value}") <= 50
     assert concepts.MEASUREMENTS["albumin"].concept_id == 3024561
     assert concepts.UNITS["g/dL"].concept_id == 8713
     listed = {(domain, key) for domain, key, _ in concepts.UNMAPPED}
@@ -267,7 +276,13 @@ def _raw(birth: dt.date = dt.date(1988, 5, 14), sex: str = "female") -> dict[str
         "end_date": None,
     }
     dmts = [
-        {"id": 1, "patient_id": 7, "drug": "natalizumab", "started_on": dt.date(2022, 1, 10), "stopped_on": None},
+        {
+            "id": 1,
+            "patient_id": 7,
+            "drug": "natalizumab",
+            "started_on": dt.date(2022, 1, 10),
+            "stopped_on": None,
+        },
         {"id": 2, "patient_id": 7, "drug": "other", "started_on": None, "stopped_on": None},
     ]
     return {
@@ -296,7 +311,10 @@ def test_omop_rows_shift_every_date_by_the_patients_days_and_link_the_registry()
     assert person["_centre"] == pseudo.pid("centre", 2)
     (visit,) = rows["visit_occurrence"]  # the held exchange is not a visit
     assert visit["visit_start_datetime"] == (T0 + shift).replace(tzinfo=None)
-    assert visit["visit_start_date"] == (T0 + shift).date() and visit["_year"] == visit["visit_start_date"].year
+    assert (
+        visit["visit_start_date"] == (T0 + shift).date()
+        and visit["_year"] == visit["visit_start_date"].year
+    )
     (procedure,) = rows["procedure_occurrence"]
     assert procedure["visit_occurrence_id"] == visit["visit_occurrence_id"]
     assert procedure["procedure_source_value"] == "plasma_exchange"
@@ -304,7 +322,9 @@ def test_omop_rows_shift_every_date_by_the_patients_days_and_link_the_registry()
     assert labs[0]["visit_occurrence_id"] == visit["visit_occurrence_id"]
     assert labs[0]["unit_source_value"] == "g/L" and labs[0]["unit_concept_id"] == 0
     edss = next(m for m in rows["measurement"] if m["measurement_source_value"] == "273554001")
-    assert edss["measurement_date"] == dt.date(2025, 3, 1) + shift and edss["value_as_number"] == 5.5
+    assert (
+        edss["measurement_date"] == dt.date(2025, 3, 1) + shift and edss["value_as_number"] == 5.5
+    )
     drugs = {d["drug_source_value"]: d for d in rows["drug_exposure"]}
     assert set(drugs) == {"albumin_5", "calcium_gluconate", "methylprednisolone", "natalizumab"}
     assert drugs["albumin_5"]["quantity"] == 2950.0
@@ -321,7 +341,10 @@ def test_omop_rows_shift_every_date_by_the_patients_days_and_link_the_registry()
                 assert not column.required or row[column.name] is not None, (table, column.name)
 
 
-@given(st.integers(min_value=1900, max_value=2026), st.sampled_from(["female", "male", "other", "unknown"]))
+@given(
+    st.integers(min_value=1900, max_value=2026),
+    st.sampled_from(["female", "male", "other", "unknown"]),
+)
 def test_birth_is_a_year_and_ages_over_90_are_capped(year: int, sex: str) -> None:
     pseudo = Pseudonymiser(SECRET)
     deid = Deidentifier(pseudo, reference_year=2026)

@@ -65,9 +65,13 @@ def _header(path: Path) -> list[str]:
 
 
 def _ddl(table: str) -> str:
+    def kind(sql_type: str) -> str:
+        return (
+            "VARCHAR" if sql_type.startswith("varchar") else DUCK_TYPES.get(sql_type, "TIMESTAMP")
+        )
+
     columns = ", ".join(
-        f"{c.name} {'VARCHAR' if c.sql_type.startswith('varchar') else DUCK_TYPES.get(c.sql_type, 'TIMESTAMP')}"
-        f"{' NOT NULL' if c.required else ''}"
+        f"{c.name} {kind(c.sql_type)}{' NOT NULL' if c.required else ''}"
         for c in OMOP_TABLES[table]
     )
     return f"CREATE TABLE {table} ({columns})"
@@ -105,7 +109,9 @@ def test_nothing_identifying_leaves(clinic, tmp_path: Path) -> None:
     with (tmp_path / "omop" / "person.csv").open(newline="") as handle:
         people = list(csv.DictReader(handle))
     assert all(len(p["person_source_value"]) == 16 for p in people)
-    assert all(p["month_of_birth"] == p["day_of_birth"] == p["birth_datetime"] == "" for p in people)
+    assert all(
+        p["month_of_birth"] == p["day_of_birth"] == p["birth_datetime"] == "" for p in people
+    )
     assert {int(p["person_id"]) for p in people}.isdisjoint({1, 2, 3})
 
 
@@ -141,9 +147,8 @@ def test_duckdb_loads_the_omop_csv_into_the_v54_tables_and_runs_a_cohort_query(
     # the same query over the Parquet dataset
     for table in OMOP_TABLES:
         glob = (tmp_path / "omop" / table).as_posix() + "/**/*.parquet"
-        con.execute(
-            f"CREATE VIEW pq_{table} AS SELECT * FROM read_parquet('{glob}', hive_partitioning=true)"
-        )
+        source = f"read_parquet('{glob}', hive_partitioning=true)"
+        con.execute(f"CREATE VIEW pq_{table} AS SELECT * FROM {source}")
     parquet_query = COHORT
     for table in OMOP_TABLES:
         parquet_query = parquet_query.replace(f" {table} ", f" pq_{table} ").replace(
@@ -194,11 +199,15 @@ def test_msda_headers_rows_and_partitions(clinic, tmp_path: Path) -> None:
     assert summary["rows"]["patients"] == 2 and summary["rows"]["visits"] == 4
     with (tmp_path / "msda" / "treatments.csv").open(newline="") as handle:
         treatments = list(csv.DictReader(handle))
-    exchanges = sorted(t["exchanges"] for t in treatments if t["treatment_type"] == "plasma_exchange")
+    exchanges = sorted(
+        t["exchanges"] for t in treatments if t["treatment_type"] == "plasma_exchange"
+    )
     assert exchanges == ["4", "5"]
     con = duckdb.connect()
     glob = (tmp_path / "msda" / "patients").as_posix() + "/**/*.parquet"
-    assert con.execute(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)").fetchone() == (2,)
+    assert con.execute(
+        f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)"
+    ).fetchone() == (2,)
 
 
 def test_scope_audit_and_refusals(clinic, tmp_path: Path) -> None:
@@ -245,4 +254,7 @@ def test_cli_exports_omop_and_msda(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             assert (out / f"{first_file}.csv").exists()
     finally:
         get_settings.cache_clear()
-    assert dt.date(2025, 3, 3).isoformat() not in (tmp_path / "omop" / "visit_occurrence.csv").read_text()
+    assert (
+        dt.date(2025, 3, 3).isoformat()
+        not in (tmp_path / "omop" / "visit_occurrence.csv").read_text()
+    )

@@ -46,6 +46,7 @@ def registry_export(
         stderr = Console(stderr=True)  # stdout carries the JSON summary only
         with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
             task = bar.add_task("export", total=None)
+
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
@@ -55,7 +56,11 @@ def registry_export(
                 )
             else:
                 summary = registry.export_registry(
-                    ctx, out, formats=choices[output_format], batch_size=batch_size, progress=advance
+                    ctx,
+                    out,
+                    formats=choices[output_format],
+                    batch_size=batch_size,
+                    progress=advance,
                 )
     except ValueError as exc:
         _fail_input(getattr(exc, "field", "registry"), str(exc))

@@ -88,7 +88,9 @@ STANDARD_SOURCES: dict[str, tuple[Any, tuple[str, ...]]] = {
 }
 
 
-def _query(model: Any, columns: tuple[str, ...], first: int, last: int, centre: int | None) -> Select[Any]:
+def _query(
+    model: Any, columns: tuple[str, ...], first: int, last: int, centre: int | None
+) -> Select[Any]:
     key = model.id if model is Patient else model.patient_id
     query = select(*(getattr(model, c) for c in columns)).where(
         key.between(first, last), model.deleted_at.is_(None)

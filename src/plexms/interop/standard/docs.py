@@ -22,6 +22,32 @@ from plexms.interop.standard.omop_ddl import DDL_INTEGER_KEYS, OMOP_TABLES
 
 __all__ = ["omop_mapping_markdown"]
 
+_ROWS = (
+    ("person", "one per live patient: gender, shifted birth year, centre (`care_site_id`)"),
+    ("visit_occurrence", "one outpatient visit per exchange done (none for held, planned)"),
+    ("procedure_occurrence", "one plasma exchange per exchange done, linked to its visit"),
+    (
+        "drug_exposure",
+        "each replacement fluid and calcium gluconate of an exchange (mL in `quantity`), "
+        "each steroid course (mg/day), each disease-modifying therapy with a start date",
+    ),
+    (
+        "measurement",
+        "laboratory results (LOINC code as `measurement_source_value`, unit as given, "
+        "`value_source_value` pre/post), EDSS scores",
+    ),
+    (
+        "observation",
+        "adverse events (`adverse_event:<type>`, WAA severity as `value_as_string`), the "
+        "change of the targeted deficit at outcome visits",
+    ),
+    (
+        "condition_occurrence",
+        "multiple sclerosis (SNOMED CT 24700007 as the source value), each episode "
+        "(relapse, optic neuritis, CIS, tumefactive, other)",
+    ),
+)
+
 _INTRO = """# Standard exports: OMOP CDM v5.4 and the MSDA core dataset
 
 ```sh
@@ -62,15 +88,7 @@ Columns, order, types and NOT NULL as the official v5.4 DDL (OHDSI CommonDataMod
 `inst/ddl/5.4`), except the pseudonymous keys, which are `bigint` where the DDL says
 `integer` (60-bit pseudonyms; 32 bits would collide in a large registry): {keys}.
 
-| table | rows |
-| --- | --- |
-| person | one per live patient: gender, shifted birth year, centre (`care_site_id`) |
-| visit_occurrence | one outpatient visit per exchange done (held, cancelled, planned: none) |
-| procedure_occurrence | one plasma exchange per exchange done, linked to its visit |
-| drug_exposure | each replacement fluid and calcium gluconate of an exchange (mL in `quantity`), each steroid course (mg/day), each disease-modifying therapy with a start date |
-| measurement | laboratory results (LOINC code as `measurement_source_value`, unit as given, `value_source_value` pre/post), EDSS scores |
-| observation | adverse events (`adverse_event:<type>`, WAA severity as `value_as_string`), the change of the targeted deficit at outcome visits |
-| condition_occurrence | multiple sclerosis (SNOMED CT 24700007 as the source value), each episode (relapse, optic neuritis, CIS, tumefactive, other) |
+{tables}
 
 Not exported: race and ethnicity (not recorded; concept 0), providers, vital signs, MS
 phenotype (in the MSDA export), free text.
@@ -79,14 +97,19 @@ phenotype (in the MSDA export), free text.
 
 def _concept_rows(group: str, concepts: dict[str, OmopConcept]) -> list[str]:
     return [
-        f"| {group} | `{key}` | {c.concept_id} | {c.name} | `{source_code(key)}` | {c.confirmed_in} |"
+        f"| {group} | `{key}` | {c.concept_id} | {c.name} | `{source_code(key)}` "
+        f"| {c.confirmed_in} |"
         for key, c in concepts.items()
     ]
 
 
 def omop_mapping_markdown() -> str:
     """The mapping document."""
-    lines = [_INTRO.format(keys=", ".join(f"`{k}`" for k in sorted(DDL_INTEGER_KEYS)))]
+    tables = "\n".join(
+        ["| table | rows |", "| --- | --- |", *(f"| {t} | {what} |" for t, what in _ROWS)]
+    )
+    keys = ", ".join(f"`{k}`" for k in sorted(DDL_INTEGER_KEYS))
+    lines = [_INTRO.format(keys=keys, tables=tables)]
     for table, columns in OMOP_TABLES.items():
         lines += [f"### {table}", "", "| column | type | required |", "| --- | --- | --- |"]
         lines += [f"| `{c.name}` | {c.sql_type} | {'yes' if c.required else ''} |" for c in columns]
@@ -94,7 +117,7 @@ def omop_mapping_markdown() -> str:
     lines += [
         "## Concept mappings",
         "",
-        "Concept 0 is the CDM's \"No matching concept\": used wherever a standard concept id",
+        'Concept 0 is the CDM\'s "No matching concept": used wherever a standard concept id',
         "could not be confirmed in a published source (the code stays in `*_source_value`).",
         "",
         "| domain | plexms value | concept_id | meaning | source value | concept id confirmed in |",

@@ -112,7 +112,9 @@ def _row(centre: str, year: int, **values: Any) -> Row:
     return {**values, "_centre": centre, "_year": year}
 
 
-def _plasma_exchange(raw: dict[str, list[Row]], d: Deidentifier, centre: dict[int, str]) -> list[Row]:
+def _plasma_exchange(
+    raw: dict[str, list[Row]], d: Deidentifier, centre: dict[int, str]
+) -> list[Row]:
     courses: dict[int, list[Row]] = {}
     for s in raw["sessions"]:
         if s["status"] == "done" and s["patient_id"] in centre and s["course_id"] is not None:

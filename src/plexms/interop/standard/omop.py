@@ -67,7 +67,9 @@ class _Batch:
         return self.d.key("patient", patient_id)
 
     def visit_id(self, session_id: int | None) -> int | None:
-        return self.d.key("session", session_id) if session_id in self.done else None
+        if session_id is None or session_id not in self.done:
+            return None
+        return self.d.key("session", session_id)
 
     def of(self, rows: Iterable[Row]) -> Iterable[Row]:
         """The rows whose patient is in this batch's scope."""
@@ -230,7 +232,9 @@ def _drugs(b: _Batch) -> list[Row]:
     return out
 
 
-def _measurement(b: _Batch, kind: str, r: Row, when: Any, key: str, value: Any, **extra: Any) -> Row:
+def _measurement(
+    b: _Batch, kind: str, r: Row, when: Any, key: str, value: Any, **extra: Any
+) -> Row:
     pid = r["patient_id"]
     on = b.d.date(pid, day_of(when))
     assert on is not None  # noqa: S101 - measurement times are required

@@ -227,5 +227,8 @@ def arrow_type(sql_type: str) -> pa.DataType:
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of an OMOP table (NOT NULL columns are non-nullable fields)."""
     return pa.schema(
-        [pa.field(c.name, arrow_type(c.sql_type), nullable=not c.required) for c in OMOP_TABLES[table]]
+        [
+            pa.field(c.name, arrow_type(c.sql_type), nullable=not c.required)
+            for c in OMOP_TABLES[table]
+        ]
     )

@@ -40,7 +40,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
@@ -51,7 +51,9 @@ def csv_cell(value: Any) -> str:
 class StandardWriter:
     """One CSV and one partitioned Parquet dataset per table of ``schemas`` in ``out_dir``."""
 
-    def __init__(self, out_dir: Path, schemas: dict[str, pa.Schema], formats: Sequence[str]) -> None:
+    def __init__(
+        self, out_dir: Path, schemas: dict[str, pa.Schema], formats: Sequence[str]
+    ) -> None:
         if not formats or set(formats) - {"csv", "parquet"}:
             raise ValueError("formats must be among ('csv', 'parquet')")
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -102,13 +104,16 @@ class StandardWriter:
             [
                 {**{n: r.get(n) for n in schema.names}, "centre": r["_centre"], "year": r["_year"]}
                 for r in rows
-            ], schema=full
+            ],
+            schema=full,
         )
         pads.write_dataset(
             data,
             self.out_dir / table,
             format="parquet",
-            partitioning=pads.partitioning(pa.schema([full.field(p) for p in PARTITIONS]), flavor="hive"),
+            partitioning=pads.partitioning(
+                pa.schema([full.field(p) for p in PARTITIONS]), flavor="hive"
+            ),
             basename_template=f"part-{self._batch}-{{i}}.parquet",
             existing_data_behavior="overwrite_or_ignore",
         )

@@ -55,6 +55,7 @@ def export_standard(
     pseudo = Pseudonymiser(secret if secret is not None else registry_secret(ctx.settings))
     deid = Deidentifier(pseudo, reference_year=ctx.now.year)
     centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
+    build: Callable[[dict[str, list[dict[str, Any]]], Deidentifier], dict[str, list[Any]]]
     if standard == "omop":
         schemas = {t: arrow_schema(t) for t in OMOP_TABLES}
         build = omop_rows
@@ -63,7 +64,9 @@ def export_standard(
         build = msda_rows
     with ctx.db.read() as session, StandardWriter(Path(out_dir), schemas, formats) as writer:
         centres = session.scalars(
-            select(Centre.id) if centre_id is None else select(Centre.id).where(Centre.id == centre_id)
+            select(Centre.id)
+            if centre_id is None
+            else select(Centre.id).where(Centre.id == centre_id)
         ).all()
         writer.clear_centres(deid.pid("centre", c) for c in centres)
         ids = live_patient_ids(session, centre_id)
@@ -81,4 +84,10 @@ def export_standard(
         entity="registry",
         detail={"format": standard, "formats": list(formats), "patients": len(ids), **counts},
     )
-    return {"standard": standard, "patients": len(ids), "rows": counts, "files": files, "out": str(out_dir)}
+    return {
+        "standard": standard,
+        "patients": len(ids),
+        "rows": counts,
+        "files": files,
+        "out": str(out_dir),
+    }
