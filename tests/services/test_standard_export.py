@@ -26,7 +26,7 @@ from plexms.services.sharing import standard_export
 from plexms.settings import get_settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
-from plexms.store.models import AuditEvent, ExchangeSession, Patient
+from plexms.store.models import AuditEvent, DmtHistory, ExchangeSession, Patient
 
 SECRET = b"standard-export-test-secret-0123"
 SENTINELS = ("Qxzsentinel", "Vwyfamily", "MRN-SENTINEL", "555-0142", "sentinel@example.org")
@@ -44,6 +44,17 @@ def clinic(migrated_url: str):
     with db.write() as s:
         p = s.get(Patient, first)
         p.given_name, p.family_name, p.mrn, p.phone, p.email = SENTINELS
+        s.add(  # a drug name a spreadsheet would run as a formula
+            DmtHistory(
+                patient_id=first,
+                centre_id=centre,
+                drug="=HYPERLINK(1)",
+                started_on=dt.date(2020, 1, 2),
+                created_at=NOW,
+                updated_at=NOW,
+                created_by="test",
+            )
+        )
         held = s.scalars(
             select(ExchangeSession.id).where(
                 ExchangeSession.patient_id == second, ExchangeSession.sequence == 5
@@ -113,6 +124,12 @@ def test_nothing_identifying_leaves(clinic, tmp_path: Path) -> None:
         p["month_of_birth"] == p["day_of_birth"] == p["birth_datetime"] == "" for p in people
     )
     assert {int(p["person_id"]) for p in people}.isdisjoint({1, 2, 3})
+    with (tmp_path / "omop" / "drug_exposure.csv").open(newline="") as handle:
+        drugs = list(csv.DictReader(handle))
+    assert "'=HYPERLINK(1)" in {d["drug_source_value"] for d in drugs}  # opens as text
+    with (tmp_path / "omop" / "visit_occurrence.csv").open(newline="") as handle:
+        visit = next(csv.DictReader(handle))
+    assert dt.datetime.strptime(visit["visit_start_datetime"], "%Y-%m-%d %H:%M:%S")
 
 
 COHORT = """

@@ -47,13 +47,15 @@ def _text(value: Any, width: int = 50) -> str | None:
     return None if value is None or value == "" else str(value)[:width]
 
 
+_NAMES = {table: frozenset(c.name for c in columns) for table, columns in OMOP_TABLES.items()}
+
+
 def _row(table: str, centre: str, on: dt.date | int, **values: Any) -> Row:
-    unknown = set(values) - {c.name for c in OMOP_TABLES[table]}
-    if unknown:
-        raise KeyError(f"{table} has no column {sorted(unknown)}")
-    row: Row = {c.name: values.get(c.name) for c in OMOP_TABLES[table]}
-    row["_centre"], row["_year"] = centre, on if isinstance(on, int) else on.year
-    return row
+    """A row of ``table`` (columns not given are null; the writer reads them by name)."""
+    if not values.keys() <= _NAMES[table]:
+        raise KeyError(f"{table} has no column {sorted(values.keys() - _NAMES[table])}")
+    values["_centre"], values["_year"] = centre, on if isinstance(on, int) else on.year
+    return values
 
 
 class _Batch:
@@ -62,14 +64,20 @@ class _Batch:
         self.centre_of = {p["id"]: deid.pid("centre", p["centre_id"]) for p in raw["patients"]}
         self.care_site = {p["id"]: deid.key("centre", p["centre_id"]) for p in raw["patients"]}
         self.done = {s["id"] for s in raw["sessions"] if s["status"] == "done"}
+        self._people: dict[int, int] = {}
+        self._visits: dict[int, int] = {}
 
     def person_id(self, patient_id: int) -> int:
-        return self.d.key("patient", patient_id)
+        if patient_id not in self._people:
+            self._people[patient_id] = self.d.key("patient", patient_id)
+        return self._people[patient_id]
 
     def visit_id(self, session_id: int | None) -> int | None:
         if session_id is None or session_id not in self.done:
             return None
-        return self.d.key("session", session_id)
+        if session_id not in self._visits:
+            self._visits[session_id] = self.d.key("session", session_id)
+        return self._visits[session_id]
 
     def of(self, rows: Iterable[Row]) -> Iterable[Row]:
         """The rows whose patient is in this batch's scope."""

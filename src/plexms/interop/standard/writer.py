@@ -2,15 +2,14 @@
 hive-style by centre and year (``person/centre=<centre pid>/year=2025/part-0-0.parquet``), so
 that a directory holding many centres' exports is one dataset to DuckDB, Spark or pandas.
 
-CSV: a header row, then one line per row as ``csv.writer`` writes them (CRLF); empty = null;
-dates ISO; times ``YYYY-MM-DD HH:MM:SS`` in UTC (what ``COPY`` into a CDM database reads);
-text that a spreadsheet would run as a formula gets a leading ``'`` (as the registry export).
+CSV (written by Arrow from the same table as the Parquet): a header row, then one LF-ended
+line per row, text quoted when it must be; empty = null; dates ISO; times
+``YYYY-MM-DD HH:MM:SS`` in UTC (what ``COPY`` into a CDM database reads); text that a
+spreadsheet would run as a formula gets a leading ``'`` (as the registry export).
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,34 +17,30 @@ from types import TracebackType
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 
-from plexms.interop.registry import neutralise
-
-__all__ = ["PARTITIONS", "StandardWriter", "csv_cell"]
+__all__ = ["PARTITIONS", "StandardWriter"]
 
 PARTITIONS = ("centre", "year")  # the hive partition columns (in the paths, not in the files)
+_FORMULA_START = "^[=+\\-@\t\r]"  # what plexms.interop.registry.neutralise quotes
+_CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
-def csv_cell(value: Any) -> str:
-    """One value as its CSV cell.
-
-    >>> [csv_cell(v) for v in (None, 3, 2.5, True, dt.date(2025, 3, 3), "=1+1")]
-    ['', '3', '2.5', 'true', '2025-03-03', "'=1+1"]
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC).replace(tzinfo=None)
-        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return neutralise(value)
-    return str(value)
+def _csv_column(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A column as its CSV text: formulas neutralised (a leading ``'``, as
+    :func:`plexms.interop.registry.neutralise`), times to the second, booleans true/false;
+    numbers and dates as Arrow writes them."""
+    kind = column.type
+    if pa.types.is_string(kind):
+        formula = pc.match_substring_regex(column, _FORMULA_START)
+        return pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+    if pa.types.is_timestamp(kind):
+        return column.cast(pa.timestamp("s"), safe=False).cast(pa.string())
+    if pa.types.is_boolean(kind):
+        return pc.if_else(column, "true", "false")
+    return column
 
 
 class StandardWriter:
@@ -60,15 +55,14 @@ class StandardWriter:
         self.out_dir, self.schemas, self.formats = out_dir, schemas, tuple(formats)
         self.counts = dict.fromkeys(schemas, 0)
         self.paths: list[Path] = []
-        self._csv: dict[str, tuple[IO[str], Any]] = {}
+        self._csv: dict[str, IO[bytes]] = {}
         self._batch = 0
         for table, schema in schemas.items():
             if "csv" in formats:
                 path = out_dir / f"{table}.csv"
-                handle = path.open("w", newline="", encoding="utf-8")
-                writer = csv.writer(handle)
-                writer.writerow(schema.names)
-                self._csv[table] = (handle, writer)
+                handle = path.open("wb")
+                handle.write((",".join(schema.names) + "\n").encode())
+                self._csv[table] = handle
                 self.paths.append(path)
             if "parquet" in formats:
                 self.paths.append(out_dir / table)
@@ -91,22 +85,21 @@ class StandardWriter:
                 if not field.nullable and any(r.get(field.name) is None for r in rows):
                     raise ValueError(f"{table}.{field.name} is required but has no value")
             self.counts[table] += len(rows)
+            data = pa.Table.from_pylist(rows, schema=schema)
             if table in self._csv:
-                writer = self._csv[table][1]
-                writer.writerows([csv_cell(r.get(name)) for name in schema.names] for r in rows)
+                cells = pa.table([_csv_column(c) for c in data.columns], names=schema.names)
+                pacsv.write_csv(cells, self._csv[table], _CSV)
             if "parquet" in self.formats:
-                self._parquet(table, schema, rows)
+                self._parquet(table, data, rows)
         self._batch += 1
 
-    def _parquet(self, table: str, schema: pa.Schema, rows: list[dict[str, Any]]) -> None:
-        full = schema.append(pa.field("centre", pa.string())).append(pa.field("year", pa.int32()))
-        data = pa.Table.from_pylist(
-            [
-                {**{n: r.get(n) for n in schema.names}, "centre": r["_centre"], "year": r["_year"]}
-                for r in rows
-            ],
-            schema=full,
+    def _parquet(self, table: str, data: pa.Table, rows: list[dict[str, Any]]) -> None:
+        data = data.append_column(
+            pa.field("centre", pa.string()), pa.array([r["_centre"] for r in rows], pa.string())
+        ).append_column(
+            pa.field("year", pa.int32()), pa.array([r["_year"] for r in rows], pa.int32())
         )
+        full = data.schema
         pads.write_dataset(
             data,
             self.out_dir / table,
@@ -119,7 +112,7 @@ class StandardWriter:
         )
 
     def close(self) -> None:
-        for handle, _ in self._csv.values():
+        for handle in self._csv.values():
             handle.close()
 
     def __enter__(self) -> StandardWriter:
