@@ -22,7 +22,7 @@ from plexms.interop.standard.msda import MSDA_TABLES
 from plexms.interop.standard.omop_ddl import OMOP_TABLES, arrow_schema
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.errors import PermissionDenied
-from plexms.services.sharing import standard_export
+from plexms.services.sharing import registry_export, standard_export
 from plexms.settings import get_settings
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
@@ -275,3 +275,25 @@ def test_cli_exports_omop_and_msda(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         dt.date(2025, 3, 3).isoformat()
         not in (tmp_path / "omop" / "visit_occurrence.csv").read_text()
     )
+
+
+def test_the_exports_link_to_the_registry_export(clinic, tmp_path: Path) -> None:
+    """Same key, same pseudonyms: OMOP's person_source_value, MSDA's patient_pid and the
+    registry's patient_pid are the same set, and so are the centre partitions."""
+    db, _, _, _ = clinic
+    ctx = ServiceContext(db=db, actor=SYSTEM, now=NOW)
+    registry_export.export_registry(ctx, tmp_path / "reg", secret=SECRET, formats=("csv",))
+    _export(db, tmp_path / "omop", "omop")
+    _export(db, tmp_path / "msda", "msda")
+
+    def column(path: Path, name: str) -> set[str]:
+        with path.open(newline="") as handle:
+            return {row[name] for row in csv.DictReader(handle)}
+
+    registry = column(tmp_path / "reg" / "courses.csv", "patient_pid")
+    assert column(tmp_path / "omop" / "person.csv", "person_source_value") == registry
+    assert column(tmp_path / "msda" / "patients.csv", "patient_pid") == registry
+    centres = column(tmp_path / "reg" / "courses.csv", "centre_pid")
+    assert {p.name for p in (tmp_path / "omop" / "person").iterdir()} == {
+        f"centre={c}" for c in centres
+    }
