@@ -4,7 +4,7 @@ registry export.
 Source: "Introducing a core dataset for real-world data in multiple
 sclerosis registries and cohorts: Recommendations from a global task force." Mult Scler
 2024;30(3):396-418, doi:10.1177/13524585231216004 (the MSDA Core Dataset v2022: 44 variables
-in eight categories: demographics and comorbidities, disease history, disease status,
+in eight categories, among them demographics and comorbidities, disease history, disease status,
 relapses, MRI and treatment; data dictionary on msdataalliance.org). The data dictionary's own
 variable names could not be retrieved here, so the tables follow its categories with
 plexms's column names (described in ``docs/omop-mapping.md``); what plexms does not record
