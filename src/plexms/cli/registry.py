@@ -19,31 +19,49 @@ registry_app = typer.Typer(help="De-identified registry tables.", no_args_is_hel
 @registry_app.command("export")
 def registry_export(
     out: Annotated[Path, typer.Option("--out", help="Directory for the table files.")],
-    output_format: Annotated[str, typer.Option("--format", help="csv, parquet or both.")] = "both",
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="csv, parquet or both (the registry tables); omop (OMOP CDM v5.4) or msda "
+            "(MS Data Alliance core dataset): CSV plus Parquet partitioned by centre and year.",
+        ),
+    ] = "both",
     batch_size: Annotated[int, typer.Option("--batch-size", help="Patients per batch.")] = 1000,
 ) -> None:
-    """Courses, sessions, adverse events and outcomes: pseudonymous ids, shifted dates."""
+    """Courses, sessions, adverse events and outcomes (or the OMOP / MSDA tables):
+    pseudonymous ids, shifted dates."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from plexms.services.sharing import registry_export as registry
+    from plexms.services.sharing import standard_export
 
     choices = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "parquet")}
-    if output_format not in choices:
-        _fail_input("format", "one of csv, parquet, both")
+    if output_format not in (*choices, *standard_export.STANDARDS):
+        _fail_input("format", "one of csv, parquet, both, omop, msda")
     ctx = system_context()
     columns = (TextColumn("patients"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
     try:
         stderr = Console(stderr=True)  # stdout carries the JSON summary only
         with Progress(*columns, TimeRemainingColumn(), console=stderr, transient=True) as bar:
             task = bar.add_task("export", total=None)
-            summary = registry.export_registry(
-                ctx,
-                out,
-                formats=choices[output_format],
-                batch_size=batch_size,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if output_format in standard_export.STANDARDS:
+                summary = standard_export.export_standard(
+                    ctx, out, output_format, batch_size=batch_size, progress=advance
+                )
+            else:
+                summary = registry.export_registry(
+                    ctx,
+                    out,
+                    formats=choices[output_format],
+                    batch_size=batch_size,
+                    progress=advance,
+                )
     except ValueError as exc:
         _fail_input(getattr(exc, "field", "registry"), str(exc))
     finally:
