@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "default_data_dir", "get_settings"]
+__all__ = ["FederationNode", "Settings", "default_data_dir", "get_settings"]
 
 
 def default_data_dir() -> Path:
@@ -24,6 +24,14 @@ def default_data_dir() -> Path:
 
 def _default_database_url() -> str:
     return f"sqlite:///{default_data_dir() / 'plexms.sqlite3'}"
+
+
+class FederationNode(BaseModel):
+    """A registry node this instance queries as a hub: its name, base URL and shared key."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    url: str = Field(min_length=1, max_length=300, pattern=r"^https?://[^\s]+$")
+    key: SecretStr
 
 
 class Settings(BaseSettings):
@@ -70,6 +78,16 @@ class Settings(BaseSettings):
     # PostgreSQL: a transaction that only records reads commits without waiting for the WAL
     # flush (see README, "Running for a hospital"); false makes access rows as durable as writes.
     audit_reads_async: bool = True
+    # Federated registry (issue 19; README "Running at scale"). As a node: the name this
+    # instance answers as, and the hubs whose signed queries it answers (JSON: name -> key).
+    # As a hub: the nodes it asks (JSON list of {"name", "url", "key"}). Cells below
+    # federation_k are withheld (local policy of the federation; 5 is usual).
+    federation_node_name: str = Field(default="", max_length=64)
+    federation_hub_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    federation_nodes: list[FederationNode] = Field(default_factory=list)
+    federation_k: int = Field(default=5, ge=1, le=1000)
+    federation_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    federation_max_skew_seconds: int = Field(default=300, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> Settings:

@@ -22,12 +22,15 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router, responses=errors)
     app.state.metrics = Metrics()
     # inner to outer: the body limit answers with the request id RequestMiddleware assigns
-    app.add_middleware(BodyLimitMiddleware, limits={"/api/calc/": calc.MAX_CALC_BODY_BYTES})
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits={"/api/calc/": calc.MAX_CALC_BODY_BYTES, "/api/federation/": 16 * 1024},
+    )
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
 
 
 def _optional_routers() -> list:  # type: ignore[type-arg]
     from plexms.api import routes_interop
-    from plexms.api.routes import clinical, feeds, records, referrals
+    from plexms.api.routes import clinical, federation, feeds, records, referrals
 
-    return [referrals, clinical, records, routes_interop, feeds]
+    return [referrals, clinical, records, routes_interop, feeds, federation]

@@ -11,7 +11,7 @@ from plexms.cli._app import system_context
 from plexms.cli_io import emit_json
 from plexms.cli_io import fail_input as _fail_input
 
-__all__ = ["registry_app", "registry_export"]
+__all__ = ["registry_app", "registry_export", "registry_federate"]
 
 registry_app = typer.Typer(help="De-identified registry tables.", no_args_is_help=True)
 
@@ -67,3 +67,23 @@ def registry_export(
     finally:
         ctx.db.dispose()
     emit_json(summary)
+
+
+@registry_app.command("federate")
+def registry_federate(
+    indication: Annotated[
+        str | None, typer.Option("--indication", help="Only this indication.")
+    ] = None,
+) -> None:
+    """Ask every configured registry node (PLEXMS_FEDERATION_NODES) and print the pooled
+    answer as JSON: rates with Wilson intervals, a funnel point per node, the nodes missing."""
+    from plexms.services.sharing import federation
+
+    ctx = system_context()
+    try:
+        answer = federation.federated_dashboard(
+            ctx, {"indication": indication} if indication else {}
+        )
+    finally:
+        ctx.db.dispose()
+    emit_json(answer.to_dict())

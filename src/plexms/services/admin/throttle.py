@@ -86,18 +86,27 @@ def clear(session: Session, kind: str, key: str) -> None:
     session.execute(delete(Throttle).where(Throttle.kind == kind, Throttle.key == key[:128]))
 
 
-def spend_once(session: Session, key: str, now: dt.datetime, max_age: dt.timedelta) -> bool:
-    """Record the referral stamp ``key`` (a digest) as used: ``False`` if it was already.
-    Stamps older than ``max_age`` are forgotten (they are refused as expired anyway)."""
+def spend_once(
+    session: Session,
+    key: str,
+    now: dt.datetime,
+    max_age: dt.timedelta,
+    kind: str = REFERRAL_STAMP,
+) -> bool:
+    """Record ``key`` (a referral stamp's digest, a federation query's nonce) as used:
+    ``False`` if it was already. Keys older than ``max_age`` are forgotten (they are refused
+    as expired anyway). Two workers spending one key at once: one wins, the other is told
+    it was used."""
     session.execute(
-        delete(Throttle).where(
-            Throttle.kind == REFERRAL_STAMP, Throttle.window_start < now - max_age
-        )
+        delete(Throttle).where(Throttle.kind == kind, Throttle.window_start < now - max_age)
     )
-    if _row(session, REFERRAL_STAMP, key) is not None:
+    if _row(session, kind, key) is not None:
         return False
-    session.add(Throttle(kind=REFERRAL_STAMP, key=key[:128], failures=1, window_start=now))
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(Throttle(kind=kind, key=key[:128], failures=1, window_start=now))
+    except IntegrityError:
+        return False
     return True
 
 
