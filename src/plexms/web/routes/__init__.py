@@ -17,6 +17,7 @@ from plexms.web.routes import (
     registry,
     scores,
     session_sheet,
+    supplies,
 )
 
 __all__ = ["ROUTERS"]
@@ -34,4 +35,5 @@ ROUTERS: list[APIRouter] = [
     outcome.router,
     handback.router,
     registry.router,
+    supplies.router,
 ]
