@@ -81,8 +81,10 @@ def resolve_lots(items: list[dict[str, Any]], *, reference_year: int) -> list[di
 
 
 def sync_lot_index(session: Session, row: ExchangeSession, lots: list[dict[str, Any]]) -> None:
-    """Rewrite the recall index of session ``row`` from its current ``lots``."""
-    session.execute(delete(SessionLot).where(SessionLot.session_id == row.id))
+    """Rewrite the recall index of session ``row`` from its current ``lots`` (after the sheet
+    is flushed: the index is not part of the sheet's version)."""
+    with session.no_autoflush:
+        session.execute(delete(SessionLot).where(SessionLot.session_id == row.id))
     for item in lots:
         expiry = item.get("expiry")
         session.add(

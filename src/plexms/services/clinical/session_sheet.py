@@ -143,13 +143,13 @@ def record_session(
             setattr(row, name, value)
         row.status = data.status
         row.operator = ctx.username
-        if "lots" in values:
-            sync_lot_index(session, row, values["lots"])
         if data.sign_off:
             _sign(session, ctx, row)
         row.updated_at = ctx.now
         _activate_course(session, ctx, row)
         session.flush()
+        if "lots" in values:
+            sync_lot_index(session, row, values["lots"])
         course_state.complete_if_signed(session, ctx, row.course_id)
         audit.record(
             session,
@@ -242,9 +242,9 @@ def add_session_addendum(
             changes=changes,
         )
         session.add(addendum)
+        session.flush()
         if any(c["field"] == "lots" for c in changes):
             sync_lot_index(session, row, merged["lots"])
-        session.flush()
         audit.record(
             session,
             ctx,
