@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core import supplies
 from plexms.core.errors import InputError
-from plexms.core.policy import SuppliesPolicy
+from plexms.core.policy import CentrePolicy, SuppliesPolicy
 from plexms.core.vocabulary import SUPPLY_ITEMS
 from plexms.services import audit
 from plexms.services._records import new
@@ -117,13 +117,13 @@ def _sizes(policy: SuppliesPolicy) -> dict[str, str]:
 
 def compute_forecast(session: Session, ctx: ServiceContext, days: int | None) -> ForecastOut:
     """The forecast, read inside the caller's transaction (the Today board reads it too)."""
-    centre = session.get_one(Centre, ctx.centre_id)
-    policy = load_policy(centre)
+    centre = session.get(Centre, ctx.centre_id)
+    policy = load_policy(centre) if centre is not None else CentrePolicy()
     stock_policy = policy.supplies
     days = stock_policy.forecast_days if days is None else days
     if not 1 <= days <= supplies.MAX_FORECAST_DAYS:
         raise InputError("days", f"{days} is out of range", allowed=f"1-{supplies.MAX_FORECAST_DAYS}")
-    zone = ZoneInfo(centre.time_zone or policy.hours.time_zone)
+    zone = ZoneInfo((centre.time_zone if centre else "") or policy.hours.time_zone)
     today = ctx.now.astimezone(zone).date()
     start = dt.datetime.combine(today, dt.time(), zone)
     end = start + dt.timedelta(days=days)
