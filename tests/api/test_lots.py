@@ -61,10 +61,18 @@ def test_recall_finds_exactly_the_patients_with_the_lot(client, world) -> None: 
         "expiry": "2027-12-31",
     }
     assert _record(
-        client, world, "a", two, [{"kind": "albumin", "lot": " alb-2026-01"}, {"kind": "acd_a", "lot": "ACD-7"}]
+        client,
+        world,
+        "a",
+        two,
+        [{"kind": "albumin", "lot": " alb-2026-01"}, {"kind": "acd_a", "lot": "ACD-7"}],
     ).is_success
-    assert _record(client, world, "a", other, [{"kind": "albumin", "lot": "ALB-2026-02"}]).is_success
-    assert _record(client, world, "b", elsewhere, [{"kind": "albumin", "lot": "ALB-2026-01"}]).is_success
+    assert _record(
+        client, world, "a", other, [{"kind": "albumin", "lot": "ALB-2026-02"}]
+    ).is_success
+    assert _record(
+        client, world, "b", elsewhere, [{"kind": "albumin", "lot": "ALB-2026-01"}]
+    ).is_success
 
     answer = client.get("/api/lots/ALB-2026-01/sessions", headers=world.headers("nurse"))
     assert answer.status_code == 200, answer.text
@@ -82,12 +90,21 @@ def test_recall_finds_exactly_the_patients_with_the_lot(client, world) -> None: 
         "patients": [],
         "sessions": 0,
     }
-    assert client.get("/api/lots/ALB-2026-01/sessions", headers=world.headers("viewer")).status_code == 403
+    assert (
+        client.get("/api/lots/ALB-2026-01/sessions", headers=world.headers("viewer")).status_code
+        == 403
+    )
 
     with world.db.read() as session:
-        rows = session.execute(
-            select(AuditEvent).where(AuditEvent.entity == "lot_recall", AuditEvent.actor_role == "nurse")
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(AuditEvent).where(
+                    AuditEvent.entity == "lot_recall", AuditEvent.actor_role == "nurse"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert {r.patient_id for r in rows} == {None, one["patient_id"], two["patient_id"]}
 
 
@@ -99,7 +116,9 @@ def test_lots_kept_on_sign_off_and_corrected_by_addendum(client, world) -> None:
     url = f"/api/sessions/{sheet['id']}"
     v = first.json()["version"]
     partial = client.put(
-        f"{url}/record", headers={**nurse, "If-Match": f'"v{v}"'}, json={"status": "done", "notes": "ok"}
+        f"{url}/record",
+        headers={**nurse, "If-Match": f'"v{v}"'},
+        json={"status": "done", "notes": "ok"},
     )
     assert partial.status_code == 200, partial.text
     assert partial.json()["lots"][0]["lot"] == "TS-1"  # a save without lots keeps them
@@ -112,7 +131,10 @@ def test_lots_kept_on_sign_off_and_corrected_by_addendum(client, world) -> None:
         json={"status": "done", "lots": [{"kind": "tubing_set", "lot": "TS-2"}]},
     )
     assert edit.status_code == 409
-    fix = {"reason": "Wrong set label read", "changes": {"lots": [{"kind": "tubing_set", "lot": "TS-2"}]}}
+    fix = {
+        "reason": "Wrong set label read",
+        "changes": {"lots": [{"kind": "tubing_set", "lot": "TS-2"}]},
+    }
     added = client.post(f"{url}/addenda", headers=nurse, json=fix)
     assert added.status_code == 201, added.text
     assert added.json()["changes"][0]["old"][0]["lot"] == "TS-1"
@@ -123,17 +145,25 @@ def test_lots_kept_on_sign_off_and_corrected_by_addendum(client, world) -> None:
 
 def test_bad_lots_answer_422_naming_the_field(client, world) -> None:  # type: ignore[no-untyped-def]
     sheet = _first_session(client, world, "a", "MRN-1", "Arden")
-    bad = _record(client, world, "a", sheet, [{"kind": "albumin", "barcode": "(01)09506000134353(10)X"}])
+    bad = _record(
+        client, world, "a", sheet, [{"kind": "albumin", "barcode": "(01)09506000134353(10)X"}]
+    )
     assert bad.status_code == 422
     assert "lots[0].barcode" in bad.text and "check digit" in bad.text
-    clash = _record(client, world, "a", sheet, [{"kind": "albumin", "lot": "Y", "barcode": "(10)X"}])
+    clash = _record(
+        client, world, "a", sheet, [{"kind": "albumin", "lot": "Y", "barcode": "(10)X"}]
+    )
     assert clash.status_code == 422 and "lots[0].lot" in clash.text
     empty = _record(client, world, "a", sheet, [{"kind": "albumin"}])
     assert empty.status_code == 422
     unknown = _record(client, world, "a", sheet, [{"kind": "gauze", "lot": "1"}])
     assert unknown.status_code == 422
     raw = _record(
-        client, world, "a", sheet, [{"kind": "calcium", "barcode": "0109506000134352" "10CA-9\x1d" "21S1"}]
+        client,
+        world,
+        "a",
+        sheet,
+        [{"kind": "calcium", "barcode": "010950600013435210CA-9\x1d21S1"}],
     )
     assert raw.status_code == 200, raw.text
     assert raw.json()["lots"][0]["lot"] == "CA-9" and raw.json()["lots"][0]["serial"] == "S1"

@@ -13,7 +13,9 @@ from plexms.core.supplies import session_units
 def _course(client, world, mrn: str) -> dict:  # type: ignore[no-untyped-def]
     pid = world.patient("a", mrn=mrn).id
     body = {"plan": {"exchanges": 5, "start_date": "2026-11-30"}}
-    course = client.post(f"/api/patients/{pid}/courses", headers=world.headers("physician"), json=body)
+    course = client.post(
+        f"/api/patients/{pid}/courses", headers=world.headers("physician"), json=body
+    )
     assert course.status_code == 201, course.text
     return course.json()  # type: ignore[no-any-return]
 
@@ -77,7 +79,10 @@ def test_forecast_against_the_stock(client, world) -> None:  # type: ignore[no-u
     assert "500 mL" in f["sizes"]["albumin"]
 
     stock = client.get("/api/supplies/stock", headers=world.headers("viewer")).json()
-    assert [(s["item"], s["counted_by"]) for s in stock] == [("albumin", "nurse-a"), ("tubing_set", "nurse-a")]
+    assert [(s["item"], s["counted_by"]) for s in stock] == [
+        ("albumin", "nurse-a"),
+        ("tubing_set", "nurse-a"),
+    ]
 
 
 def test_stock_entry_permissions_and_bad_input(client, world) -> None:  # type: ignore[no-untyped-def]

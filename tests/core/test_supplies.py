@@ -17,7 +17,14 @@ DAY = dt.date(2026, 11, 30)
 
 @pytest.mark.parametrize(
     ("amount", "size", "units"),
-    [(0, 500, 0), (-1, 500, 0), (1, 500, 1), (500, 500, 1), (500.0000000001, 500, 1), (501, 500, 2)],
+    [
+        (0, 500, 0),
+        (-1, 500, 0),
+        (1, 500, 1),
+        (500, 500, 1),
+        (500.0000000001, 500, 1),
+        (501, 500, 2),
+    ],
 )
 def test_whole_units_round_up_at_the_boundary(amount: float, size: float, units: int) -> None:
     assert whole_units(amount, size) == units

@@ -33,7 +33,13 @@ NOW = dt.datetime(2025, 3, 20, 12, 0, tzinfo=dt.UTC)
 #: The lots and serials of the seed's first exchange (issue 17): a scanned albumin lot with its
 #: GTIN and expiry, a typed ACD-A lot, the tubing set and the machine.
 SEED_LOTS = [
-    {"kind": "albumin", "lot": "ALB-2501", "serial": "", "gtin": "09506000134352", "expiry": "2027-12-31"},
+    {
+        "kind": "albumin",
+        "lot": "ALB-2501",
+        "serial": "",
+        "gtin": "09506000134352",
+        "expiry": "2027-12-31",
+    },
     {"kind": "acd_a", "lot": "ACD-77", "serial": "", "gtin": "", "expiry": None},
     {"kind": "tubing_set", "lot": "TS-2025-4", "serial": "", "gtin": "", "expiry": "2026-06-30"},
     {"kind": "machine", "lot": "", "serial": "OPT-12345", "gtin": "", "expiry": None},

@@ -315,7 +315,10 @@ def _awkward(db: Database) -> tuple[int, int]:
         lot_values: list[Any] = [
             [{"kind": "albumin", "lot": "A-1"}, {"kind": "albumin", "lot": "A-2"}],
             [{"kind": "albumin", "lot": "A-1"}, {"kind": "albumin", "lot": "A-1"}, "junk"],
-            [{"kind": "machine", "serial": "OPT,1\"2"}, {"kind": "tubing_set", "lot": "T", "serial": "S"}],
+            [
+                {"kind": "machine", "serial": 'OPT,1"2'},
+                {"kind": "tubing_set", "lot": "T", "serial": "S"},
+            ],
             {"kind": "acd_a", "lot": "X"},
             [{"kind": "calcium", "lot": ""}, {"kind": "saline", "lot": 7}, {"lot": "L"}],
         ]

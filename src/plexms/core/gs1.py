@@ -165,7 +165,9 @@ def _spec_at(text: str, pos: int) -> AiSpec:
 def _check_value(spec: AiSpec, value: str) -> None:
     name = f"({spec.ai}) {spec.title}"
     if spec.fixed and len(value) != spec.max_length:
-        raise InputError(_FIELD, f"{name} has {len(value)} characters", allowed=str(spec.max_length))
+        raise InputError(
+            _FIELD, f"{name} has {len(value)} characters", allowed=str(spec.max_length)
+        )
     if not 1 <= len(value) <= spec.max_length:
         raise InputError(
             _FIELD, f"{name} has {len(value)} characters", allowed=f"1-{spec.max_length}"

@@ -319,7 +319,9 @@ class SuppliesPolicy:
     """What the unit stocks, for the supplies forecast (every size is the centre's own)."""
 
     albumin_bottle_ml: int = setting(
-        500, LOCAL_POLICY, "albumin bottle size counted and forecast (e.g. 500 mL of 5%, 100 mL of 25%)"
+        500,
+        LOCAL_POLICY,
+        "albumin bottle size counted and forecast (e.g. 500 mL of 5%, 100 mL of 25%)",
     )
     albumin_concentration_pct: float = setting(
         5.0, LOCAL_POLICY, "albumin stocked: 5 (% w/v, 50 g/L) or 25 (250 g/L)"

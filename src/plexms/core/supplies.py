@@ -124,11 +124,13 @@ def forecast(
         raise InputError("days", f"{days} is out of range", allowed=f"1-{MAX_FORECAST_DAYS}")
     for item, count in stock.items():
         if item not in SUPPLY_ITEMS:
-            raise InputError("item", f"unknown item {item!r}", allowed=", ".join(SUPPLY_ITEMS.values))
+            raise InputError(
+                "item", f"unknown item {item!r}", allowed=", ".join(SUPPLY_ITEMS.values)
+            )
         if count < 0:
             raise InputError(item, "stock cannot be negative", allowed=">= 0")
     calendar = [start + dt.timedelta(days=i) for i in range(days)]
-    per_day = {d: {item: 0 for item in SUPPLY_ITEMS.values} for d in calendar}
+    per_day = {d: dict.fromkeys(SUPPLY_ITEMS.values, 0) for d in calendar}
     counts = dict.fromkeys(calendar, 0)
     for day, units in sessions:
         if day not in per_day:

@@ -53,6 +53,7 @@ ADDENDUM_FIELDS: dict[str, tuple[str, str, str]] = {
     },
 }
 
+
 def _entry(item: dict[str, Any]) -> str:
     """One stored lot as the form shows it: plain, or its GS1 string when it carries more than
     the lot (so that saving the form again keeps the GTIN, expiry and serial)."""

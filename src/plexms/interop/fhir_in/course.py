@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from plexms.interop.fhir_out.course import DEVICE_TYPES, MEDICATION_TEXTS
 from plexms.interop.codes import concept_key
 from plexms.interop.fhir_in.base import ImporterBase, link
 from plexms.interop.fhir_in.drafts import FluidDraft, RowDraft
 from plexms.interop.fhir_in.reading import Res, note_text, text_of
+from plexms.interop.fhir_out.course import DEVICE_TYPES, MEDICATION_TEXTS
 
 _COURSE_STATUS = {"draft": "planned", "active": "active", "completed": "completed"}
 _SESSION_STATUS = {"completed": "done", "preparation": "planned", "in-progress": "planned"}

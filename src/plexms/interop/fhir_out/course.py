@@ -14,7 +14,8 @@ from plexms.interop.fhir_out.build import Builder, ext, iso, json_ext, ml, note,
 __all__ = [
     "DEVICE_TYPES",
     "MEDICATION_TEXTS",
-    "add_adverse_event", "add_course",
+    "add_adverse_event",
+    "add_course",
     "add_document",
     "add_hand_back",
     "add_session",
@@ -174,7 +175,9 @@ def _used(lots: list[Any]) -> dict[str, Any]:
         else:
             medication = _medication(index, item)
             contained.append(medication)
-            used.append({"reference": f"#{medication['id']}", "display": medication["code"]["text"]})
+            used.append(
+                {"reference": f"#{medication['id']}", "display": medication["code"]["text"]}
+            )
     return {"contained": contained, "focalDevice": focal, "usedReference": used}
 
 

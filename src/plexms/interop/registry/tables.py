@@ -132,7 +132,8 @@ def _lot_columns(column: pa.Array) -> list[pa.Array]:
     """The lot columns from the sessions' ``lots`` JSON, parsed once per distinct text."""
     encoded = pc.dictionary_encode(column)
     parsed = [
-        _lots(json.loads(value) if value is not None else []) for value in encoded.dictionary.to_pylist()
+        _lots(json.loads(value) if value is not None else [])
+        for value in encoded.dictionary.to_pylist()
     ]
     return [
         pa.array([row[name] for row in parsed], pa.string()).take(encoded.indices)

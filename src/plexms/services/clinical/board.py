@@ -19,13 +19,13 @@ from plexms.services._usecase import use_case
 from plexms.services.clinical.courses import COURSE_ORDER, courses_query
 from plexms.services.clinical.patients import PATIENT_ORDER, load_patient, patients_query, rows_of
 from plexms.services.clinical.referrals import REFERRAL_ORDER, referrals_query
-from plexms.services.clinical.supplies import compute_forecast
 from plexms.services.clinical.sessions import (
     EVENT_ORDER,
     SESSION_ORDER,
     events_query,
     sessions_query,
 )
+from plexms.services.clinical.supplies import compute_forecast
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas import EpisodeOut, PatientOut, ReferralOut

@@ -140,7 +140,9 @@ def recall_lot(ctx: ServiceContext, lot: str) -> RecallOut:
     matched trimmed and in any case), with their contact details, in one query; audited."""
     key = lot_key(lot)
     if not key or len(key) > _KEY_LENGTH:
-        raise InputError("lot", "give a lot or serial number", allowed=f"1-{_KEY_LENGTH} characters")
+        raise InputError(
+            "lot", "give a lot or serial number", allowed=f"1-{_KEY_LENGTH} characters"
+        )
     query = (
         select(SessionLot, ExchangeSession, Patient)
         .join(ExchangeSession, ExchangeSession.id == SessionLot.session_id)

@@ -22,9 +22,9 @@ from plexms.services import audit
 from plexms.services._records import check_version, load, new
 from plexms.services._usecase import use_case
 from plexms.services.clinical import course_state
-from plexms.services.clinical.lots import resolve_lots, sync_lot_index
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.lots import resolve_lots, sync_lot_index
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission

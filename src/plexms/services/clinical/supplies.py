@@ -122,7 +122,9 @@ def compute_forecast(session: Session, ctx: ServiceContext, days: int | None) ->
     stock_policy = policy.supplies
     days = stock_policy.forecast_days if days is None else days
     if not 1 <= days <= supplies.MAX_FORECAST_DAYS:
-        raise InputError("days", f"{days} is out of range", allowed=f"1-{supplies.MAX_FORECAST_DAYS}")
+        raise InputError(
+            "days", f"{days} is out of range", allowed=f"1-{supplies.MAX_FORECAST_DAYS}"
+        )
     zone = ZoneInfo((centre.time_zone if centre else "") or policy.hours.time_zone)
     today = ctx.now.astimezone(zone).date()
     start = dt.datetime.combine(today, dt.time(), zone)
@@ -143,12 +145,10 @@ def compute_forecast(session: Session, ctx: ServiceContext, days: int | None) ->
     )
     booked: list[tuple[dt.date, dict[str, int]]] = []
     used = dict.fromkeys(SUPPLY_ITEMS.values, 0)
-    course_status: dict[int, str] = {
-        course_id: status
-        for course_id, status in session.execute(
-            select(Course.id, Course.status).where(Course.centre_id == ctx.centre_id)
-        )
-    }
+    course_status: dict[int, str] = {}
+    statuses = select(Course.id, Course.status).where(Course.centre_id == ctx.centre_id)
+    for course_id, status in session.execute(statuses):
+        course_status[course_id] = status
     for row, prescription in rows:
         units = _units(prescription or {}, stock_policy)
         if row.status == "done":

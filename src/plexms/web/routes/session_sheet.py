@@ -96,7 +96,9 @@ def _page(
             "access_options": session_view.ACCESS,
             "vascular_access_options": session_view.VASCULAR_ACCESS,
             "fluids": session_view.FLUIDS,
-            "lot_fields": [(name, label) for name, (_kind, label) in session_view.LOT_FIELDS.items()],
+            "lot_fields": [
+                (name, label) for name, (_kind, label) in session_view.LOT_FIELDS.items()
+            ],
             "vital_phases": session_view.VITAL_PHASES,
             "tolerance": sheet_view.TARGET_TOLERANCE,
             "change_text": lambda field, value: sheet_view.change_text(
