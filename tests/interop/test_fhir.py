@@ -27,7 +27,7 @@ from plexms.services.sharing._fhir_write import import_bundle
 from plexms.store.base import Base
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
-from plexms.store.models import DmtHistory, Episode, LabResult, Patient
+from plexms.store.models import DmtHistory, Episode, LabResult, Patient, SessionLot
 from plexms.store.patient_records import load_record
 
 from .conftest import NOW, add_centre, make_db
@@ -125,6 +125,18 @@ def test_round_trip_export_import_export(seeded, db_url: str) -> None:
     with other.write() as s:
         summary = import_bundle(s, json.dumps(first), centre_id=other_centre, actor="t", now=NOW)
     assert summary.created["session"] == 5 and summary.created["lab"] == 12
+    with other.read() as s:  # the imported lots are indexed for a recall (issue 17)
+        indexed = s.execute(
+            select(SessionLot.kind, SessionLot.lot, SessionLot.serial).where(
+                SessionLot.centre_id == other_centre
+            )
+        ).all()
+    assert sorted(map(tuple, indexed)) == [
+        ("acd_a", "ACD-77", ""),
+        ("albumin", "ALB-2501", ""),
+        ("machine", "", "OPT-12345"),
+        ("tubing_set", "TS-2025-4", ""),
+    ]
     second = _export(other, other_centre, summary.patient_id)
     assert _normalise(second) == _normalise(first)
     # Importing the same bundle again changes nothing.
