@@ -7,7 +7,6 @@ import datetime as dt
 from plexms.services.clinical import patients, referrals
 from plexms.services.schemas import EpisodeIn, ReferralIn
 
-
 SEED_LOT = "SEEDLOT-1"
 
 
