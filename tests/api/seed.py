@@ -7,6 +7,8 @@ import datetime as dt
 from plexms.services.clinical import patients, referrals
 from plexms.services.schemas import EpisodeIn, ReferralIn
 
+SEED_LOT = "SEEDLOT-1"
+
 
 def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Ids of one record of each kind, by path parameter name."""
@@ -67,7 +69,24 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
             onset_at=dt.datetime(2026, 11, 30, 18, tzinfo=dt.UTC),
         ),
     )
+    # the first exchange used a lot: a recall of it names this patient (issue 17)
+    from plexms.services.schemas.clinical import SessionRecordIn
+
+    sessions.record_session(
+        ctx,
+        first.id,
+        SessionRecordIn.model_validate(
+            {
+                "status": "done",
+                "actual_start": "2026-11-26T09:00:00+00:00",
+                "plasma_removed_ml": 2500,
+                "lots": [{"kind": "albumin", "lot": SEED_LOT}],
+            }
+        ),
+        None,
+    )
     return {
+        "lot": SEED_LOT,  # type: ignore[dict-item]
         "course_id": course.id,
         "session_id": first.id,
         "document_id": doc.id,

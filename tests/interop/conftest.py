@@ -30,6 +30,22 @@ from plexms.store.models import (
 NOW = dt.datetime(2025, 3, 20, 12, 0, tzinfo=dt.UTC)
 
 
+#: The lots and serials of the seed's first exchange (issue 17): a scanned albumin lot with its
+#: GTIN and expiry, a typed ACD-A lot, the tubing set and the machine.
+SEED_LOTS = [
+    {
+        "kind": "albumin",
+        "lot": "ALB-2501",
+        "serial": "",
+        "gtin": "09506000134352",
+        "expiry": "2027-12-31",
+    },
+    {"kind": "acd_a", "lot": "ACD-77", "serial": "", "gtin": "", "expiry": None},
+    {"kind": "tubing_set", "lot": "TS-2025-4", "serial": "", "gtin": "", "expiry": "2026-06-30"},
+    {"kind": "machine", "lot": "", "serial": "OPT-12345", "gtin": "", "expiry": None},
+]
+
+
 def make_db(path: Path) -> Database:
     db = Database(f"sqlite:///{path}")
     Base.metadata.create_all(db.engine)
@@ -142,6 +158,7 @@ def seed_patient(db: Database, centre_id: int, mrn: str = "MRN-0001") -> int:
                 vitals=[{"at": "start", "sbp": 118}],
                 go_decision="go",
                 operator="nurse",
+                lots=SEED_LOTS if i == 0 else [],
                 **pm,
             )
             s.add(sess)

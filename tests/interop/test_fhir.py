@@ -27,7 +27,7 @@ from plexms.services.sharing._fhir_write import import_bundle
 from plexms.store.base import Base
 from plexms.store.database import Database
 from plexms.store.migrate import upgrade
-from plexms.store.models import DmtHistory, Episode, LabResult, Patient
+from plexms.store.models import DmtHistory, Episode, LabResult, Patient, SessionLot
 from plexms.store.patient_records import load_record
 
 from .conftest import NOW, add_centre, make_db
@@ -125,6 +125,18 @@ def test_round_trip_export_import_export(seeded, db_url: str) -> None:
     with other.write() as s:
         summary = import_bundle(s, json.dumps(first), centre_id=other_centre, actor="t", now=NOW)
     assert summary.created["session"] == 5 and summary.created["lab"] == 12
+    with other.read() as s:  # the imported lots are indexed for a recall (issue 17)
+        indexed = s.execute(
+            select(SessionLot.kind, SessionLot.lot, SessionLot.serial).where(
+                SessionLot.centre_id == other_centre
+            )
+        ).all()
+    assert sorted(map(tuple, indexed)) == [
+        ("acd_a", "ACD-77", ""),
+        ("albumin", "ALB-2501", ""),
+        ("machine", "", "OPT-12345"),
+        ("tubing_set", "TS-2025-4", ""),
+    ]
     second = _export(other, other_centre, summary.patient_id)
     assert _normalise(second) == _normalise(first)
     # Importing the same bundle again changes nothing.
@@ -326,3 +338,33 @@ def test_fault_while_writing_rolls_back(seeded, tmp_path: Path) -> None:
 def test_parse_bundle_accepts_bytes() -> None:
     bundle = _independent_bundle()
     assert parse_bundle(json.dumps(bundle).encode())["type"] == "collection"
+
+
+def test_lots_and_serials_in_the_procedure(seeded) -> None:
+    """Issue 17: the machine serial and the tubing set as Devices (focalDevice), the albumin
+    and ACD-A lots as Medications with their batch (usedReference), contained in the exchange."""
+    from fhir.resources.R4B.procedure import Procedure
+
+    db, centre_id, patient_id = seeded
+    entries = [e["resource"] for e in _export(db, centre_id, patient_id)["entry"]]
+    first = next(
+        r
+        for r in entries
+        if r["resourceType"] == "Procedure"
+        and any(x["url"].endswith(":sequence") and x["valueInteger"] == 1 for x in r["extension"])
+    )
+    Procedure.model_validate(first)
+    contained = {c["id"]: c for c in first["contained"]}
+    devices = [c for c in contained.values() if c["resourceType"] == "Device"]
+    assert {d.get("serialNumber") for d in devices} == {"OPT-12345", None}
+    tubing = next(d for d in devices if d["type"]["text"] == "Plasma exchange tubing set")
+    assert tubing["lotNumber"] == "TS-2025-4" and tubing["expirationDate"] == "2026-06-30"
+    albumin = next(c for c in contained.values() if c["code"]["text"] == "Albumin human solution")
+    assert albumin["batch"] == {"lotNumber": "ALB-2501", "expirationDate": "2027-12-31"}
+    assert albumin["identifier"][0]["value"] == "09506000134352"
+    used = {r["reference"].removeprefix("#") for r in first["usedReference"]}
+    assert used == set(contained)
+    focal = {f["manipulated"]["reference"].removeprefix("#") for f in first["focalDevice"]}
+    assert focal == {d["id"] for d in devices}
+    others = [r for r in entries if r["resourceType"] == "Procedure" and r is not first]
+    assert all("contained" not in r for r in others)

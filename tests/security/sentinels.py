@@ -108,6 +108,25 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
             notes=s["adverse_event"],
         ),
     )
+    # the exchange used a lot: centre B's recall of it must name nobody (issue 17)
+    from plexms.services.schemas.clinical import SessionRecordIn
+
+    sessions.record_session(
+        ctx,
+        session.id,
+        SessionRecordIn.model_validate(
+            {
+                "status": "done",
+                "actual_start": "2026-11-26T09:00:00+00:00",
+                "plasma_removed_ml": 2500,
+                "lots": [
+                    {"kind": "albumin", "lot": "SNTLOT-1"},
+                    {"kind": "machine", "serial": "SNTSER-1"},
+                ],
+            }
+        ),
+        None,
+    )
     viewer = world.users[(centre, "viewer")]
     with world.db.read() as db_session:
         token_id = db_session.execute(
@@ -115,6 +134,7 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         ).scalar_one()
     return {
         "token_id": token_id,
+        "lot": "SNTLOT-1",  # type: ignore[dict-item]
         "outcome_id": outcome.id,
         "event_id": event.id,
         "patient_id": pid,

@@ -29,7 +29,8 @@ from tests.security.sentinels import leaks, seed_sentinel_record
 REFUSED = {403, 404, 410, 422}
 # Stateless fragments that would answer 200 for another centre's id (none since B2 was fixed:
 # the live-EDSS fragment now looks the patient up like every other id route).
-STATELESS: set[tuple[str, str]] = set()
+# A recall answers 200 with the caller's centre's patients only: nobody of centre A.
+STATELESS: set[tuple[str, str]] = {("GET", "/api/lots/{lot}/sessions"), ("GET", "/lots")}
 LIST_FILTERS = (
     "/api/courses?patient_id={patient_id}",
     "/api/adverse-events?patient_id={patient_id}",

@@ -63,6 +63,28 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _lots(lots: Any) -> dict[str, str | None]:
+    """Each lot column: the distinct numbers of its kind joined by ';' (reference)."""
+    columns = {
+        "albumin_lot": ("albumin", "lot"),
+        "acd_a_lot": ("acd_a", "lot"),
+        "saline_lot": ("saline", "lot"),
+        "calcium_lot": ("calcium", "lot"),
+        "tubing_set_lot": ("tubing_set", "lot"),
+        "machine_serial": ("machine", "serial"),
+    }
+    out: dict[str, str | None] = {}
+    for column, (kind, key) in columns.items():
+        values: list[str] = []
+        for item in lots if isinstance(lots, list) else []:
+            if isinstance(item, dict) and item.get("kind") == kind:
+                value = item.get(key)
+                if isinstance(value, str) and value and value not in values:
+                    values.append(value)
+        out[column] = ";".join(values) if values else None
+    return out
+
+
 def _fluids(fluids: Any) -> dict[str, float | None]:
     totals: dict[str, float | None] = {"albumin_ml": None, "saline_ml": None, "plasma_ml": None}
     for item in fluids:
@@ -129,6 +151,7 @@ def reference_rows(db: Database, centre_id: int | None) -> dict[str, list[dict[s
                     "calcium_gluconate_ml": s.calcium_gluconate_ml,
                     "vascular_access": s.vascular_access or None,
                     "go_decision": s.go_decision,
+                    **_lots(s.lots),
                 }
             )
         for c in courses[patient.id]:
@@ -288,6 +311,19 @@ def _awkward(db: Database) -> tuple[int, int]:
         ]
         for sess, value in zip(rows(ExchangeSession, ids[1]), fluids, strict=True):
             sess.replacement_fluids = value
+        # lots of every shape (issue 17): repeated, several of a kind, junk, a comma and quote
+        lot_values: list[Any] = [
+            [{"kind": "albumin", "lot": "A-1"}, {"kind": "albumin", "lot": "A-2"}],
+            [{"kind": "albumin", "lot": "A-1"}, {"kind": "albumin", "lot": "A-1"}, "junk"],
+            [
+                {"kind": "machine", "serial": 'OPT,1"2'},
+                {"kind": "tubing_set", "lot": "T", "serial": "S"},
+            ],
+            {"kind": "acd_a", "lot": "X"},
+            [{"kind": "calcium", "lot": ""}, {"kind": "saline", "lot": 7}, {"lot": "L"}],
+        ]
+        for sess, value in zip(rows(ExchangeSession, ids[1]), lot_values, strict=True):
+            sess.lots = value
         first, second, *_ = rows(ExchangeSession, ids[1])
         first.actual_start, first.actual_end = None, None
         second.actual_start = _t(2025, 3, 5, 16, 5, 7, 123456)

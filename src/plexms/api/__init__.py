@@ -31,6 +31,21 @@ def install(app: FastAPI) -> None:
 
 def _optional_routers() -> list:  # type: ignore[type-arg]
     from plexms.api import routes_interop
-    from plexms.api.routes import clinical, federation, feeds, records, referrals
+    from plexms.api.routes import (
+        clinical,
+        federation,
+        feeds,
+        records,
+        referrals,
+        supplies,
+    )
 
-    return [referrals, clinical, records, routes_interop, feeds, federation]
+    return [
+        referrals,
+        clinical,
+        records,
+        supplies,
+        routes_interop,
+        feeds,
+        federation,
+    ]

@@ -35,6 +35,7 @@ __all__ = [
     "PrescriptionPolicy",
     "ResponsePolicy",
     "SchedulePolicy",
+    "SuppliesPolicy",
     "policy_from_dict",
     "policy_to_dict",
     "setting",
@@ -314,6 +315,37 @@ class ResponsePolicy:
 
 
 @dataclass(frozen=True)
+class SuppliesPolicy:
+    """What the unit stocks, for the supplies forecast (every size is the centre's own)."""
+
+    albumin_bottle_ml: int = setting(
+        500,
+        LOCAL_POLICY,
+        "albumin bottle size counted and forecast (e.g. 500 mL of 5%, 100 mL of 25%)",
+    )
+    albumin_concentration_pct: float = setting(
+        5.0, LOCAL_POLICY, "albumin stocked: 5 (% w/v, 50 g/L) or 25 (250 g/L)"
+    )
+    acd_a_bag_ml: int = setting(500, LOCAL_POLICY, "ACD-A bag size")
+    calcium_ampoule_ml: float = setting(10.0, LOCAL_POLICY, "10% calcium gluconate ampoule size")
+    tubing_sets_per_session: int = setting(1, LOCAL_POLICY, "disposable exchange sets per session")
+    forecast_days: int = setting(14, LOCAL_POLICY, "days ahead the forecast and the board look")
+
+    def __post_init__(self) -> None:
+        for name in ("albumin_bottle_ml", "acd_a_bag_ml", "calcium_ampoule_ml"):
+            if getattr(self, name) <= 0:
+                raise InputError(f"supplies.{name}", "must be positive", allowed="> 0")
+        if not 0 < self.albumin_concentration_pct <= 100:
+            raise InputError(
+                "supplies.albumin_concentration_pct", "is a percentage", allowed="0-100"
+            )
+        if self.tubing_sets_per_session < 0 or not 1 <= self.forecast_days <= 84:
+            raise InputError(
+                "supplies.forecast_days", "out of range", allowed="tubing sets >= 0; 1-84 days"
+            )
+
+
+@dataclass(frozen=True)
 class CentrePolicy:
     """All of a centre's settings that the core uses."""
 
@@ -323,6 +355,7 @@ class CentrePolicy:
     precheck: PrecheckPolicy = field(default_factory=PrecheckPolicy)
     eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
     response: ResponsePolicy = field(default_factory=ResponsePolicy)
+    supplies: SuppliesPolicy = field(default_factory=SuppliesPolicy)
 
 
 def policy_to_dict(policy: Any) -> Any:

@@ -7,7 +7,7 @@ columns (live rows only, so no deletion marks), and :class:`PatientRecord` holdi
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plexms.core import vocabulary
@@ -218,6 +218,8 @@ class ExchangeSession:
     created_at: dt.datetime
     updated_at: dt.datetime
     centre_id: int
+    # lots and serials used: [{"kind", "lot", "serial", "gtin", "expiry"}] (issue 17)
+    lots: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -255,6 +255,14 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "GS1_GENSPECS",
+        "GS1 General Specifications, Release 24.0 (GS1 AISBL, 2024): section 3 (application "
+        "identifiers 01 GTIN, 10 batch/lot, 17 expiry date, 21 serial), 7.8 (FNC1/group "
+        "separator after variable-length element strings), 7.9 (check digit), 7.12 (century "
+        "of a two-digit year).",
+        url="https://ref.gs1.org/standards/genspecs/",
+    ),
+    Source(
         "OWEN_BRECHER_1994",
         "Owen HG, Brecher ME. Atypical reactions associated with use of angiotensin-converting "
         "enzyme inhibitors and apheresis. Transfusion 1994;34:891-894.",

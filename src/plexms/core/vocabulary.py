@@ -33,9 +33,11 @@ __all__ = [
     "CTCAE_GRADES",
     "DIAGNOSES",
     "EDSS_STEPS",
+    "LOT_KINDS",
     "PRECHECK_ACCESS",
     "PRESENTATIONS",
     "REPLACEMENT_FLUIDS",
+    "SUPPLY_ITEMS",
     "SYMPTOMS",
     "TND_GRADES",
     "VASCULAR_ACCESS",
@@ -252,6 +254,26 @@ COURSE_STATUSES = _vocabulary(
     Term("stopped", "Stopped", "ended early, with a reason"),
     used_by="courses (API, store, course page, letter, PDFs); moves: services.clinical.courses",
 )
+LOT_KINDS = _vocabulary(
+    "lot_kinds",
+    "Lots and serials recorded on a session",
+    Term("albumin", "Albumin", "lot of the albumin bottles given"),
+    Term("acd_a", "ACD-A", "lot of the ACD-A anticoagulant bags"),
+    Term("saline", "Saline", "lot of the 0.9% saline bags"),
+    Term("calcium", "Calcium gluconate", "lot of the calcium gluconate given"),
+    Term("tubing_set", "Tubing set", "lot (and serial) of the disposable exchange set"),
+    Term("machine", "Machine", "serial number of the apheresis machine"),
+    used_by="session sheet lots (API, web, FHIR Device/Medication, registry export, recall)",
+)
+SUPPLY_ITEMS = _vocabulary(
+    "supply_items",
+    "Supplies counted and forecast",
+    Term("albumin", "Albumin bottles", "bottles of the centre's albumin (size: local policy)"),
+    Term("acd_a", "ACD-A bags", "bags of ACD-A anticoagulant (size: local policy)"),
+    Term("calcium", "Calcium gluconate ampoules", "10% calcium gluconate ampoules"),
+    Term("tubing_set", "Tubing sets", "disposable exchange sets, one per session"),
+    used_by="stock counts and the supplies forecast (API, web, Today board)",
+)
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
 CTCAE_GRADES: dict[int, str] = {
     1: "Mild",
@@ -276,4 +298,6 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     AE_TYPES,
     AE_SEVERITIES,
     COURSE_STATUSES,
+    LOT_KINDS,
+    SUPPLY_ITEMS,
 )

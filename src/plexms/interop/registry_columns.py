@@ -75,6 +75,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("calcium_gluconate_ml", "float", "Calcium gluconate 10% given, mL"),
         _c("vascular_access", "str", "Vascular access (peripheral, central...)"),
         _c("go_decision", "str", "Pre-session check result (go, hold)"),
+        _c("albumin_lot", "str", "Albumin lot number(s), ';'-separated"),
+        _c("acd_a_lot", "str", "ACD-A lot number(s), ';'-separated"),
+        _c("saline_lot", "str", "Saline lot number(s), ';'-separated"),
+        _c("calcium_lot", "str", "Calcium gluconate lot number(s), ';'-separated"),
+        _c("tubing_set_lot", "str", "Tubing set lot number(s), ';'-separated"),
+        _c("machine_serial", "str", "Apheresis machine serial number(s), ';'-separated"),
     ),
     "adverse_events": (
         _c("event_pid", "id", "Pseudonymous adverse event id"),

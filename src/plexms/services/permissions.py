@@ -24,6 +24,8 @@ class Permission(StrEnum):
     COURSE_MANAGE = "course:manage"
     COURSE_COSIGN = "course:cosign"
     SESSION_RECORD = "session:record"
+    LOTS_RECALL = "lots:recall"
+    STOCK_WRITE = "supplies:stock"
     OUTCOME_RECORD = "outcome:record"
     HANDBACK_WRITE = "handback:write"
     DOCUMENT_WRITE = "document:write"
@@ -56,16 +58,18 @@ _CLINICAL = {
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "admin": frozenset(Permission),
-    "physician": frozenset(_EVERYONE | _CLINICAL),
+    "physician": frozenset(_EVERYONE | _CLINICAL | {_P.LOTS_RECALL}),
     # A pharmacist co-signs prescriptions (issue 14: a second physician or pharmacist).
     "pharmacist": frozenset(_EVERYONE | {_P.COURSE_COSIGN}),
     "nurse": frozenset(
         _EVERYONE
         | {_P.PATIENT_WRITE, _P.SESSION_RECORD, _P.OUTCOME_RECORD, _P.COURSE_MANAGE, _P.EXPORT}
+        | {_P.LOTS_RECALL, _P.STOCK_WRITE}
     ),
     "coordinator": frozenset(
         _EVERYONE
         | {_P.PATIENT_WRITE, _P.REFERRAL_TRIAGE, _P.COURSE_MANAGE, _P.DOCUMENT_WRITE, _P.EXPORT}
+        | {_P.LOTS_RECALL, _P.STOCK_WRITE}
     ),
     "viewer": frozenset(_EVERYONE),
     "system": frozenset(Permission),

@@ -112,6 +112,7 @@ _QUERIES = {
             ("calcium_gluconate_ml", "s.calcium_gluconate_ml", "float"),
             ("vascular_access", "s.vascular_access", "str"),
             ("go_decision", "s.go_decision", "str"),
+            ("lots", "s.lots", "json"),
         ),
         "exchange_session s {patient} LEFT JOIN " + _LIVE_COURSE.format(a="s"),
         "s.patient_id, s.course_id, s.sequence, s.id",

@@ -10,18 +10,21 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from plexms.core import vocabulary
+from plexms.core import gs1, vocabulary
 from plexms.web.forms import FormReader
 
 __all__ = [
     "ACCESS",
     "EVENT_TYPES",
     "FLUIDS",
+    "LOT_FIELDS",
     "SYMPTOMS",
     "VASCULAR_ACCESS",
     "VITAL_PHASES",
     "adverse_event",
     "local_input",
+    "lots_from_form",
+    "parse_lot_entries",
     "precheck_request",
     "record_body",
 ]
@@ -130,6 +133,43 @@ def _vitals_row(reader: FormReader, i: int, zone: str) -> dict[str, Any] | None:
     return row
 
 
+#: The sheet's lot fields: form name -> (kind, label). One field per kind; several lots are
+#: separated by spaces (GS1 lots hold no space); a scanned GS1 string is read as such.
+LOT_FIELDS: dict[str, tuple[str, str]] = {
+    f"lot_{kind}": (kind, label) for kind, label in vocabulary.LOT_KINDS.options
+}
+
+
+def _looks_scanned(text: str) -> bool:
+    return (
+        text.startswith(("(", "]"))
+        or gs1.GROUP_SEPARATOR in text
+        or (text[:2] == "01" and len(text) >= 16 and text[:16].isdigit())
+    )
+
+
+def parse_lot_entries(kind: str, text: str) -> list[dict[str, Any]]:
+    """The lots of one kind typed or scanned into a field, separated by spaces."""
+    out = []
+    for entry in text.split():
+        if _looks_scanned(entry):
+            out.append({"kind": kind, "barcode": entry})
+        elif kind == "machine":
+            out.append({"kind": kind, "serial": entry})
+        else:
+            out.append({"kind": kind, "lot": entry})
+    return out
+
+
+def lots_from_form(reader: FormReader) -> list[dict[str, Any]]:
+    """The ``lots`` of the sheet from its lot fields (typed or scanned)."""
+    lots: list[dict[str, Any]] = []
+    for name, (kind, _label) in LOT_FIELDS.items():
+        text = reader.text(name, max_length=2000) or ""
+        lots.extend(parse_lot_entries(kind, text))
+    return lots
+
+
 def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
     """The ``SessionRecordIn`` fields from the procedure part of the sheet (every field: the
     form shows the stored values, so an emptied field is a field the nurse cleared)."""
@@ -165,6 +205,7 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         or "",
         "vitals": vitals,
         "notes": reader.text("notes", max_length=4000) or "",
+        "lots": lots_from_form(reader),
     }
 
 

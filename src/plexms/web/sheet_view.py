@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from plexms.core import vocabulary
+from plexms.core import gs1, vocabulary
 from plexms.services.clinical.session_sheet import current_values
 from plexms.services.schemas.clinical import CourseOut, SessionOut
 from plexms.web.forms import FormReader, UnitConvention
-from plexms.web.session_view import _local_time, local_input
+from plexms.web.session_view import LOT_FIELDS, _local_time, local_input, parse_lot_entries
 
 __all__ = [
     "ADDENDUM_FIELDS",
@@ -25,6 +25,7 @@ __all__ = [
     "change_text",
     "corrected_fields",
     "effective",
+    "lot_entries",
     "sheet_values",
     "targets",
 ]
@@ -46,7 +47,34 @@ ADDENDUM_FIELDS: dict[str, tuple[str, str, str]] = {
     "actual_start": ("Started", "actual_start", "time"),
     "actual_end": ("Ended", "actual_end", "time"),
     "notes": ("Notes", "notes", "text"),
+    **{
+        f"lot_{kind}": (f"{label}: lot(s)", "lots", f"lots:{kind}")
+        for kind, label in vocabulary.LOT_KINDS.options
+    },
 }
+
+
+def _entry(item: dict[str, Any]) -> str:
+    """One stored lot as the form shows it: plain, or its GS1 string when it carries more than
+    the lot (so that saving the form again keeps the GTIN, expiry and serial)."""
+    extra = item.get("gtin") or item.get("expiry") or (item.get("lot") and item.get("serial"))
+    if not extra:
+        return str(item.get("lot") or item.get("serial") or "")
+    elements = {}
+    if item.get("gtin"):
+        elements["01"] = str(item["gtin"])
+    if item.get("expiry"):
+        elements["17"] = dt.date.fromisoformat(str(item["expiry"])).strftime("%y%m%d")
+    if item.get("lot"):
+        elements["10"] = str(item["lot"])
+    if item.get("serial"):
+        elements["21"] = str(item["serial"])
+    return gs1.encode(elements)
+
+
+def lot_entries(lots: list[Any], kind: str) -> str:
+    """The form value of one lot field: the stored lots of ``kind``, space-separated."""
+    return " ".join(_entry(item) for item in lots if item.get("kind") == kind)
 
 
 def _plain(value: float | None) -> str:
@@ -70,6 +98,8 @@ def sheet_values(s: SessionOut, units: UnitConvention, zone: str) -> dict[str, A
         "vascular_access": s.vascular_access,
         "notes": s.notes,
     }
+    for name, (kind, _label) in LOT_FIELDS.items():
+        values[name] = lot_entries(s.lots, kind)
     for name in ("actual_start", "actual_end"):
         stored = getattr(s, name)
         if stored is not None:
@@ -188,11 +218,19 @@ def change_text(field: str, value: Any, units: UnitConvention, zone: str) -> str
         return "; ".join(f"{f['fluid']} {float(f['volume_ml']):,.0f} mL" for f in value)
     if field == "vitals":
         return f"{len(value)} row(s)"
+    if field == "lots":
+        kinds = dict(vocabulary.LOT_KINDS.options)
+        return "; ".join(
+            f"{kinds.get(i['kind'], i['kind'])} {i.get('lot') or i.get('serial')}" for i in value
+        )
     return str(value).replace("_", " ")
 
 
-def addendum_body(reader: FormReader, zone: str) -> dict[str, Any]:
-    """The ``SessionAddendumIn`` body: the reason and the one corrected field's new value."""
+def addendum_body(
+    reader: FormReader, zone: str, current_lots: list[Any] | None = None
+) -> dict[str, Any]:
+    """The ``SessionAddendumIn`` body: the reason and the one corrected field's new value
+    (for a lot field: the sheet's current lots with that kind's replaced)."""
     reason = reader.text("add_reason", required=True, max_length=4000)
     choice = reader.choice("add_field", tuple(ADDENDUM_FIELDS), required=True)
     if choice is None:
@@ -209,6 +247,10 @@ def addendum_body(reader: FormReader, zone: str) -> dict[str, Any]:
         value = reader.choice("add_value", vocabulary.VASCULAR_ACCESS.values, required=True)
     elif kind == "time":
         value = _local_time(reader, "add_value", zone, required=True)
+    elif kind.startswith("lots:"):
+        lot_kind = kind.split(":", 1)[1]
+        kept = [dict(i) for i in current_lots or () if i.get("kind") != lot_kind]
+        value = kept + parse_lot_entries(lot_kind, reader.text("add_value", max_length=2000) or "")
     else:
         value = reader.text("add_value", max_length=4000) or ""
     return {"reason": reason, "changes": {field: value}}

@@ -9,6 +9,7 @@ from plexms.interop.codes import concept_key
 from plexms.interop.fhir_in.base import ImporterBase, link
 from plexms.interop.fhir_in.drafts import FluidDraft, RowDraft
 from plexms.interop.fhir_in.reading import Res, note_text, text_of
+from plexms.interop.fhir_out.course import DEVICE_TYPES, MEDICATION_TEXTS
 
 _COURSE_STATUS = {"draft": "planned", "active": "active", "completed": "completed"}
 _SESSION_STATUS = {"completed": "done", "preparation": "planned", "in-progress": "planned"}
@@ -149,6 +150,7 @@ class CourseMixin(ImporterBase):
             "replacement_fluids": [],
             "calcium_gluconate_ml": None,
             "planned_start": planned_start,
+            "lots": _lots(body),
         }
         # sequence None: numbered after this import's sessions of the course (by the writer)
         course = (link("course_id", (course_res, "id"), in_key=True),)
@@ -169,3 +171,41 @@ class CourseMixin(ImporterBase):
         dose = (body.get("dosage") or {}).get("dose")
         volume = res.quantity("dosage.dose", dose, "volume") if dose else None
         return FluidDraft(res.index, session_res.index, key, volume)
+
+
+_DEVICE_KIND = {text: kind for kind, text in DEVICE_TYPES.items()}
+_MEDICATION_KIND = {text: kind for kind, text in MEDICATION_TEXTS.items()}
+
+
+def _lots(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The lots and serials of an exchange from its contained Device and Medication
+    resources (as :func:`plexms.interop.fhir_out.course.add_session` writes them)."""
+    lots = []
+    for item in body.get("contained") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("resourceType") == "Device":
+            kind = _DEVICE_KIND.get(text_of(item.get("type")) or "")
+            udi = (item.get("udiCarrier") or [{}])[0]
+            lot, serial = item.get("lotNumber"), item.get("serialNumber")
+            gtin, expiry = udi.get("deviceIdentifier"), item.get("expirationDate")
+        elif item.get("resourceType") == "Medication":
+            kind = _MEDICATION_KIND.get(text_of(item.get("code")) or "")
+            batch = item.get("batch") or {}
+            ident = (item.get("identifier") or [{}])[0]
+            lot, serial = batch.get("lotNumber"), ""
+            gtin, expiry = ident.get("value"), batch.get("expirationDate")
+        else:
+            continue
+        if kind is None:
+            continue
+        lots.append(
+            {
+                "kind": kind,
+                "lot": lot or "",
+                "serial": serial or "",
+                "gtin": gtin or "",
+                "expiry": expiry or None,
+            }
+        )
+    return lots

@@ -11,7 +11,15 @@ from plexms.core.record import AdverseEvent, Course, Document, ExchangeSession, 
 from plexms.interop.codes import concept
 from plexms.interop.fhir_out.build import Builder, ext, iso, json_ext, ml, note, num, quantity
 
-__all__ = ["add_adverse_event", "add_course", "add_document", "add_hand_back", "add_session"]
+__all__ = [
+    "DEVICE_TYPES",
+    "MEDICATION_TEXTS",
+    "add_adverse_event",
+    "add_course",
+    "add_document",
+    "add_hand_back",
+    "add_session",
+]
 
 _COURSE_STATUS = {
     "planned": "draft",
@@ -82,6 +90,7 @@ def add_session(b: Builder, s: ExchangeSession) -> None:
             "performedPeriod": {"start": iso(start), "end": iso(end)},
             "performer": [{"actor": {"display": s.operator}}] if s.operator else [],
             "note": note(s.notes),
+            **_used(s.lots or []),
             "extension": [
                 ext("session-status", "String", s.status),
                 ext("sequence", "Integer", s.sequence),
@@ -110,6 +119,66 @@ def add_session(b: Builder, s: ExchangeSession) -> None:
     if s.calcium_gluconate_ml is not None:
         calcium = {"volume_ml": s.calcium_gluconate_ml}
         _administration(b, s, f"{s.id}/calcium", "calcium_gluconate", calcium, when)
+
+
+#: The type text of the Device of each lot kind that is a device (issue 17).
+DEVICE_TYPES = {"machine": "Apheresis machine", "tubing_set": "Plasma exchange tubing set"}
+#: The code text of the Medication of each lot kind that is a medicine (issue 17).
+MEDICATION_TEXTS = {
+    "albumin": "Albumin human solution",
+    "acd_a": "ACD-A (acid citrate dextrose, solution A)",
+    "saline": "Sodium chloride 0.9% solution",
+    "calcium": "Calcium gluconate 10% solution",
+}
+
+
+def _device(index: int, item: dict[str, Any]) -> dict[str, Any]:
+    udi = {"deviceIdentifier": item.get("gtin"), "issuer": "http://hl7.org/fhir/NamingSystem/gs1"}
+    return {
+        "resourceType": "Device",
+        "id": f"device-{index}",
+        "type": {"text": DEVICE_TYPES[item["kind"]]},
+        "serialNumber": item.get("serial"),
+        "lotNumber": item.get("lot"),
+        "expirationDate": item.get("expiry"),
+        "udiCarrier": [udi] if item.get("gtin") else [],
+    }
+
+
+def _medication(index: int, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Medication",
+        "id": f"medication-{index}",
+        "code": {"text": MEDICATION_TEXTS.get(item["kind"], item["kind"])},
+        "identifier": (
+            [{"system": "https://gs1.org/gtin", "value": item["gtin"]}] if item.get("gtin") else []
+        ),
+        "batch": {"lotNumber": item.get("lot"), "expirationDate": item.get("expiry")},
+    }
+
+
+def _used(lots: list[Any]) -> dict[str, Any]:
+    """The lots and serials of an exchange (issue 17): each machine and tubing set a contained
+    Device (serialNumber, lotNumber, UDI), the manipulated device of ``focalDevice``; each
+    albumin, ACD-A, saline and calcium lot a contained Medication with its ``batch``, in
+    ``usedReference``. Contained, so a bundle holds no Device or Medication of its own."""
+    contained: list[dict[str, Any]] = []
+    focal: list[dict[str, Any]] = []
+    used: list[dict[str, Any]] = []
+    for index, item in enumerate(i for i in lots if isinstance(i, dict)):
+        if item.get("kind") in DEVICE_TYPES:
+            device = _device(index, item)
+            contained.append(device)
+            ref = {"reference": f"#{device['id']}", "display": device["type"]["text"]}
+            focal.append({"action": {"text": "used"}, "manipulated": ref})
+            used.append(ref)
+        else:
+            medication = _medication(index, item)
+            contained.append(medication)
+            used.append(
+                {"reference": f"#{medication['id']}", "display": medication["code"]["text"]}
+            )
+    return {"contained": contained, "focalDevice": focal, "usedReference": used}
 
 
 def _administration(

@@ -22,6 +22,7 @@ from plexms.interop.registry_columns import TABLES
 
 __all__ = [
     "ARROW_TYPES",
+    "LOT_COLUMNS",
     "as_array",
     "int_numpy",
     "masked",
@@ -59,6 +60,32 @@ def _fluids(fluids: Iterable[Any]) -> dict[str, float | None]:
         if key is not None:
             totals[key] = (totals[key] or 0.0) + float(item["volume_ml"])
     return totals
+
+
+#: The registry's lot columns: column -> (lot kind, the key of the lot holding its number).
+LOT_COLUMNS = {
+    "albumin_lot": ("albumin", "lot"),
+    "acd_a_lot": ("acd_a", "lot"),
+    "saline_lot": ("saline", "lot"),
+    "calcium_lot": ("calcium", "lot"),
+    "tubing_set_lot": ("tubing_set", "lot"),
+    "machine_serial": ("machine", "serial"),
+}
+
+
+def _lots(lots: Any) -> dict[str, str | None]:
+    """Each lot column: the distinct numbers of its kind, in the order recorded, joined by
+    ``;`` (null when none)."""
+    out: dict[str, str | None] = {}
+    items = [i for i in lots if isinstance(i, dict)] if isinstance(lots, list) else []
+    for column, (kind, key) in LOT_COLUMNS.items():
+        found: list[str] = []
+        for item in items:
+            value = item.get(key)
+            if item.get("kind") == kind and isinstance(value, str) and value and value not in found:
+                found.append(value)
+        out[column] = ";".join(found) or None
+    return out
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
@@ -99,6 +126,19 @@ def _per_text(
 def _fluid_totals(value: str) -> tuple[float | None, ...]:
     totals = _fluids(json.loads(value) or [])
     return totals["albumin_ml"], totals["saline_ml"], totals["plasma_ml"]
+
+
+def _lot_columns(column: pa.Array) -> list[pa.Array]:
+    """The lot columns from the sessions' ``lots`` JSON, parsed once per distinct text."""
+    encoded = pc.dictionary_encode(column)
+    parsed = [
+        _lots(json.loads(value) if value is not None else [])
+        for value in encoded.dictionary.to_pylist()
+    ]
+    return [
+        pa.array([row[name] for row in parsed], pa.string()).take(encoded.indices)
+        for name in LOT_COLUMNS
+    ]
 
 
 def _json_number(value: str) -> tuple[float | None]:
@@ -194,6 +234,7 @@ def _sessions(raw: pa.Table, patients: _Patients, pid: _Pids) -> dict[str, Any]:
         "calcium_gluconate_ml": col["calcium_gluconate_ml"],
         "vascular_access": _empty_is_null(col["vascular_access"]),
         "go_decision": col["go_decision"],
+        **dict(zip(LOT_COLUMNS, _lot_columns(col["lots"]), strict=True)),
     }
 
 

@@ -25,11 +25,13 @@ from plexms.services.clinical.sessions import (
     events_query,
     sessions_query,
 )
+from plexms.services.clinical.supplies import compute_forecast
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas import EpisodeOut, PatientOut, ReferralOut
 from plexms.services.schemas.clinical import AdverseEventOut, AssessmentOut, CourseOut, SessionOut
 from plexms.services.schemas.common import Page
+from plexms.services.schemas.supplies import ItemForecastOut
 from plexms.store.models import Assessment, Episode, Patient
 
 __all__ = ["PatientPage", "TodayBoard", "patient_page", "today_board"]
@@ -53,6 +55,8 @@ class TodayBoard(BaseModel):
     completed: Page[PatientOut]
     # the patient of every session and event above, so each row can name its patient
     patients: dict[int, PatientOut] = Field(default_factory=dict)
+    # supplies that run short within the centre's forecast period (issue 17, item 5)
+    shortages: list[ItemForecastOut] = Field(default_factory=list)
 
 
 def _named(session: Session, ctx: ServiceContext, ids: set[int]) -> dict[int, PatientOut]:
@@ -115,6 +119,8 @@ def today_board(
         ids = {s.patient_id for s in (*board.week.items, *board.recent.items)}
         ids |= {e.patient_id for e in board.events.items}
         board.patients = _named(session, ctx, ids)
+        if ctx.centre_id is not None:
+            board.shortages = compute_forecast(session, ctx, None).shortages
         audit.record(
             session,
             ctx,
@@ -125,7 +131,7 @@ def today_board(
                 "returned": {
                     name: len(getattr(board, name).items)
                     for name in TodayBoard.model_fields
-                    if name != "patients"
+                    if name not in ("patients", "shortages")
                 },
             },
         )

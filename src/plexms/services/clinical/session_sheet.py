@@ -4,6 +4,7 @@ Nothing typed is lost:
 
 - a save changes only the fields it sends (a partial update never erases);
 - a sign-off takes no clinical values: it locks the sheet as saved;
+- lots and serials (``lots``) follow the same rules; a scanned GS1 barcode is parsed on save;
 - a signed sheet refuses edits (409); it is corrected by an addendum that keeps, for each
   field, the value before and the value after, with who, when and why. The sheet's own
   columns stay as signed; the current value of a field is its last addendum's ``new``.
@@ -23,6 +24,7 @@ from plexms.services._usecase import use_case
 from plexms.services.clinical import course_state
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.lots import resolve_lots, sync_lot_index
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission
@@ -58,6 +60,7 @@ SHEET_FIELDS = (
     "pre_weight_kg",
     "post_weight_kg",
     "inlet_flow_ml_min",
+    "lots",
 )
 _TIMES = ("actual_start", "actual_end")
 
@@ -131,6 +134,8 @@ def record_session(
         for name in _TIMES:
             if name in sent:
                 values[name] = getattr(data, name)
+        if "lots" in values:
+            values["lots"] = resolve_lots(values["lots"], reference_year=ctx.now.year)
         start = values.get("actual_start", row.actual_start)
         _check_times(start, values.get("actual_end", row.actual_end))
         _check_done(data.status, start, values.get("plasma_removed_ml", row.plasma_removed_ml))
@@ -143,6 +148,8 @@ def record_session(
         row.updated_at = ctx.now
         _activate_course(session, ctx, row)
         session.flush()
+        if "lots" in values:
+            sync_lot_index(session, row, values["lots"])
         course_state.complete_if_signed(session, ctx, row.course_id)
         audit.record(
             session,
@@ -209,6 +216,8 @@ def add_session_addendum(
         allowed = ", ".join(SHEET_FIELDS)
         raise InputError("changes", "name at least one field to correct", allowed=allowed)
     new_values = data.changes.model_dump(include=set(sent), mode="json")
+    if "lots" in new_values:
+        new_values["lots"] = resolve_lots(new_values["lots"], reference_year=ctx.now.year)
     with ctx.db.write() as session:
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         if row.signed_off_at is None:
@@ -234,6 +243,8 @@ def add_session_addendum(
         )
         session.add(addendum)
         session.flush()
+        if any(c["field"] == "lots" for c in changes):
+            sync_lot_index(session, row, merged["lots"])
         audit.record(
             session,
             ctx,

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from plexms.core.vocabulary import (
     AE_SEVERITIES,
     AE_TYPES,
     ANTICOAGULANTS,
     COURSE_STATUSES,
+    LOT_KINDS,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
     TND_GRADES,
@@ -53,6 +54,7 @@ __all__ = [
     "HandBackOut",
     "LabIn",
     "LabOut",
+    "LotIn",
     "OutcomeIn",
     "OutcomeOut",
     "OutcomeUpdate",
@@ -75,6 +77,18 @@ AeType = Annotated[str, OneOf(AE_TYPES)]
 Severity = Annotated[str, OneOf(AE_SEVERITIES)]
 CourseStatus = Annotated[str, OneOf(COURSE_STATUSES)]
 TndGrade = Annotated[str, OneOf(TND_GRADES)]
+LotKind = Annotated[str, OneOf(LOT_KINDS)]
+LotText = Annotated[SingleLineText, StringConstraints(strip_whitespace=True, max_length=64)]
+
+
+def _scan_text(value: str) -> str:
+    """A scanned string: printable characters and the GS1 group separator (FNC1) only."""
+    if any(not (ch.isprintable() or ch == "\x1d") for ch in value):
+        raise ValueError("a barcode holds printable characters and the group separator only")
+    return value
+
+
+Barcode = Annotated[str, StringConstraints(max_length=200), AfterValidator(_scan_text)]
 Analyte = Literal[
     "igg",
     "fibrinogen",
@@ -169,6 +183,25 @@ class VitalsIn(In):
     spo2_pct: int | None = Field(default=None, ge=50, le=100)
 
 
+class LotIn(In):
+    """A lot or serial used in a session: typed, or scanned (``barcode``: a GS1 string, in
+    brackets or raw with group separators, whose (10) lot, (21) serial, (01) GTIN and (17)
+    expiry fill the fields not typed). The machine is recorded by its ``serial``."""
+
+    kind: LotKind
+    lot: LotText = ""
+    serial: LotText = ""
+    gtin: Annotated[str, StringConstraints(pattern=r"^(\d{14})?$")] = ""
+    expiry: dt.date | None = None
+    barcode: Barcode = ""
+
+    @model_validator(mode="after")
+    def _something(self) -> LotIn:
+        if not (self.lot or self.serial or self.barcode.strip()):
+            raise ValueError("give the lot, the serial or the scanned barcode")
+        return self
+
+
 class SessionFields(In):
     """What a session sheet records (the clinical fields; no status, no sign-off)."""
 
@@ -186,6 +219,7 @@ class SessionFields(In):
     pre_weight_kg: float | None = Field(default=None, ge=1, le=400)
     post_weight_kg: float | None = Field(default=None, ge=1, le=400)
     inlet_flow_ml_min: float | None = Field(default=None, ge=0, le=300)
+    lots: list[LotIn] = Field(default_factory=list, max_length=30)
 
 
 class SessionRecordIn(SessionFields):
@@ -238,6 +272,7 @@ class SessionOut(Stamped):
     pre_weight_kg: float | None
     post_weight_kg: float | None
     inlet_flow_ml_min: float | None
+    lots: list[Any] = Field(default_factory=list)
     addenda: list[SessionAddendumOut] = Field(default_factory=list)
 
 

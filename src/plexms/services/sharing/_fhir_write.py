@@ -27,6 +27,7 @@ from plexms.interop.fhir_in.drafts import (
     RowDraft,
 )
 from plexms.interop.fhir_in.reading import same
+from plexms.services.clinical.lots import sync_lot_index
 from plexms.store.models import (
     AdverseEvent,
     Course,
@@ -217,7 +218,12 @@ class _Writer:
             ).first()
             if found is not None:
                 values = {c: getattr(found, c) for c in _MEASURED} | values
-        self.upsert(model, key, values, draft.kind, draft.index)
+        written = len(self.written)
+        row = self.upsert(model, key, values, draft.kind, draft.index)
+        if model is ExchangeSession and len(self.written) > written:
+            last = self.written[-1]
+            if last.created or "lots" in last.changed:
+                sync_lot_index(self.s, row, row.lots or [])  # the recall index (issue 17)
 
     def session_fluids(self, index: int, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` with the fluids and calcium given during exchange entry ``index``, so an

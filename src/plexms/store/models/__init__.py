@@ -23,6 +23,7 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.supplies import SessionLot, SupplyStock
 from plexms.store.models.throttle import Throttle
 
 __all__ = [
@@ -49,7 +50,9 @@ __all__ = [
     "Patient",
     "Referral",
     "SessionAddendum",
+    "SessionLot",
     "SteroidCourse",
+    "SupplyStock",
     "Throttle",
     "User",
 ]

@@ -9,7 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plexms.core import vocabulary
@@ -125,6 +136,8 @@ class ExchangeSession(ClinicalMixin, Base):
     pre_weight_kg: Mapped[float | None] = mapped_column(Float)
     post_weight_kg: Mapped[float | None] = mapped_column(Float)
     inlet_flow_ml_min: Mapped[float | None] = mapped_column(Float)
+    # Lots and serials used (issue 17): [{"kind", "lot", "serial", "gtin", "expiry"}].
+    lots: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     # A signed sheet is never overwritten: corrections are addenda, oldest first.
     addenda: Mapped[list[SessionAddendum]] = relationship(
         lazy="selectin", order_by="SessionAddendum.id", viewonly=True

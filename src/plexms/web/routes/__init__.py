@@ -18,6 +18,7 @@ from plexms.web.routes import (
     registry,
     scores,
     session_sheet,
+    supplies,
 )
 
 __all__ = ["ROUTERS"]
@@ -36,4 +37,5 @@ ROUTERS: list[APIRouter] = [
     handback.router,
     registry.router,
     calendar.router,
+    supplies.router,
 ]

@@ -53,6 +53,7 @@ async def today(request: Request, user: Reader) -> Response:
             "active": board.active,
             "planned": board.planned,
             "completed": board.completed,
+            "shortages": board.shortages,
         }
 
     data = await run_in_threadpool(load)

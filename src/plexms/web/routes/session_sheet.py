@@ -25,7 +25,7 @@ from plexms.services.schemas.clinical import (
 )
 from plexms.web import session_view, sheet_view
 from plexms.web.errors import STALE_MESSAGE, WebRoute
-from plexms.web.forms import FormReader
+from plexms.web.forms import FormReader, UnitConvention
 from plexms.web.session import WebUser, requires, service_context
 from plexms.web.templating import render
 
@@ -96,6 +96,9 @@ def _page(
             "access_options": session_view.ACCESS,
             "vascular_access_options": session_view.VASCULAR_ACCESS,
             "fluids": session_view.FLUIDS,
+            "lot_fields": [
+                (name, label) for name, (_kind, label) in session_view.LOT_FIELDS.items()
+            ],
             "vital_phases": session_view.VITAL_PHASES,
             "tolerance": sheet_view.TARGET_TOLERANCE,
             "change_text": lambda field, value: sheet_view.change_text(
@@ -119,6 +122,11 @@ async def session_sheet(request: Request, session_id: int, user: Reader) -> Resp
 
 
 def _field_of(exc: InputError, form: Any) -> str:
+    if exc.field.startswith("lots["):
+        # lots[i].x: the form field of the i-th lot read from the form
+        index = int(exc.field[5 : exc.field.index("]")])
+        lots = session_view.lots_from_form(FormReader(form, UnitConvention()))
+        return f"lot_{lots[index]['kind']}" if index < len(lots) else "form"
     name = exc.field.split(".")[-1]
     return name if name in form else "form"
 
@@ -189,8 +197,9 @@ async def session_addendum(request: Request, session_id: int, user: Nurse) -> Re
     """Correct a signed sheet by an addendum (why, and the field's new value)."""
     form = await request.form()
     reader = FormReader(form, user.units)
-    body = sheet_view.addendum_body(reader, _zone(user))
     ctx = service_context(request, user.actor)
+    current = await run_in_threadpool(sessions.get_session, ctx, session_id)
+    body = sheet_view.addendum_body(reader, _zone(user), sheet_view.effective(current).lots)
     return await _save_or_rerender(
         request,
         user,
