@@ -2,7 +2,7 @@
 (issue 17, item 6).
 
 Revision ID: 0015_feeds_reminders
-Revises: 0011_throttle
+Revises: 0014_lots_supplies
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_feeds_reminders"
-down_revision = "0011_throttle"
+down_revision = "0014_lots_supplies"
 branch_labels = None
 depends_on = None
 
