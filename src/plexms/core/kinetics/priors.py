@@ -166,7 +166,7 @@ def pool_priors(
     >>> fits = [{"elimination_half_life_h": (math.log(400.0), 0.1)}] * 40
     >>> new = pool_priors(old, fits, origin="registry")
     >>> round(new.elimination_half_life_h.median), new.patients, new.origin
-    (418, 40, 'registry')
+    (419, 40, 'registry')
     """
     if prior_weight <= 0:
         raise InputError("prior_weight", f"{prior_weight!r} is not positive", allowed="> 0")
