@@ -63,7 +63,13 @@ def _ivp_levels(p: SyntheticPatient, theta: np.ndarray, times: np.ndarray) -> np
         lo, hi = edges[i], edges[i + 1]
         inside = (times >= lo) & (times < hi)
         sol = solve_ivp(
-            rhs, (lo, hi), x, args=(r,), method="LSODA", rtol=1e-8, atol=1e-10,
+            rhs,
+            (lo, hi),
+            x,
+            args=(r,),
+            method="LSODA",
+            rtol=1e-8,
+            atol=1e-10,
             t_eval=times[inside] if inside.any() else None,
         )
         if inside.any():
@@ -117,8 +123,8 @@ def run() -> list[dict[str, Any]]:
     every = [p for ps in patients.values() for p in ps]
     both = validate(every)
     detail = "; ".join(
-        f"{s}: fit {v.param_median_rel_error:.3f} vs population {v.population_median_rel_error:.3f}, "
-        f"coverage {v.band90_coverage:.3f}"
+        f"{s}: fit {v.param_median_rel_error:.3f} vs population "
+        f"{v.population_median_rel_error:.3f}, coverage {v.band90_coverage:.3f}"
         for s, v in summaries.items()
     )
     per_param = ", ".join(f"{k} {v:.3f}" for k, v in both.per_parameter.items())

@@ -33,7 +33,6 @@ ALTERNATE = [ExchangeEvent(24.0 + 48.0 * i, 2.0, 3000.0) for i in range(5)]
 def test_synthetic_recovery_and_coverage(substance: str) -> None:
     """Fitted parameters beat the population medians and 90 % bands cover about 90 %."""
     summary = validate(synthetic_patients(substance, 60, seed=18))
-    print(substance, summary)  # noqa: T201 - the measured numbers, shown with -s
     assert summary.patients == 60
     assert summary.param_median_rel_error < 0.15
     assert summary.param_median_rel_error < summary.population_median_rel_error
@@ -64,17 +63,23 @@ def test_flags_an_impossible_rise_and_a_fall() -> None:
         sample_times_h=times,
     ).curve
     values = [float(v) for v in np.asarray(clean)[0]]
-    ok = fit_levels("igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(values, times))
+    ok = fit_levels(
+        "igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(values, times)
+    )
     assert ok.flags == ()
     high = list(values)
     high[4] = 9.5  # IVIG given, or the sample of another patient
-    fit = fit_levels("igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(high, times))
+    fit = fit_levels(
+        "igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(high, times)
+    )
     assert [f.index for f in fit.flags] == [4]
     assert fit.flags[0].z > 3 and "IVIG" in fit.flags[0].reason
     assert abs(fit.parameters["baseline"].value - 10.0) < 0.3  # the outlier did not pull it
     low = list(values)
     low[2] = values[2] * 0.4  # bleeding or dilution
-    fit = fit_levels("igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(low, times))
+    fit = fit_levels(
+        "igg", plasma_volume_ml=3000.0, exchanges=ALTERNATE, observations=_course(low, times)
+    )
     assert [f.index for f in fit.flags] == [2]
     assert fit.flags[0].z < -3 and "bleeding" in fit.flags[0].reason
 

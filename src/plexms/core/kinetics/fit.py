@@ -173,7 +173,8 @@ class _Model:
             baseline=base,
             sample_times_h=times,
         )
-        return np.maximum(np.asarray(res.curve), _FLOOR)
+        out: F64 = np.maximum(np.asarray(res.curve, dtype=np.float64), _FLOOR)
+        return out
 
     def log_and_gradient(self, theta: F64, times: F64) -> tuple[F64, F64]:
         """log m(times) at ``theta`` (m,) and d log m / d theta (m, 4), one call."""
@@ -217,10 +218,11 @@ def _solve(
         return cache[theta.tobytes()]  # MINPACK evaluates the residuals at x before J at x
 
     sol = least_squares(residuals, mu.copy(), jac=jacobian, method="lm", xtol=1e-8, ftol=1e-8)
-    theta = np.array(sol.x)
+    theta: F64 = np.array(sol.x, dtype=np.float64)
     residuals(theta)
     jac = cache[theta.tobytes()]
-    return theta, np.linalg.pinv(jac.T @ jac)
+    cov: F64 = np.asarray(np.linalg.pinv(jac.T @ jac), dtype=np.float64)
+    return theta, cov
 
 
 def _band(model: _Model, theta: F64, cov: F64, times: F64, sigma: float) -> tuple[F64, F64]:

@@ -188,5 +188,5 @@ def pool_priors(
         changes[name] = LogNormal(
             round(from_scale(name, mu), 6), round(max(math.sqrt(var), _MIN_SD_LOG), 4)
         )
-    return replace(prior, origin=origin, patients=len(estimates), **changes)
-
+    pooled: SubstancePrior = replace(prior, origin=origin, patients=len(estimates))
+    return replace(pooled, **changes)  # type: ignore[arg-type]

@@ -208,7 +208,7 @@ def compute_fit(
     else:
         samples = (o.t_h for v in observations.values() for o in v)
         last = max(events[-1].start_h + events[-1].duration_h, *samples)
-        n = int(math.floor((last + _CURVE_TAIL_H) / _CURVE_STEP_H))
+        n = math.floor((last + _CURVE_TAIL_H) / _CURVE_STEP_H)
         predict = [_CURVE_STEP_H * k for k in range(n + 1)]
     thresholds = {
         "fibrinogen": (policy.prescription.fibrinogen_plasma_threshold_g_l, "WODAJO_2024"),
@@ -240,7 +240,7 @@ def compute_fit(
 def _sig(value: float, digits: int = 4) -> float:
     if value == 0 or not math.isfinite(value):
         return value
-    return round(value, max(0, digits - 1 - int(math.floor(math.log10(abs(value))))))
+    return round(value, max(0, digits - 1 - math.floor(math.log10(abs(value)))))
 
 
 def _at(answer: FitAnswer, hours: float) -> str:
