@@ -491,8 +491,7 @@ _ALL = (
     ),
     Source(
         "IGG_REFERENCE_QUOTED",
-        "Adult serum IgG reference interval about 7-16 g/L (widely quoted laboratory "
-        "reference).",
+        "Adult serum IgG reference interval about 7-16 g/L (widely quoted laboratory reference).",
         verified=False,
     ),
     Source(

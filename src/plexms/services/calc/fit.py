@@ -124,6 +124,7 @@ class FitAnswer:
     prior_choice: str
     measured_at: dict[str, tuple[dt.datetime, ...]]
     sources: tuple[str, ...] = field(default=())
+    thresholds: dict[str, float] = field(default_factory=dict)  # canonical unit
 
 
 def _hours(t0: dt.datetime, at: dt.datetime) -> float:
@@ -234,6 +235,7 @@ def compute_fit(
         prior_choice=request.priors,
         measured_at={k: tuple(v) for k, v in measured_at.items()},
         sources=tuple(dict.fromkeys(sources)),
+        thresholds={key: value for key, (value, _) in thresholds.items()},
     )
 
 

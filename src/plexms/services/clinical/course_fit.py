@@ -15,6 +15,7 @@ substance with the population priors, then pools the per-patient estimates (empi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.core.kinetics.priors import PARAMETERS, SubstancePrior, pool_priors, population_prior
+from plexms.interop.units import convert
 from plexms.services import audit
 from plexms.services._records import load, scoped
 from plexms.services._usecase import use_case
@@ -94,7 +96,10 @@ class LearnedPriors:
 
 
 def _request(
-    course: Course, sessions: list[ExchangeSession], labs: list[LabResult]
+    course: Course,
+    sessions: list[ExchangeSession],
+    labs: list[LabResult],
+    units: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     inputs = course.inputs or {}
     pv = float((course.prescription or {}).get("plasma_volume_ml") or 0.0)
@@ -123,12 +128,18 @@ def _request(
         {
             "substance": lab.analyte,
             "at": _aware(lab.taken_at).isoformat(),
-            "value": lab.value,
-            "unit": lab.unit,
+            **_shown(lab, (units or {}).get(lab.analyte)),
         }
         for lab in labs
     ]
     return body
+
+
+def _shown(lab: LabResult, unit: str | None) -> dict[str, Any]:
+    """The stored value, or converted to ``unit`` (the centre's display unit)."""
+    if unit is None or unit == lab.unit:
+        return {"value": lab.value, "unit": lab.unit}
+    return {"value": round(convert(lab.value, lab.unit, unit, lab.analyte), 6), "unit": unit}
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -180,10 +191,14 @@ def _explicit(priors: dict[str, SubstancePrior]) -> dict[str, Any]:
 
 @use_case(Permission.PATIENT_READ)
 def fit_stored_course(
-    ctx: ServiceContext, course_id: int, priors: Scope = "population"
+    ctx: ServiceContext,
+    course_id: int,
+    priors: Scope = "population",
+    units: Mapping[str, str] | None = None,
 ) -> CourseFitOut:
     """``calc fit`` for a stored course; InputError ``measurements`` when it has no IgG or
-    fibrinogen result in its window."""
+    fibrinogen result in its window. ``units``: analyte -> unit of the answer (default the
+    stored, canonical unit)."""
     learned = None if priors == "population" else learn_priors(ctx, priors)
     with ctx.db.write() as session:
         course = load(session, ctx, Course, course_id)
@@ -196,7 +211,7 @@ def fit_stored_course(
                 "exchange to 14 days after its last",
                 allowed="at least one IgG or fibrinogen result",
             )
-        request = _request(course, sessions, labs)
+        request = _request(course, sessions, labs, units)
         request["priors"] = priors
         if learned is not None:
             request["prior_parameters"] = _explicit(learned.new)
