@@ -58,3 +58,11 @@ def test_course_page_shows_the_fit(clinic: TestClient) -> None:
     assert "90% band" in svg and "mg/dL" in svg
     assert re.search(r"Fibrinogen predicted \d+ mg/dL \(90%: \d+", page)
     assert "mg/dL" in page.split('id="fit-before"', 1)[1]
+    registry = clinic.get("/registry").text
+    assert 'id="priors"' in registry and 'href="/registry/priors"' in registry
+    priors = clinic.get("/registry/priors").text
+    assert 'id="priors-compare"' in priors and "Elimination half-life (h)" in priors
+    rows = re.findall(r"<tr><td>(IgG|Fibrinogen)</td><td class=\"num\">(\d+)</td>", priors)
+    assert ("IgG", "1") in rows and ("Fibrinogen", "1") in rows
+    fragment = clinic.get("/registry/priors", params={"fragment": "1"}).text
+    assert fragment.lstrip().startswith("<p>") and "<html" not in fragment
