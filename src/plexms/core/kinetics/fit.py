@@ -20,7 +20,7 @@ log m +/- 1.645 sqrt(g' C g + sigma^2) (g = d log m / d theta), i.e. the range i
 A measurement whose standardised residual exceeds 3/4 of ``flag_z`` (default 3) is refitted
 without it; if its standardised prediction error from the others exceeds ``flag_z`` (a value
 the model cannot reach) it is flagged and left out (mislabelled sample, bleeding, plasma or
-IVIG given). At most one measurement in four is flagged.
+IVIG given). At most one measurement in four, and at most :data:`MAX_FLAGS`, are flagged.
 
 >>> from plexms.core.kinetics import ExchangeEvent
 >>> events = [ExchangeEvent(24.0 + 48.0 * i, 2.0, 3000.0) for i in range(3)]
@@ -59,6 +59,7 @@ from plexms.core.kinetics.substances import (
 )
 
 __all__ = [
+    "MAX_FLAGS",
     "Band",
     "Estimate",
     "FitResult",
@@ -75,6 +76,7 @@ _FLOOR = 1e-12  # levels are positive; guard the logarithm
 # An outlier pulls the fit towards itself and hides part of its residual, so a point is
 # screened at 3/4 of the threshold and judged by its prediction error from the others.
 _SCREEN = 0.75
+MAX_FLAGS = 3  # per substance: more implausible samples than this is a problem of the record
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def fit_levels(
     used = np.ones(len(obs), dtype=bool)
     theta, cov = _solve(model, t, log_y, sigma, mu, sd)
     flags: list[Flag] = []
-    for _ in range(len(obs) // 4 if len(obs) >= 3 else 0):
+    for _ in range(min(len(obs) // 4, MAX_FLAGS)):
         z_fit = (log_y - np.log(model.levels(theta[None, :], t)[0])) / sigma
         cand = int(np.argmax(np.where(used, np.abs(z_fit), -1.0)))
         if abs(z_fit[cand]) <= _SCREEN * flag_z:
