@@ -47,7 +47,7 @@ FITTED = ("igg", "fibrinogen")  # the stored labs a course is fitted to
 MIN_SAMPLES = 2  # a course adds a substance's estimate to the pooled prior from this many
 _WINDOW_BEFORE = dt.timedelta(days=3)  # a pre-course sample up to this long before exchange 1
 _WINDOW_AFTER = dt.timedelta(days=14)
-_MAX_COURSES = 2000  # newest courses pooled (each fit takes milliseconds)
+_MAX_COURSES = 500  # newest courses pooled (5-20 ms a fit: a few seconds at most)
 Scope = Literal["population", "centre", "registry"]
 
 
