@@ -170,10 +170,15 @@ def compute_fit(
     t0 = min([request.exchanges[0].start, *(m.at for m in request.measurements)])
     events = []
     for i, ex in enumerate(request.exchanges):
-        if i and ex.start < request.exchanges[i - 1].start:
-            raise InputError(f"exchanges[{i}].start", "is before the previous exchange")
+        start_h = _hours(t0, ex.start)
+        if events and start_h < events[-1].start_h + events[-1].duration_h:
+            raise InputError(
+                f"exchanges[{i}].start",
+                f"starts before the previous exchange (exchanges[{i - 1}]) ends",
+                allowed="in order, each after the previous one's start + duration_h (default 2 h)",
+            )
         duration = ex.duration_h or DEFAULT_DURATION_H
-        events.append(ExchangeEvent(_hours(t0, ex.start), duration, ex.plasma_volumes * pv))
+        events.append(ExchangeEvent(start_h, duration, ex.plasma_volumes * pv))
     units: dict[str, str] = {}
     observations: dict[str, list[Observation]] = {}
     measured_at: dict[str, list[dt.datetime]] = {}
