@@ -134,8 +134,8 @@ def _hours(t0: dt.datetime, at: dt.datetime) -> float:
 def _prior(request: FitRequest, key: str) -> SubstancePrior:
     base = population_prior(key)
     given = (request.prior_parameters or {}).get(key)  # type: ignore[call-overload]
-    if given is None:
-        if request.priors != "population":
+    if given is None:  # a learned prior may cover only some substances: the rest as published
+        if request.priors != "population" and request.prior_parameters is None:
             raise InputError(
                 "priors",
                 f"{request.priors!r} priors need the registry: fit a stored course "
