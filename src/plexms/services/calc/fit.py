@@ -168,7 +168,7 @@ def compute_fit(
     )
     pv = vol.plasma_volume_ml
     t0 = min([request.exchanges[0].start, *(m.at for m in request.measurements)])
-    events = []
+    events: list[ExchangeEvent] = []
     for i, ex in enumerate(request.exchanges):
         start_h = _hours(t0, ex.start)
         if events and start_h < events[-1].start_h + events[-1].duration_h:
