@@ -35,6 +35,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         clinical,
         federation,
         feeds,
+        kinetics,
         records,
         referrals,
         supplies,
@@ -43,6 +44,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
     return [
         referrals,
         clinical,
+        kinetics,
         records,
         supplies,
         routes_interop,

@@ -484,6 +484,37 @@ _ALL = (
         "Fibrinogen about 80% intravascular (widely quoted in apheresis texts).",
         verified=False,
     ),
+    # --- priors of the patient-level kinetic fit (plexms.core.kinetics.priors) ----------
+    Source(
+        "WALDMANN_STROBER_1969",
+        "Waldmann TA, Strober W. Metabolism of immunoglobulins. Prog Allergy 1969;13:1-110. "
+        "(IgG survival half-time about 18-28 days, about 45% intravascular.)",
+        verified=False,
+    ),
+    Source(
+        "COLLEN_1972",
+        "Collen D et al. Turnover of radiolabelled fibrinogen in man. Eur J Clin Invest "
+        "1972;2:427-434. (Plasma half-life about 3-5 days; about 75-85% intravascular.)",
+        verified=False,
+    ),
+    Source(
+        "IGG_REFERENCE_QUOTED",
+        "Adult serum IgG reference interval about 7-16 g/L (widely quoted laboratory reference).",
+        verified=False,
+    ),
+    Source(
+        "FIBRINOGEN_REFERENCE_QUOTED",
+        "Adult plasma fibrinogen (Clauss) reference interval about 2-4.5 g/L (widely quoted "
+        "laboratory reference).",
+        verified=False,
+    ),
+    Source(
+        "ASSAY_CV_QUOTED",
+        "Residual variation of a measured level (analytical plus sampling): about 5-6% for "
+        "IgG (nephelometry), 7-10% for Clauss fibrinogen, 10-20% for drug-level assays "
+        "(widely quoted).",
+        verified=False,
+    ),
     Source(
         "TYSABRI_LABEL",
         "TYSABRI (natalizumab) US prescribing information, section 12.3 Pharmacokinetics: "

@@ -45,6 +45,7 @@ BATCH_LIMITS: dict[str, int] = {
     "assess": 1000,
     "dmt": 1000,
     "edss": 1000,
+    "fit": 20,  # ~5-20 ms a fit; up to ~1.5 s for 200 samples with 3 flagged per substance
     "plan": 100,
     "precheck": 1000,
     "response": 1000,

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from plexms.core.errors import InputError
+from plexms.core.kinetics import SUBSTANCES, simulate_cohort
 from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy, policy_to_dict
 from plexms.services.admin import centres, users
 from plexms.services.clinical import courses, outcomes, patients, referrals, sessions
@@ -226,7 +227,9 @@ class _Clinic:
 
     def do_sessions(self, course_id: int, count: int, ae_on: int | None = None) -> None:
         nurse = self.as_("nurse")
-        for sheet in courses.list_course_sessions(nurse, course_id)[:count]:
+        sheets = courses.list_course_sessions(nurse, course_id)
+        levels = _demo_levels(course_id, sheets[:count])
+        for sheet in sheets[:count]:
             start = sheet.planned_start
             sessions.record_session(
                 nurse,
@@ -250,18 +253,23 @@ class _Clinic:
                 ),
                 sheet.version,
             )
-            sessions.add_lab(
-                nurse,
-                sheet.patient_id,
-                LabIn(
-                    taken_at=start,
-                    analyte="fibrinogen",
-                    value=260 - 40 * sheet.sequence,
-                    unit="mg/dL",
-                    session_id=sheet.id,
-                    timing="pre",
-                ),
-            )
+            for (analyte, timing), value in levels[sheet.sequence].items():
+                if timing == "post" and start + 2 * _SAMPLE_GAP + _RUN > self.base.now:
+                    continue  # no sample from the future
+                sessions.add_lab(
+                    nurse,
+                    sheet.patient_id,
+                    LabIn(
+                        taken_at=start - _SAMPLE_GAP
+                        if timing == "pre"
+                        else start + _RUN + _SAMPLE_GAP,
+                        analyte=analyte,  # type: ignore[arg-type]
+                        value=round(value * 100) if analyte == "fibrinogen" else round(value, 1),
+                        unit="mg/dL" if analyte == "fibrinogen" else "g/L",
+                        session_id=sheet.id,
+                        timing=timing,  # type: ignore[arg-type]
+                    ),
+                )
             if ae_on == sheet.sequence:
                 sessions.report_adverse_event(
                     nurse,
@@ -389,3 +397,41 @@ class _Clinic:
             c = self.course(pid, ep, start)
             self.do_sessions(c.id, 5)
             self.finish(pid, c.id, -start - 30, handback=True)
+
+
+_SAMPLE_GAP = dt.timedelta(minutes=15)  # samples drawn before the run and after it
+_RUN = dt.timedelta(hours=2)
+
+
+def _demo_levels(course_id: int, sheets: list[Any]) -> dict[int, dict[tuple[str, str], float]]:
+    """IgG and fibrinogen before and after each done exchange (g/L), simulated with the exact
+    kinetic model for a synthetic patient whose parameters differ a little from the population
+    (so the course page's fit has something to find), with a small fixed assay scatter."""
+    if not sheets:
+        return {}
+    t0 = sheets[0].planned_start  # time 0 is an hour before the first exchange
+    start = [(s.planned_start - t0).total_seconds() / 3600 + 1.0 for s in sheets]
+    times = [t for h in start for t in (h - 0.25, h + 2.25)]
+    volume = [float(s.planned_plasma_volume_ml or 3000.0) for s in sheets]
+    out: dict[int, dict[tuple[str, str], float]] = {s.sequence: {} for s in sheets}
+    for key, baseline in (
+        ("igg", 8.0 + course_id % 5),
+        ("fibrinogen", 2.4 + 0.2 * (course_id % 4)),
+    ):
+        sub = SUBSTANCES[key]
+        curve = simulate_cohort(
+            key,
+            plasma_volume_ml=volume[0],
+            exchange_volume_ml=volume,
+            exchange_start_h=start,
+            exchange_duration_h=2.0,
+            elimination_half_life_h=sub.elimination_half_life_h * (0.8, 1.0, 1.25)[course_id % 3],
+            baseline=baseline,
+            sample_times_h=times,
+        ).curve
+        values = [float(v) for v in (curve if curve is not None else [[]])[0]]
+        for i, s in enumerate(sheets):
+            for j, timing in enumerate(("pre", "post")):
+                scatter = 1.0 + 0.03 * (((s.sequence * 7 + j * 3 + course_id) % 5) - 2) / 2
+                out[s.sequence][(key, timing)] = values[2 * i + j] * scatter
+    return out

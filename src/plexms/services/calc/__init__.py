@@ -48,6 +48,7 @@ CALCULATORS: Mapping[str, str] = {
     "assess": "plexms.services.calc.assess",
     "dmt": "plexms.services.calc.dmt",
     "edss": "plexms.services.calc.edss",
+    "fit": "plexms.services.calc.fit",
     "plan": "plexms.services.calc.plan",
     "precheck": "plexms.services.calc.precheck",
     "response": "plexms.services.calc.response",

@@ -11,13 +11,13 @@ from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.errors import InputError
-from plexms.services.clinical import cosign, courses, patients, sessions
+from plexms.services.clinical import cosign, course_fit, courses, patients, sessions
 from plexms.services.errors import Conflict, PermissionDenied, StaleVersion
 from plexms.services.permissions import Permission, allowed
 from plexms.services.schemas import MeasurementIn
 from plexms.services.schemas.clinical import CoursePlanIn
 from plexms.services.sharing import reports
-from plexms.web import planner_view
+from plexms.web import fit_view, planner_view
 from plexms.web.errors import WebRoute
 from plexms.web.forms import FormReader, UnitConvention
 from plexms.web.session import WebUser, requires, service_context
@@ -190,6 +190,9 @@ async def _course_page(
             "p": patients.get_patient(ctx, course.patient_id),
             "sessions": courses.list_course_sessions(ctx, course_id),
             "can_cosign": allowed(user.actor.role, Permission.COURSE_COSIGN),
+            "fit": fit_view.course_fit_view(
+                ctx, course_id, {k: user.units.unit(k) for k in course_fit.FITTED}
+            ),
         }
 
     data = await run_in_threadpool(load)

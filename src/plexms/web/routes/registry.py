@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from plexms.core.errors import InputError
 from plexms.core.sources import SOURCES
+from plexms.services.clinical import course_fit
 from plexms.services.permissions import Permission, allowed
 from plexms.services.sharing import registry
 from plexms.web import svg
@@ -171,3 +172,36 @@ async def registry_csv(request: Request, user: Exporter) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+_PRIOR_LABELS = {
+    "baseline": "Pre-course level (g/L)",
+    "intravascular_fraction": "Intravascular fraction (SD on the logit scale)",
+    "redistribution_half_time_h": "Redistribution half-time (h)",
+    "elimination_half_life_h": "Elimination half-life (h)",
+}
+
+
+@router.get("/registry/priors")
+async def registry_priors(request: Request, user: Reader) -> Response:
+    """The literature priors of the kinetic fit beside those learned from the registry."""
+    ctx = service_context(request, user.actor)
+    learned = await run_in_threadpool(course_fit.learn_priors, ctx, "registry")
+    body = learned.to_json()
+    rows = []
+    for key, sub in body["substances"].items():
+        for name, old in sub["population"].items():
+            new = sub["learned"][name]
+            rows.append(
+                {
+                    "substance": "IgG" if key == "igg" else key.capitalize(),
+                    "courses": sub["courses"],
+                    "parameter": _PRIOR_LABELS[name],
+                    "old": f"{old['median']:.3g} ({old['sd_log']:.2f})",
+                    "new": f"{new['median']:.3g} ({new['sd_log']:.2f})",
+                }
+            )
+    context = {"nav": "registry", "learned": learned, "rows": rows}
+    if request.query_params.get("fragment") or is_htmx(request):
+        return render(request, "registry_priors.html", context, block="priors")
+    return render(request, "registry_priors.html", context)
