@@ -21,7 +21,7 @@ from plexms.core.errors import InputError
 from plexms.core.sources import SOURCES
 from plexms.services.clinical import course_fit
 from plexms.services.permissions import Permission, allowed
-from plexms.services.sharing import registry
+from plexms.services.sharing import federation, registry
 from plexms.web import svg
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, requires, service_context
@@ -205,3 +205,14 @@ async def registry_priors(request: Request, user: Reader) -> Response:
     if request.query_params.get("fragment") or is_htmx(request):
         return render(request, "registry_priors.html", context, block="priors")
     return render(request, "registry_priors.html", context)
+
+
+@router.get("/registry/federated")
+async def registry_federated(request: Request, user: Reader) -> Response:
+    """The registry nodes' pooled answer (the hub's view) and which nodes are missing."""
+    ctx = service_context(request, user.actor)
+    answer = await run_in_threadpool(federation.federated_dashboard, ctx, None)
+    context = {"nav": "registry", "answer": answer}
+    if request.query_params.get("fragment") or is_htmx(request):
+        return render(request, "registry_federated.html", context, block="federated")
+    return render(request, "registry_federated.html", context)
