@@ -486,3 +486,22 @@ def test_the_command_line_import_goes_the_same_way(world, tmp_path, monkeypatch)
         ("lab", ("value",)),
     ]
     get_settings.cache_clear()
+
+
+def test_a_hand_back_part_of_itself_is_refused(client, world) -> None:  # type: ignore[no-untyped-def]
+    bundle = copy.deepcopy(_export(client, world, _seeded(world)))
+    hand_back = _care_plan(bundle, hand_back=True)
+    hand_back["partOf"] = [{"reference": f"urn:uuid:{hand_back['id']}"}]
+    r = _import(client, world, bundle, role="physician")
+    assert 400 <= r.status_code < 500, r.text
+
+
+def test_deeply_nested_objects_inside_a_resource_are_refused(client, world) -> None:  # type: ignore[no-untyped-def]
+    bundle = copy.deepcopy(_export(client, world, _seeded(world)))
+    text = json.dumps(bundle)
+    deep = '{"url": "urn:x", "extension": [' * 5_000 + "]}" * 5_000
+    text = text.replace('"resourceType": "Patient",', f'"resourceType": "Patient", "x": {deep},', 1)
+    r = client.post(
+        "/api/fhir/import", headers=world.headers("physician"), content=text.encode()
+    )
+    assert r.status_code == 422, r.text[:300]
