@@ -340,7 +340,9 @@ _RECORDS: dict[str, tuple[Any, tuple[str, str], str]] = {
     "session": (_change_session, ("PUT", "/api/sessions/{s}/record"), "session"),
     "lab": (_change_lab, ("POST", "/api/patients/{p}/labs"), "lab"),
     "adverse_event": (
-        _change_adverse_event, ("POST", "/api/patients/{p}/adverse-events"), "adverse_event"
+        _change_adverse_event,
+        ("POST", "/api/patients/{p}/adverse-events"),
+        "adverse_event",
     ),
     "outcome": (_change_outcome, ("POST", "/api/patients/{p}/outcomes"), "outcome"),
     "hand_back": (_change_hand_back, ("POST", "/api/patients/{p}/handbacks"), "hand_back"),
@@ -363,9 +365,7 @@ def test_import_is_refused_exactly_where_the_direct_route_is(  # type: ignore[no
 ) -> None:
     patient_id = _seeded(world)
     change, (method, path), entity = _RECORDS[kind]
-    url = path.format(
-        p=patient_id, c=_first_id(world, Course), s=_first_id(world, ExchangeSession)
-    )
+    url = path.format(p=patient_id, c=_first_id(world, Course), s=_first_id(world, ExchangeSession))
     direct = client.request(method, url, headers=world.headers(role), json={}).status_code
     bundle = copy.deepcopy(_export(client, world, patient_id))
     change(bundle)
@@ -477,9 +477,7 @@ def test_the_command_line_import_goes_the_same_way(world, tmp_path, monkeypatch)
     assert json.loads(result.output)["updated"] == {"lab": 1, "hand_back": 1}
     with world.db.read() as s:
         rows = s.scalars(
-            select(AuditEvent).where(
-                AuditEvent.actor == "system", AuditEvent.action == "update"
-            )
+            select(AuditEvent).where(AuditEvent.actor == "system", AuditEvent.action == "update")
         ).all()
     assert sorted((row.entity, tuple(row.detail["fields"])) for row in rows) == [
         ("hand_back", ("plan",)),
@@ -501,7 +499,5 @@ def test_deeply_nested_objects_inside_a_resource_are_refused(client, world) -> N
     text = json.dumps(bundle)
     deep = '{"url": "urn:x", "extension": [' * 5_000 + "]}" * 5_000
     text = text.replace('"resourceType": "Patient",', f'"resourceType": "Patient", "x": {deep},', 1)
-    r = client.post(
-        "/api/fhir/import", headers=world.headers("physician"), content=text.encode()
-    )
+    r = client.post("/api/fhir/import", headers=world.headers("physician"), content=text.encode())
     assert r.status_code == 422, r.text[:300]

@@ -119,8 +119,8 @@ def test_the_documents_page_names_the_patient(clinic: TestClient) -> None:
 
 
 def test_filing_needs_the_csrf_token_and_the_right_role(clinic: TestClient) -> None:
-    patient_id, course_id = _patient_with_course(clinic)
-    action, fields = _forms(clinic.get(f"/courses/{course_id}").text)["course-summary"]
+    _patient_id, course_id = _patient_with_course(clinic)
+    action, _fields = _forms(clinic.get(f"/courses/{course_id}").text)["course-summary"]
     forged = clinic.post(action, data={"course_id": str(course_id)}, follow_redirects=False)
     assert forged.status_code == 403
     assert _documents(clinic) == []

@@ -172,9 +172,7 @@ def differs(row: Any, values: Mapping[str, Any]) -> list[str]:
     return sorted(name for name, value in values.items() if not same(getattr(row, name), value))
 
 
-def match(
-    session: Session, model: type[M], patient_id: int, key: Mapping[str, Any]
-) -> M | None:
+def match(session: Session, model: type[M], patient_id: int, key: Mapping[str, Any]) -> M | None:
     """The patient's first live row of ``model`` whose columns equal ``key`` (else None)."""
     query = select(model).where(
         model.patient_id == patient_id,  # type: ignore[attr-defined]
@@ -207,11 +205,12 @@ def _check_owner(
     routes check: 404 in another centre, 422 for another patient)."""
     from plexms.store.models import Course, Episode, ExchangeSession
 
-    for column, model in (
+    owners: tuple[tuple[str, type[Any]], ...] = (
         ("course_id", Course),
         ("session_id", ExchangeSession),
         ("episode_id", Episode),
-    ):
+    )
+    for column, model in owners:
         value = values.get(column)
         if value is not None and load(session, ctx, model, value).patient_id != patient.id:
             raise InputError(column, "belongs to another patient")
@@ -239,9 +238,7 @@ def upsert(
     _check_owner(session, ctx, patient, {**key, **values})
     row, fields = pending(session, model, patient.id, key, values)
     if row is None:
-        row = new(
-            ctx, model, centre_id=patient.centre_id, patient_id=patient.id, **key, **values
-        )
+        row = new(ctx, model, centre_id=patient.centre_id, patient_id=patient.id, **key, **values)
         session.add(row)
         action = "create"
     elif fields:

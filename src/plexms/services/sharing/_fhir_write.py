@@ -186,8 +186,8 @@ class _Writer:
                 )
             ).first()
         if visit is None:
-            key = {"assessed_on": draft.assessed_on, "timepoint": "other"}
-            values = {
+            key: dict[str, Any] = {"assessed_on": draft.assessed_on, "timepoint": "other"}
+            values: dict[str, Any] = {
                 "assessed_by": self.ctx.username,
                 "inputs": {},
                 "result": {},

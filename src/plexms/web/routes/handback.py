@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
-from plexms.core.errors import InputError
 from plexms.core.dmt import DMTS
+from plexms.core.errors import InputError
 from plexms.services.clinical import courses, outcomes, patients, sessions
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import HandBackIn
