@@ -501,3 +501,19 @@ def test_deeply_nested_objects_inside_a_resource_are_refused(client, world) -> N
     text = text.replace('"resourceType": "Patient",', f'"resourceType": "Patient", "x": {deep},', 1)
     r = client.post("/api/fhir/import", headers=world.headers("physician"), content=text.encode())
     assert r.status_code == 422, r.text[:300]
+
+
+def test_an_imported_adverse_event_is_graded_as_the_direct_route_grades_it(client, world) -> None:  # type: ignore[no-untyped-def]
+    from plexms.core.adverse_events import ctcae_grade
+    from plexms.store.models import AdverseEvent
+
+    bundle = copy.deepcopy(_export(client, world, _seeded(world)))
+    _set_ext(_resources(bundle, "AdverseEvent")[0], "waa-severity", "valueString", "moderate")
+    r = _import(client, world, bundle, role="nurse")
+    assert r.status_code == 200, r.text
+    with world.db.read() as s:
+        event = s.scalars(select(AdverseEvent)).one()
+        assert (event.severity, event.ctcae_grade) == (
+            "moderate",
+            ctcae_grade("moderate", life_threatening=False),
+        )

@@ -15,7 +15,16 @@ from plexms.core.policy import CentrePolicy
 from plexms.interop import units
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
-from plexms.services._records import Saved, check_version, load, new, page_of, scoped, upsert
+from plexms.services._records import (
+    Saved,
+    check_version,
+    load,
+    match,
+    new,
+    page_of,
+    scoped,
+    upsert,
+)
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
@@ -510,9 +519,15 @@ def upsert_adverse_event(
     via: str = "fhir_import",
 ) -> Saved:
     """The adverse event matched by ``key`` (type and onset), created or given the ``values``
-    it lacks, with :func:`report_adverse_event`'s permission and audit."""
+    it lacks, with :func:`report_adverse_event`'s permission and audit; the CTCAE-style grade
+    follows the severity as it does there."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
+        found = match(session, AdverseEvent, patient.id, key)
+        if "severity" in values:
+            threatening = values.get("life_threatening", found.life_threatening if found else False)
+            grade = ctcae_grade(values["severity"], life_threatening=bool(threatening))
+            values = {**values, "ctcae_grade": grade}
         return upsert(
             session,
             ctx,
