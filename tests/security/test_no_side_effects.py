@@ -84,3 +84,44 @@ def test_the_api_takes_the_cookie_with_the_pages_csrf_token(client, world, app) 
         },
     )
     assert r.status_code == 201, r.text
+
+
+def test_the_web_pages_and_pdfs_store_nothing_until_the_file_button(client, world) -> None:  # type: ignore[no-untyped-def]
+    """The hand-back, letter, documents and both PDFs shown over and over: no document;
+    the page's "File ... with the record" form (POST + CSRF token) files one."""
+    from tests.web.conftest import csrf_of
+
+    patient_id = seed_patient(world.db, world.centres["a"])
+    login = client.get("/login")
+    r = client.post(
+        "/login",
+        data={"username": "physician-a", "password": PASSWORD, "csrf_token": csrf_of(login.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    before = _documents(world)
+    with world.db.read() as s:
+        from plexms.store.models import Course
+
+        course_id = s.scalars(select(Course.id).where(Course.patient_id == patient_id)).one()
+    pages = (  # (the course page needs a planned prescription: tests/web/test_file_report.py)
+        f"/patients/{patient_id}/handback",
+        f"/patients/{patient_id}/letter",
+        f"/patients/{patient_id}/documents",
+        f"/patients/{patient_id}/reports/course-summary.pdf",
+        f"/patients/{patient_id}/reports/handout.pdf",
+        f"/patients/{patient_id}/reports/course-summary.pdf?course_id={course_id}",
+    )
+    for _ in range(2):
+        for url in pages:
+            assert client.get(url).status_code == 200, url
+    assert _documents(world) == before
+    page = client.get(f"/patients/{patient_id}/handback").text
+    assert "File course summary with the record" in page
+    filed = client.post(
+        f"/patients/{patient_id}/reports/course-summary.pdf",
+        data={"csrf_token": csrf_of(page), "course_id": str(course_id)},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text
+    assert _documents(world) == before + 1

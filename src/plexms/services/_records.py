@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from plexms.core.errors import InputError
+from plexms.services import audit
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Gone, NotFound, StaleVersion
 from plexms.services.schemas.common import Page
 from plexms.store.base import ClinicalMixin
 
 __all__ = [
+    "Saved",
     "apply",
     "changes",
     "check_version",
+    "differs",
     "load",
+    "match",
     "new",
     "page",
     "page_of",
+    "pending",
+    "same",
     "scoped",
     "soft_delete",
+    "upsert",
 ]
 
 M = TypeVar("M", bound=ClinicalMixin)
@@ -135,3 +146,119 @@ def page_of(
     return Page[out](  # type: ignore[valid-type]
         items=[out.model_validate(r) for r in rows], total=total, limit=limit, offset=offset
     )
+
+
+# --- upsert by natural key (records that come with their identifiers: the FHIR import) ------
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What an upsert did to one record: its id, whether it was created, the fields set."""
+
+    id: int
+    created: bool
+    fields: tuple[str, ...]
+
+
+def same(old: Any, new: Any) -> bool:
+    """Equal, floats within the 1e-9 relative noise of a JSON round trip."""
+    if isinstance(old, float) and isinstance(new, float):
+        return math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(old == new)
+
+
+def differs(row: Any, values: Mapping[str, Any]) -> list[str]:
+    """The names of ``values`` that ``row`` does not already hold (sorted)."""
+    return sorted(name for name, value in values.items() if not same(getattr(row, name), value))
+
+
+def match(session: Session, model: type[M], patient_id: int, key: Mapping[str, Any]) -> M | None:
+    """The patient's first live row of ``model`` whose columns equal ``key`` (else None)."""
+    query = select(model).where(
+        model.patient_id == patient_id,  # type: ignore[attr-defined]
+        model.deleted_at.is_(None),
+    )
+    for name, value in key.items():
+        query = query.where(getattr(model, name) == value)
+    return session.scalars(query.order_by(model.id).limit(1)).first()
+
+
+def pending(
+    session: Session,
+    model: type[M],
+    patient_id: int,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+) -> tuple[M | None, list[str]]:
+    """The row ``key`` matches and the fields an upsert of ``values`` would set (all of
+    ``key`` and ``values`` when it would create the row; none when it would do nothing)."""
+    row = match(session, model, patient_id, key)
+    if row is None:
+        return None, sorted({*key, *values})
+    return row, differs(row, values)
+
+
+def _check_owner(
+    session: Session, ctx: ServiceContext, patient: Any, values: Mapping[str, Any]
+) -> None:
+    """The course, session or episode a record refers to is the patient's (as the direct
+    routes check: 404 in another centre, 422 for another patient)."""
+    from plexms.store.models import Course, Episode, ExchangeSession
+
+    owners: tuple[tuple[str, type[Any]], ...] = (
+        ("course_id", Course),
+        ("session_id", ExchangeSession),
+        ("episode_id", Episode),
+    )
+    for column, model in owners:
+        value = values.get(column)
+        if value is not None and load(session, ctx, model, value).patient_id != patient.id:
+            raise InputError(column, "belongs to another patient")
+
+
+def upsert(
+    session: Session,
+    ctx: ServiceContext,
+    model: type[M],
+    *,
+    entity: str,
+    patient: Any,
+    key: Mapping[str, Any],
+    values: Mapping[str, Any],
+    via: str,
+    before_change: Callable[[M], None] | None = None,
+) -> Saved:
+    """Create the patient's ``model`` row matching ``key`` or set the ``values`` it lacks,
+    audited as the direct routes audit (``create``/``update`` naming the fields, ``via`` the
+    front); nothing, and no audit row, when the row already holds ``values``.
+
+    ``before_change(row)`` runs before an existing row changes: the record's state rules
+    (a signed-off session refuses, as its direct use case does).
+    """
+    _check_owner(session, ctx, patient, {**key, **values})
+    row, fields = pending(session, model, patient.id, key, values)
+    if row is None:
+        row = new(ctx, model, centre_id=patient.centre_id, patient_id=patient.id, **key, **values)
+        session.add(row)
+        action = "create"
+    elif fields:
+        if before_change is not None:
+            before_change(row)
+        for name in fields:
+            setattr(row, name, values[name])
+        row.updated_at = ctx.now
+        action = "update"
+    else:
+        return Saved(row.id, False, ())
+    session.flush()
+    audit.record(
+        session,
+        ctx,
+        action,
+        entity=entity,
+        entity_id=row.id,
+        patient_id=patient.id,
+        centre_id=patient.centre_id,
+        detail={"fields": fields, "via": via},
+    )
+    return Saved(row.id, action == "create", tuple(fields))

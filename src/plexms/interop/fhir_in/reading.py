@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +21,6 @@ __all__ = [
     "Res",
     "note_text",
     "parse_bundle",
-    "same",
     "text_of",
 ]
 
@@ -251,13 +249,6 @@ def text_of(concept_value: dict[str, Any] | None) -> str:
         if coding.get("display"):
             return str(coding["display"])
     return ""
-
-
-def same(old: Any, new: Any) -> bool:
-    """Equal, floats within the 1e-9 relative noise of a JSON round trip."""
-    if isinstance(old, float) and isinstance(new, float):
-        return math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12)
-    return bool(old == new)
 
 
 def note_text(body: dict[str, Any]) -> str:

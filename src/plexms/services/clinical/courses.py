@@ -17,7 +17,16 @@ from plexms.core.errors import InputError
 from plexms.core.plan import Plan
 from plexms.services import audit
 from plexms.services._compute import available, compute, rule_version
-from plexms.services._records import check_version, load, new, page_of, scoped
+from plexms.services._records import (
+    Saved,
+    check_version,
+    load,
+    new,
+    page_of,
+    pending,
+    scoped,
+    upsert,
+)
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import Calculator
@@ -43,6 +52,7 @@ from plexms.store.models import Assessment, Centre, Course, Episode, ExchangeSes
 __all__ = [
     "ASSESS_CALCULATORS",
     "ASSESS_PRESENTATION",
+    "STATUS_COLUMNS",
     "AssessmentIn",
     "CoursePreview",
     "advance_stage",
@@ -55,6 +65,8 @@ __all__ = [
     "plan_course",
     "preview_course",
     "set_course_status",
+    "upsert_course",
+    "upsert_course_status",
 ]
 
 ASSESS_CALCULATORS = ("assess", "eligibility")
@@ -373,12 +385,19 @@ def list_course_sessions(ctx: ServiceContext, course_id: int) -> list[SessionOut
         return out
 
 
+#: The statuses a course may move to from each status (start, complete, stop).
+_NEXT_STATUS = {"planned": {"active", "stopped"}, "active": {"completed", "stopped"}}
+#: The columns of a course that :func:`set_course_status` changes (``COURSE_MANAGE``); any
+#: other needs ``COURSE_PLAN``, as planning the course does.
+STATUS_COLUMNS = frozenset({"status", "stop_reason", "started_on", "completed_on"})
+
+
 @use_case(Permission.COURSE_MANAGE)
 def set_course_status(
     ctx: ServiceContext, course_id: int, data: CourseStatusIn, expected_version: int
 ) -> CourseOut:
     """Start, complete or stop a course (stopping needs a reason)."""
-    allowed = {"planned": {"active", "stopped"}, "active": {"completed", "stopped"}}
+    allowed = _NEXT_STATUS
     with ctx.db.write() as session:
         course = load(session, ctx, Course, course_id, for_update=True)
         check_version(course, expected_version)
@@ -417,3 +436,56 @@ def set_course_status(
             detail={"status": data.status},
         )
         return CourseOut.model_validate(course)
+
+
+def _upsert_course(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    via: str,
+    *,
+    status_only: bool,
+) -> Saved:
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        row, fields = pending(session, Course, patient.id, key, values)
+        if status_only and (row is None or not set(fields) <= STATUS_COLUMNS):
+            raise Conflict("planning a course needs course:plan", field="course")
+        if row is not None and "status" in fields and row.status != values["status"]:
+            if values["status"] not in _NEXT_STATUS.get(row.status, set()):
+                raise Conflict(
+                    f"a {row.status} course cannot become {values['status']}", field="status"
+                )
+        return upsert(
+            session, ctx, Course, entity="course", patient=patient, key=key, values=values, via=via
+        )
+
+
+@use_case(Permission.COURSE_PLAN)
+def upsert_course(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The patient's course matched by ``key`` (its start date), created or given the
+    ``values`` it lacks, with :func:`plan_course`'s permission; a status moves only as
+    :func:`set_course_status` allows (409)."""
+    return _upsert_course(ctx, patient_id, key, values, via, status_only=False)
+
+
+@use_case(Permission.COURSE_MANAGE)
+def upsert_course_status(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """Only the status columns (:data:`STATUS_COLUMNS`) of an existing course, with
+    :func:`set_course_status`'s permission and transitions (409 otherwise)."""
+    return _upsert_course(ctx, patient_id, key, values, via, status_only=True)

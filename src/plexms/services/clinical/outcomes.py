@@ -18,7 +18,7 @@ from plexms.core.policy import CentrePolicy
 from plexms.core.vocabulary import PRESENTATIONS
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
-from plexms.services._records import load, new, scoped
+from plexms.services._records import Saved, load, new, scoped, upsert
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import acuity as acuity_calc
@@ -79,6 +79,9 @@ __all__ = [
     "list_outcomes",
     "record_handback",
     "record_outcome",
+    "upsert_document",
+    "upsert_handback",
+    "upsert_outcome",
 ]
 
 
@@ -516,3 +519,69 @@ def export_record(ctx: ServiceContext, patient_id: int, purpose: str = "export")
 
 
 _ = scoped
+
+
+# --- upsert by identifier (the FHIR import): the permissions and audit of the routes above --
+
+
+def _upsert(
+    ctx: ServiceContext,
+    patient_id: int,
+    model: Any,
+    entity: str,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    via: str,
+) -> Saved:
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        return upsert(
+            session, ctx, model, entity=entity, patient=patient, key=key, values=values, via=via
+        )
+
+
+@use_case(Permission.OUTCOME_RECORD)
+def upsert_outcome(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The outcome visit matched by ``key`` (day and timepoint, or id), created or given the
+    ``values`` it lacks, with :func:`record_outcome`'s permission."""
+    return _upsert(ctx, patient_id, OutcomeAssessment, "outcome", key, values, via)
+
+
+@use_case(Permission.HANDBACK_WRITE)
+def upsert_handback(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The course's hand-back, created or given the ``values`` it lacks, with
+    :func:`record_handback`'s permission."""
+    return _upsert(ctx, patient_id, HandBack, "hand_back", key, values, via)
+
+
+@use_case(Permission.DOCUMENT_WRITE)
+def upsert_document(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The document matched by ``key`` (its SHA-256), created or given the ``values`` it
+    lacks, with :func:`add_document`'s permission and media-type allow-list (415/422)."""
+    media_type = documents.check_document(values["media_type"], values["content"])
+    if hashlib.sha256(values["content"]).hexdigest() != key["sha256"]:
+        raise InputError("sha256", "does not match the content")
+    return _upsert(
+        ctx, patient_id, Document, "document", key, values | {"media_type": media_type}, via
+    )

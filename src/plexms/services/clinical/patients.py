@@ -13,18 +13,21 @@ from sqlalchemy.orm import Session
 from plexms.core.errors import InputError
 from plexms.services import audit
 from plexms.services._records import (
+    Saved,
     apply,
     changes,
     check_version,
+    differs,
     load,
     new,
     page_of,
     scoped,
     soft_delete,
+    upsert,
 )
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
-from plexms.services.errors import Conflict
+from plexms.services.errors import Conflict, NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas.common import Out, Page
 from plexms.services.schemas.patient import (
@@ -73,6 +76,8 @@ __all__ = [
     "load_patient",
     "update_episode",
     "update_patient",
+    "upsert_history",
+    "upsert_patient",
 ]
 
 OutT = TypeVar("OutT", bound=Out)
@@ -403,3 +408,76 @@ def add_dmt(ctx: ServiceContext, patient_id: int, data: DmtIn) -> DmtOut:
 @use_case(Permission.PATIENT_READ)
 def list_dmts(ctx: ServiceContext, patient_id: int) -> list[DmtOut]:
     return _list(ctx, patient_id, DmtHistory, DmtOut, "dmt", DmtHistory.started_on)
+
+
+# --- upsert by identifier (a record that comes with its keys: the FHIR import) -------------
+
+#: The patient's history records an upsert may write, by kind: (model, audit entity).
+_HISTORY: dict[str, tuple[type[ClinicalMixin], str]] = {
+    "measurement": (Measurement, "measurement"),
+    "episode": (Episode, "episode"),
+    "steroid": (SteroidCourse, "steroid_course"),
+    "dmt": (DmtHistory, "dmt"),
+}
+
+
+@use_case(Permission.PATIENT_WRITE)
+def upsert_patient(
+    ctx: ServiceContext, centre_id: int, fields: dict[str, Any], *, via: str = "fhir_import"
+) -> Saved:
+    """The centre's live patient with ``fields["mrn"]`` given ``fields`` (created when none
+    has that MRN), audited ``create``/``update`` with the fields set, as the direct routes;
+    nothing when the record already holds them."""
+    if ctx.actor is not None and not ctx.actor.is_system and ctx.actor.centre_id != centre_id:
+        raise NotFound(f"no centre {centre_id}", field="centre")
+    with ctx.db.write() as session:
+        row = session.scalars(
+            select(Patient).where(
+                Patient.centre_id == centre_id,
+                Patient.mrn == fields["mrn"],
+                Patient.deleted_at.is_(None),
+            )
+        ).first()
+        if row is None:
+            row = new(ctx, Patient, centre_id=centre_id, **fields)
+            session.add(row)
+            action, changed = "create", sorted(fields)
+        else:
+            changed = differs(row, fields)
+            if not changed:
+                return Saved(row.id, False, ())
+            apply(ctx, row, {name: fields[name] for name in changed})
+            action = "update"
+        session.flush()
+        audit.record(
+            session,
+            ctx,
+            action,
+            entity="patient",
+            entity_id=row.id,
+            patient_id=row.id,
+            centre_id=centre_id,
+            detail={"fields": changed, "via": via},
+        )
+        return Saved(row.id, action == "create", tuple(changed))
+
+
+@use_case(Permission.PATIENT_WRITE)
+def upsert_history(
+    ctx: ServiceContext,
+    patient_id: int,
+    kind: str,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """A measurement, episode, steroid course or DMT of the patient matched by ``key``
+    (created, or given the ``values`` it lacks), with the permission and audit of
+    :func:`add_measurement`, :func:`add_episode`, ... ."""
+    model, entity = _HISTORY[kind]
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        return upsert(
+            session, ctx, model, entity=entity, patient=patient, key=key, values=values, via=via
+        )

@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
 from plexms.services import audit
-from plexms.services._records import check_version, load, new
+from plexms.services._records import Saved, check_version, load, new, upsert
 from plexms.services._usecase import use_case
 from plexms.services.clinical import course_state
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.lots import resolve_lots, sync_lot_index
+from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict
 from plexms.services.permissions import Permission
@@ -42,6 +43,7 @@ __all__ = [
     "current_values",
     "record_session",
     "sign_off_session",
+    "upsert_session",
 ]
 
 #: The clinical fields of a sheet (what a save records and an addendum corrects).
@@ -259,3 +261,34 @@ def add_session_addendum(
 
 def _parse(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@use_case(Permission.SESSION_RECORD)
+def upsert_session(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The exchange matched by ``key`` (course and sequence), created or given the ``values``
+    it lacks, with :func:`record_session`'s permission and its state rule: a signed-off sheet
+    cannot change (409; corrections are addenda)."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        saved = upsert(
+            session,
+            ctx,
+            ExchangeSession,
+            entity="session",
+            patient=patient,
+            key=key,
+            values=values,
+            via=via,
+            before_change=_refuse_signed,
+        )
+        if saved.created or "lots" in saved.fields:  # the recall index follows (issue 17)
+            row = session.get_one(ExchangeSession, saved.id)
+            sync_lot_index(session, row, row.lots or [])
+        return saved

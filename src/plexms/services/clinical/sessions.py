@@ -15,7 +15,16 @@ from plexms.core.policy import CentrePolicy
 from plexms.interop import units
 from plexms.services import audit
 from plexms.services._compute import compute, rule_version
-from plexms.services._records import check_version, load, new, page_of, scoped
+from plexms.services._records import (
+    Saved,
+    check_version,
+    load,
+    match,
+    new,
+    page_of,
+    scoped,
+    upsert,
+)
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
@@ -61,6 +70,8 @@ __all__ = [
     "record_session",
     "report_adverse_event",
     "sign_off_session",
+    "upsert_adverse_event",
+    "upsert_lab",
 ]
 
 
@@ -478,3 +489,52 @@ def list_adverse_events(
             detail={"returned": len(found.items)},
         )
         return found
+
+
+@use_case(Permission.SESSION_RECORD)
+def upsert_lab(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The lab value matched by ``key`` (analyte and time, canonical unit), created or given
+    the ``values`` it lacks, with :func:`add_lab`'s permission and audit."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        return upsert(
+            session, ctx, LabResult, entity="lab", patient=patient, key=key, values=values, via=via
+        )
+
+
+@use_case(Permission.SESSION_RECORD)
+def upsert_adverse_event(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """The adverse event matched by ``key`` (type and onset), created or given the ``values``
+    it lacks, with :func:`report_adverse_event`'s permission and audit; the CTCAE-style grade
+    follows the severity as it does there."""
+    with ctx.db.write() as session:
+        patient = load_patient(session, ctx, patient_id)
+        found = match(session, AdverseEvent, patient.id, key)
+        if "severity" in values:
+            threatening = values.get("life_threatening", found.life_threatening if found else False)
+            grade = ctcae_grade(values["severity"], life_threatening=bool(threatening))
+            values = {**values, "ctcae_grade": grade}
+        return upsert(
+            session,
+            ctx,
+            AdverseEvent,
+            entity="adverse_event",
+            patient=patient,
+            key=key,
+            values=values,
+            via=via,
+        )

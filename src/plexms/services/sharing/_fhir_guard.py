@@ -1,17 +1,15 @@
-"""The rules of the direct routes, applied to a FHIR import (issue 15, item 2).
+"""The text limits of the direct routes, applied to a FHIR import before it writes.
 
-An import is a front like the API and the web: before anything is written every draft's text
-is held to the limits of the route's schema (:mod:`plexms.services.schemas`: one line without
-control characters, lengths, the vocabularies), and while writing, each row the import would
-create or change needs the permission of the use case that writes that record directly,
-a signed-off session cannot change (corrections are addenda), and a document keeps to the
-media-type allow-list. Rows the import leaves as they are need nothing: re-importing an
-unchanged export is allowed to anyone who may import.
+An import is a front like the API and the web: every draft's text is held to the limits of
+the route's schema (:mod:`plexms.services.schemas`: one line without control characters,
+lengths, the vocabularies), every problem of the bundle listed at once (422). Permissions,
+state rules and audit come from the clinical use cases the import then calls
+(:mod:`plexms.services.sharing._fhir_write`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import StringConstraints, TypeAdapter, ValidationError
@@ -24,33 +22,10 @@ from plexms.core.vocabulary import (
 )
 from plexms.interop.fhir_import import BundleRejected
 from plexms.interop.fhir_in.drafts import FluidDraft, ImportPlan, RowDraft
-from plexms.services.clinical.documents import check_document
-from plexms.services.context import ServiceContext
-from plexms.services.errors import Conflict
-from plexms.services.permissions import Permission, allowed
 from plexms.services.schemas.common import Name, ShortText, SingleLineText, Text
 from plexms.services.schemas.patient import Email, Mrn, Phone
 
-__all__ = ["ImportDenied", "RowGuard", "check_plan"]
-
-#: The permission of the direct use case that writes each kind of record.
-_PERMISSION: dict[str, Permission] = {
-    "patient": Permission.PATIENT_WRITE,
-    "measurement": Permission.PATIENT_WRITE,
-    "episode": Permission.PATIENT_WRITE,
-    "steroid": Permission.PATIENT_WRITE,
-    "dmt": Permission.PATIENT_WRITE,
-    "course": Permission.COURSE_PLAN,
-    "session": Permission.SESSION_RECORD,
-    "lab": Permission.SESSION_RECORD,
-    "adverse_event": Permission.SESSION_RECORD,
-    "outcome": Permission.OUTCOME_RECORD,
-    "hand_back": Permission.HANDBACK_WRITE,
-    "document": Permission.DOCUMENT_WRITE,
-}
-#: Course columns the course-status route (``COURSE_MANAGE``) may change; any other needs
-#: ``COURSE_PLAN`` like planning the course does.
-_COURSE_STATUS_COLUMNS = frozenset({"status", "stop_reason", "started_on", "completed_on"})
+__all__ = ["check_plan"]
 
 #: A rule version is a code (``prescription/1``, ``edss/1``, ``fhir-import``), never text.
 _RuleVersion = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:+-]{0,63}$")]
@@ -78,15 +53,6 @@ _VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("course", "replacement_fluid"): REPLACEMENT_FLUIDS.values,
     ("course", "indication"): PRESENTATIONS.values,
 }
-
-
-class ImportDenied(Exception):
-    """The actor may not write a ``kind`` record (needs ``permission``)."""
-
-    def __init__(self, kind: str, permission: Permission) -> None:
-        super().__init__(kind)
-        self.kind = kind
-        self.permission = permission
 
 
 def _text_problems(index: int, kind: str, fields: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -119,29 +85,3 @@ def check_plan(plan: ImportPlan) -> None:
             problems += _text_problems(step.index, "fluid", {"medication": step.medication})
     if problems:
         raise BundleRejected(problems)
-
-
-class RowGuard:
-    """Checked by the writer for each row it is about to create or change."""
-
-    def __init__(self, ctx: ServiceContext) -> None:
-        self.role = "system" if ctx.actor is None else ctx.actor.role
-
-    def check(self, kind: str, row: Any, changed: Iterable[str]) -> None:
-        """``row`` (None when created) may get ``changed`` columns, or raise."""
-        changed = set(changed)
-        permission = _PERMISSION.get(kind, Permission.PATIENT_WRITE)
-        if kind == "course" and row is not None and changed <= _COURSE_STATUS_COLUMNS:
-            permission = Permission.COURSE_MANAGE
-        if not allowed(self.role, permission):
-            raise ImportDenied(kind, permission)
-        if kind == "session" and row is not None and row.signed_off_at is not None:
-            raise Conflict(
-                f"exchange {row.sequence} is signed off and cannot change "
-                f"({', '.join(sorted(changed))}); corrections are addenda",
-                field="Procedure",
-            )
-
-    def document(self, media_type: str, content: bytes) -> None:
-        """The allow-list and byte sniffing of a direct upload."""
-        check_document(media_type, content)

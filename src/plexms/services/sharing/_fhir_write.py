@@ -1,33 +1,35 @@
-"""Writing an imported FHIR bundle: the :class:`~plexms.interop.fhir_in.drafts.ImportPlan`
-the interop planner made (plain drafts, nothing read from the database) becomes rows of the
-patient's record inside the caller's transaction.
+"""Writing an imported FHIR bundle through the clinical use cases.
+
+The interop planner makes an :class:`~plexms.interop.fhir_in.drafts.ImportPlan` (plain drafts,
+nothing read from the database); here each draft becomes a call of the use case that writes
+that record (``upsert_*`` beside the direct routes' use cases in
+:mod:`plexms.services.clinical`), so an import has the routes' permission per record type,
+their state rules (a signed-off session refuses, a course's status moves only as the status
+route allows) and their audit rows (``create``/``update`` naming the fields, per record).
+
+The caller runs this inside one transaction (``Database.transaction``): all or nothing.
+A draft whose record already holds its values calls nothing, so re-importing an unchanged
+export needs no permission beyond the import's own, moves no version and writes no row.
 
 Matching: the patient by MRN within the centre; every other row by its natural key among the
 patient's live rows of its table (episode: onset date and presentation; lab: analyte and time;
-session: course and sequence; ...), so importing the same bundle twice changes nothing.
+session: course and sequence; ...).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from plexms.interop.fhir_import import ImportSummary, plan_import
-from plexms.interop.fhir_in.drafts import (
-    AcuityDraft,
-    FluidDraft,
-    ImportPlan,
-    Link,
-    PatientDraft,
-    RowDraft,
-)
-from plexms.interop.fhir_in.reading import same
-from plexms.services.clinical.lots import sync_lot_index
+from plexms.interop.fhir_import import ImportSummary
+from plexms.interop.fhir_in.drafts import AcuityDraft, FluidDraft, ImportPlan, Link, RowDraft
+from plexms.services._records import Saved, pending
+from plexms.services.clinical import courses, outcomes, patients, session_sheet, sessions
+from plexms.services.context import ServiceContext
+from plexms.services.errors import PermissionDenied
+from plexms.services.permissions import Permission
 from plexms.store.models import (
     AdverseEvent,
     Course,
@@ -39,191 +41,124 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
-    Patient,
     SteroidCourse,
 )
 
-__all__ = ["Guard", "Written", "import_bundle", "write_plan"]
+__all__ = ["ImportDenied", "write_plan"]
 
-_MODELS: dict[str, type[Any]] = {
-    model.__tablename__: model
-    for model in (
-        AdverseEvent,
-        Course,
-        DmtHistory,
-        Document,
-        Episode,
-        ExchangeSession,
-        HandBack,
-        LabResult,
-        Measurement,
-        OutcomeAssessment,
-        SteroidCourse,
-    )
+_Upsert = Callable[..., Saved]
+
+
+def _history(kind: str) -> _Upsert:
+    def call(ctx: ServiceContext, patient_id: int, key: Any, values: Any) -> Saved:
+        return patients.upsert_history(ctx, patient_id, kind, key, values)
+
+    call.permission = patients.upsert_history.permission  # type: ignore[attr-defined]
+    return call
+
+
+#: Each record kind: its table and the use case that writes it.
+_USE_CASES: dict[str, tuple[type[Any], _Upsert]] = {
+    "measurement": (Measurement, _history("measurement")),
+    "episode": (Episode, _history("episode")),
+    "steroid": (SteroidCourse, _history("steroid")),
+    "dmt": (DmtHistory, _history("dmt")),
+    "course": (Course, courses.upsert_course),
+    "session": (ExchangeSession, session_sheet.upsert_session),
+    "lab": (LabResult, sessions.upsert_lab),
+    "adverse_event": (AdverseEvent, sessions.upsert_adverse_event),
+    "outcome": (OutcomeAssessment, outcomes.upsert_outcome),
+    "hand_back": (HandBack, outcomes.upsert_handback),
+    "document": (Document, outcomes.upsert_document),
 }
 _MEASURED = ("height_cm", "weight_kg", "hematocrit")
 
 
-class Guard(Protocol):
-    """The direct routes' rules, checked before a row is created or changed."""
+class ImportDenied(Exception):
+    """The actor may not write a ``kind`` record (its use case needs ``permission``)."""
 
-    def check(self, kind: str, row: Any, changed: Iterable[str]) -> None: ...
-
-    def document(self, media_type: str, content: bytes) -> None: ...
-
-
-class _Open:
-    """No rule (the command line's system import, and the tests of the writer alone)."""
-
-    def check(self, kind: str, row: Any, changed: Iterable[str]) -> None:
-        return None
-
-    def document(self, media_type: str, content: bytes) -> None:
-        return None
-
-
-@dataclass(frozen=True)
-class Written:
-    """One row the import created or changed (for its audit row)."""
-
-    table: str
-    row_id: int
-    created: bool
-    changed: tuple[str, ...]
+    def __init__(self, kind: str, permission: Permission, use_case: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.permission = permission
+        self.use_case = use_case
 
 
 class _Writer:
-    """The rows written so far (by bundle entry) and the counts of the summary."""
+    """The records written so far (by bundle entry) and the counts of the summary."""
 
-    def __init__(
-        self, session: Session, centre_id: int, actor: str, now: dt.datetime, guard: Guard
-    ) -> None:
-        self.s = session
-        self.guard = guard
-        self.written: list[Written] = []
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
         self.fluids: dict[int, list[FluidDraft]] = {}
-        self.centre_id = centre_id
-        self.actor = actor
-        self.now = now
-        self.rows: dict[int, Any] = {}  # entry index -> ORM row
+        self.acuity: dict[int, list[AcuityDraft]] = {}
+        self.rows: dict[int, dict[str, Any]] = {}  # entry index -> the record's columns
+        self.sessions: dict[int, int] = {}  # course id -> sessions this import wrote
         self.summary = ImportSummary(patient_id=0)
-        self.patient_id = 0
 
-    def count(self, kind: str, created: bool) -> None:
-        target = self.summary.created if created else self.summary.updated
-        target[kind] = target.get(kind, 0) + 1
+    def count(self, kind: str, saved: Saved) -> None:
+        if saved.created or saved.fields:
+            target = self.summary.created if saved.created else self.summary.updated
+            target[kind] = target.get(kind, 0) + 1
 
-    def patient(self, draft: PatientDraft) -> None:
-        fields = dict(draft.fields)
-        row = self.s.scalars(
-            select(Patient).where(
-                Patient.centre_id == self.centre_id,
-                Patient.mrn == fields["mrn"],
-                Patient.deleted_at.is_(None),
-            )
-        ).first()
-        created = row is None
-        changed: list[str] = []
-        if row is None:
-            self.guard.check("patient", None, fields)
-            row = Patient(
-                centre_id=self.centre_id,
-                created_at=self.now,
-                updated_at=self.now,
-                created_by=self.actor,
-                **fields,
-            )
-            self.s.add(row)
+    def call(self, kind: str, fn: _Upsert, *args: Any) -> Saved:
+        try:
+            return fn(self.ctx, *args)
+        except PermissionDenied:
+            name = getattr(fn, "__name__", "upsert")
+            raise ImportDenied(kind, fn.permission, name) from None  # type: ignore[attr-defined]
+
+    def patient(self, index: int, fields: dict[str, Any], centre_id: int) -> None:
+        saved = self.call("patient", patients.upsert_patient, centre_id, fields)
+        self.summary.patient_id = saved.id
+        self.count("patient", saved)
+        self.rows[index] = {**fields, "id": saved.id}
+
+    def upsert(self, kind: str, key: dict[str, Any], values: dict[str, Any], index: int) -> int:
+        model, fn = _USE_CASES[kind]
+        patient_id = self.summary.patient_id
+        with self.ctx.db.read() as session:
+            row, fields = pending(session, model, patient_id, key, values)
+        if row is not None and not fields:  # as it is: nothing to call, nothing to allow
+            row_id = int(row.id)
         else:
-            changed = [n for n, v in fields.items() if not same(getattr(row, n), v)]
-            if changed:
-                self.guard.check("patient", row, changed)
-            for name in changed:
-                setattr(row, name, fields[name])
-            if changed:
-                row.updated_at = self.now
-        self.s.flush()
-        self.patient_id = row.id
-        self.summary.patient_id = row.id
-        if created or changed:
-            self.count("patient", created)
-            self.written.append(Written("patient", row.id, created, tuple(sorted(changed))))
-        self.rows[draft.index] = row
-
-    def upsert(
-        self, model: type[Any], key: dict[str, Any], values: dict[str, Any], kind: str, index: int
-    ) -> Any:
-        stmt = select(model).where(model.patient_id == self.patient_id, model.deleted_at.is_(None))
-        for name, value in key.items():
-            stmt = stmt.where(getattr(model, name) == value)
-        row = self.s.scalars(stmt.order_by(model.id).limit(1)).first()
-        if model is Document:
-            self.guard.document(values["media_type"], values["content"])
-        created = row is None
-        changed = [] if created else [n for n, v in values.items() if not same(getattr(row, n), v)]
-        if created or changed:
-            self.guard.check(kind, row, [*key, *values] if created else changed)
-        if row is None:
-            row = model(
-                centre_id=self.centre_id,
-                patient_id=self.patient_id,
-                created_at=self.now,
-                updated_at=self.now,
-                created_by=self.actor,
-                **key,
-                **values,
-            )
-            self.s.add(row)
-            self.count(kind, True)
-        elif changed:
-            for name in changed:
-                setattr(row, name, values[name])
-            row.updated_at = self.now
-            self.count(kind, False)
-        self.s.flush()
-        if created or changed:
-            self.written.append(Written(model.__tablename__, row.id, created, tuple(changed)))
-        self.rows[index] = row
-        return row
+            if kind == "course" and row is not None and set(fields) <= courses.STATUS_COLUMNS:
+                fn = courses.upsert_course_status
+            saved = self.call(kind, fn, patient_id, key, values)
+            self.count(kind, saved)
+            row_id = saved.id
+        self.rows[index] = {**key, **values, "id": row_id}
+        return row_id
 
     def resolve(self, link: Link) -> Any:
         for index, attribute in link.sources:
-            row = self.rows.get(index)
-            value = getattr(row, attribute) if row is not None else None
+            value = self.rows.get(index, {}).get(attribute)
             if value is not None:
                 return value
         return None
 
     def row(self, draft: RowDraft) -> None:
-        model = _MODELS[draft.table]
         key, values = dict(draft.key), dict(draft.values)
         for link in draft.links:
             (key if link.in_key else values)[link.column] = self.resolve(link)
-        if model is ExchangeSession and key["sequence"] is None:
-            # numbered after the sessions of the same course written by this import
-            sessions = [
-                r
-                for r in self.rows.values()
-                if isinstance(r, ExchangeSession) and r.course_id == key["course_id"]
-            ]
-            key["sequence"] = len(sessions) + 1
-        if model is ExchangeSession:
+        if draft.kind == "session":
+            if key["sequence"] is None:  # after the course's sessions this import wrote
+                key["sequence"] = self.sessions.get(key["course_id"], 0) + 1
+            self.sessions[key["course_id"]] = self.sessions.get(key["course_id"], 0) + 1
             values = self.session_fluids(draft.index, values)
-        if model is Measurement:  # one row per time: keep the columns this entry does not give
-            found = self.s.scalars(
-                select(Measurement).where(
-                    Measurement.patient_id == self.patient_id,
-                    Measurement.measured_at == key["measured_at"],
-                )
-            ).first()
-            if found is not None:
-                values = {c: getattr(found, c) for c in _MEASURED} | values
-        written = len(self.written)
-        row = self.upsert(model, key, values, draft.kind, draft.index)
-        if model is ExchangeSession and len(self.written) > written:
-            last = self.written[-1]
-            if last.created or "lots" in last.changed:
-                sync_lot_index(self.s, row, row.lots or [])  # the recall index (issue 17)
+        if draft.kind == "outcome":
+            values |= {a.column: a.logmar for a in self.acuity.get(draft.index, [])}
+        if draft.kind == "measurement":  # one row per time: keep the columns not given here
+            with self.ctx.db.read() as session:
+                found = session.scalars(
+                    select(Measurement).where(
+                        Measurement.patient_id == self.summary.patient_id,
+                        Measurement.measured_at == key["measured_at"],
+                        Measurement.deleted_at.is_(None),
+                    )
+                ).first()
+                if found is not None:
+                    values = {c: getattr(found, c) for c in _MEASURED} | values
+        self.upsert(draft.kind, key, values, draft.index)
 
     def session_fluids(self, index: int, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` with the fluids and calcium given during exchange entry ``index``, so an
@@ -240,71 +175,55 @@ class _Writer:
                 fluids.append(item)
         return values | {"replacement_fluids": fluids, "calcium_gluconate_ml": calcium}
 
-    def acuity(self, draft: AcuityDraft) -> None:
-        row = self.rows.get(draft.parent_index) if draft.parent_index is not None else None
-        if row is None:
-            stmt = select(OutcomeAssessment).where(
-                OutcomeAssessment.patient_id == self.patient_id,
-                OutcomeAssessment.assessed_on == draft.assessed_on,
-            )
-            row = self.s.scalars(stmt).first()
-        if row is None:
-            row = self.upsert(
-                OutcomeAssessment,
-                {"assessed_on": draft.assessed_on, "timepoint": "other"},
-                {
-                    "assessed_by": self.actor,
-                    "inputs": {},
-                    "result": {},
-                    "rule_version": "fhir-import",
-                },
-                "outcome",
-                draft.index,
-            )
-        if not same(getattr(row, draft.column), draft.logmar):
-            self.guard.check("outcome", row, [draft.column])
-            setattr(row, draft.column, draft.logmar)
-            self.s.flush()
-            table = OutcomeAssessment.__tablename__
-            if not any(w.table == table and w.row_id == row.id for w in self.written):
-                self.written.append(Written(table, row.id, False, (draft.column,)))
+    def lone_acuity(self, draft: AcuityDraft) -> None:
+        """An acuity with no visit entry: the patient's visit of that day, else a new one."""
+        with self.ctx.db.read() as session:
+            visit = session.scalars(
+                select(OutcomeAssessment.id).where(
+                    OutcomeAssessment.patient_id == self.summary.patient_id,
+                    OutcomeAssessment.assessed_on == draft.assessed_on,
+                    OutcomeAssessment.deleted_at.is_(None),
+                )
+            ).first()
+        if visit is None:
+            key: dict[str, Any] = {"assessed_on": draft.assessed_on, "timepoint": "other"}
+            values: dict[str, Any] = {
+                "assessed_by": self.ctx.username,
+                "inputs": {},
+                "result": {},
+                "rule_version": "fhir-import",
+                draft.column: draft.logmar,
+            }
+            self.upsert("outcome", key, values, draft.index)
+            return
+        key, values = {"id": visit}, {draft.column: draft.logmar}
+        patient_id = self.summary.patient_id
+        with self.ctx.db.read() as session:
+            _, fields = pending(session, OutcomeAssessment, patient_id, key, values)
+        if fields:  # a value set on a visit already there (not counted as a record)
+            self.call("outcome", outcomes.upsert_outcome, patient_id, key, values)
 
 
-def write_plan(
-    session: Session,
-    plan: ImportPlan,
-    *,
-    centre_id: int,
-    actor: str,
-    now: dt.datetime,
-    guard: Guard | None = None,
-) -> tuple[ImportSummary, list[Written]]:
-    """Write ``plan`` into centre ``centre_id`` in ``session``'s transaction, each row that
-    would be created or changed checked by ``guard`` first; the summary and the rows written."""
-    writer = _Writer(session, centre_id, actor, now, guard or _Open())
+def write_plan(ctx: ServiceContext, plan: ImportPlan, *, centre_id: int) -> ImportSummary:
+    """Write ``plan`` into centre ``centre_id`` through the clinical use cases, as
+    ``ctx``'s actor (run it in one transaction: ``Database.transaction``).
+
+    :class:`ImportDenied` when the actor may not write a record the plan creates or changes.
+    """
+    writer = _Writer(ctx)
+    visits = {s.index for s in plan.steps if isinstance(s, RowDraft) and s.kind == "outcome"}
+    lone: set[int] = set()
     for step in plan.steps:
         if isinstance(step, FluidDraft):
             writer.fluids.setdefault(step.session_index, []).append(step)
-    writer.patient(plan.patient)
+        elif isinstance(step, AcuityDraft) and step.parent_index in visits:
+            writer.acuity.setdefault(step.parent_index, []).append(step)  # set with its visit
+        elif isinstance(step, AcuityDraft):
+            lone.add(step.index)
+    writer.patient(plan.patient.index, dict(plan.patient.fields), centre_id)
     for step in plan.steps:
         if isinstance(step, RowDraft):
             writer.row(step)
-        elif isinstance(step, AcuityDraft):
-            writer.acuity(step)
-    session.flush()
-    return writer.summary, writer.written
-
-
-def import_bundle(
-    session: Session,
-    data: bytes | str | dict[str, Any],
-    *,
-    centre_id: int,
-    actor: str,
-    now: dt.datetime,
-) -> ImportSummary:
-    """Import ``data`` into centre ``centre_id`` in ``session``'s transaction with no rule
-    (all or nothing: :class:`~plexms.interop.fhir_import.BundleRejected` before anything is
-    written)."""
-    plan = plan_import(data, actor=actor)
-    return write_plan(session, plan, centre_id=centre_id, actor=actor, now=now)[0]
+        elif isinstance(step, AcuityDraft) and step.index in lone:
+            writer.lone_acuity(step)
+    return writer.summary

@@ -3,6 +3,7 @@ in the audit detail)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections.abc import Iterator
 from typing import Any
@@ -19,8 +20,8 @@ from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
 from plexms.services.permissions import Permission
-from plexms.services.sharing._fhir_guard import ImportDenied, RowGuard, check_plan
-from plexms.services.sharing._fhir_write import write_plan
+from plexms.services.sharing._fhir_guard import check_plan
+from plexms.services.sharing._fhir_write import ImportDenied, write_plan
 from plexms.store.models import Centre, Patient
 from plexms.store.patient_records import live_patient_ids, load_record, load_records
 
@@ -136,45 +137,35 @@ def import_fhir(
 ) -> dict[str, Any]:
     """Import a FHIR Bundle all or nothing; :class:`BundleRejected` (422) lists every problem.
 
-    A front like the API: each record created or changed needs the permission of its direct
-    use case (403, audited ``denied``), keeps to the same text limits and vocabularies (422),
-    a signed-off session cannot change (409), documents keep to the allow-list (415/422); one
-    audit row per record written names the fields changed. Rows left as they are need nothing.
+    A front like the API: the text limits and vocabularies of the routes' schemas are checked
+    first (422, every problem at once); then each record goes through the clinical use case
+    that writes it (``upsert_*`` beside the direct routes' use cases), in one transaction, so
+    it needs that record's permission (403, audited ``denied``), keeps its state rules (a
+    signed-off session cannot change: 409) and the document allow-list (415/422), and gets
+    its audit row (``create``/``update`` naming the fields). A record already as imported
+    calls nothing: an unchanged export imported back is a no-op. One ``import`` row sums up.
     """
     centre_id = resolve_centre(ctx, centre_code)
     try:
         plan = plan_import(data, actor=ctx.username)
         check_plan(plan)
-        with ctx.db.write() as session:
-            summary, written = write_plan(
-                session,
-                plan,
-                centre_id=centre_id,
-                actor=ctx.username,
-                now=ctx.now,
-                guard=RowGuard(ctx),
-            )
-            for row in written:
+        with ctx.db.transaction() as db:
+            summary = write_plan(dataclasses.replace(ctx, db=db), plan, centre_id=centre_id)
+            with db.write() as session:
                 audit.record(
                     session,
                     ctx,
                     "import",
-                    entity=row.table,
-                    entity_id=row.row_id,
+                    entity="patient",
+                    entity_id=summary.patient_id,
                     patient_id=summary.patient_id,
                     centre_id=centre_id,
-                    detail={"format": "fhir", "created": row.created, "changed": list(row.changed)},
+                    detail={
+                        "format": "fhir",
+                        "created": summary.created,
+                        "updated": summary.updated,
+                    },
                 )
-            audit.record(
-                session,
-                ctx,
-                "import",
-                entity="patient",
-                entity_id=summary.patient_id,
-                patient_id=summary.patient_id,
-                centre_id=centre_id,
-                detail={"format": "fhir", "created": summary.created, "updated": summary.updated},
-            )
     except BundleRejected as exc:
         audit.record_alone(
             ctx,
@@ -193,6 +184,7 @@ def import_fhir(
             detail={
                 "use_case": "import_fhir",
                 "record": exc.kind,
+                "record_use_case": exc.use_case,
                 "permission": str(exc.permission),
             },
         )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core import vocabulary
 from plexms.core.dmt import DMTS
+from plexms.core.errors import InputError
 from plexms.services.clinical import courses, outcomes, patients, sessions
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import HandBackIn
@@ -128,44 +129,78 @@ async def letter(request: Request, patient_id: int, user: Reader) -> Response:
     return render(request, "letter.html", data)
 
 
-@router.get("/patients/{patient_id}/reports/course-summary.pdf")
-async def course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
+_PDF_ROUTE = "/patients/{patient_id}/reports/"
+_REPORTS = {"course-summary": reports.course_summary_pdf, "handout": reports.patient_handout_pdf}
+CourseQ = Annotated[int | None, Query(ge=1, le=2**31 - 1, description="course id")]
+
+
+def _inline(pdf: bytes, name: str) -> Response:
+    headers = {"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get(_PDF_ROUTE + "course-summary.pdf")
+async def course_summary(
+    request: Request, patient_id: int, user: Exporter, course_id: CourseQ = None
+) -> Response:
     """The course summary PDF (audited as an export; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=False))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="course-summary-{patient_id}.pdf"'},
+    pdf = await run_in_threadpool(
+        lambda: reports.course_summary_pdf(ctx, patient_id, course_id=course_id, store=False)
     )
+    return _inline(pdf, f"course-summary-{patient_id}.pdf")
 
 
-@router.get("/patients/{patient_id}/reports/handout.pdf")
-async def handout(request: Request, patient_id: int, user: Exporter) -> Response:
+@router.get(_PDF_ROUTE + "handout.pdf")
+async def handout(
+    request: Request, patient_id: int, user: Exporter, course_id: CourseQ = None
+) -> Response:
     """The patient handout PDF (audited; nothing stored: POST files it)."""
     ctx = service_context(request, user.actor)
-    pdf = await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=False))
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="handout-{patient_id}.pdf"'},
+    pdf = await run_in_threadpool(
+        lambda: reports.patient_handout_pdf(ctx, patient_id, course_id=course_id, store=False)
     )
+    return _inline(pdf, f"handout-{patient_id}.pdf")
 
 
-@router.post("/patients/{patient_id}/reports/course-summary.pdf")
+async def _file(request: Request, user: WebUser, patient_id: int, report: str) -> Response:
+    """File ``report`` with the record through the use case the API's POST calls, then show
+    the patient's documents (the form names the course in ``course_id``, else the latest)."""
+    form = await request.form()
+    reader = FormReader(form, user.units)
+    raw = reader.raw("course_id")
+    course_id = int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
+    if raw and course_id is None:
+        raise InputError("course_id", repr(raw[:20]), allowed="a course id")
+    ctx = service_context(request, user.actor)
+    make = _REPORTS[report]
+    await run_in_threadpool(lambda: make(ctx, patient_id, course_id=course_id, store=True))
+    return RedirectResponse(f"/patients/{patient_id}/documents#filed", status_code=303)
+
+
+@router.post(_PDF_ROUTE + "course-summary.pdf")
 async def file_course_summary(request: Request, patient_id: int, user: Exporter) -> Response:
-    """File the course summary with the record (a form with the CSRF token)."""
-    ctx = service_context(request, user.actor)
-    await run_in_threadpool(lambda: reports.course_summary_pdf(ctx, patient_id, store=True))
-    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    """File the course summary with the record (the page's form, with the CSRF token)."""
+    return await _file(request, user, patient_id, "course-summary")
 
 
-@router.post("/patients/{patient_id}/reports/handout.pdf")
+@router.post(_PDF_ROUTE + "handout.pdf")
 async def file_handout(request: Request, patient_id: int, user: Exporter) -> Response:
-    """File the patient handout with the record (a form with the CSRF token)."""
+    """File the patient handout with the record (the page's form, with the CSRF token)."""
+    return await _file(request, user, patient_id, "handout")
+
+
+@router.get("/patients/{patient_id}/documents")
+async def documents_page(request: Request, patient_id: int, user: Reader) -> Response:
+    """The documents kept with the patient's record (reports filed, letters, uploads)."""
     ctx = service_context(request, user.actor)
-    await run_in_threadpool(lambda: reports.patient_handout_pdf(ctx, patient_id, store=True))
-    return RedirectResponse(f"/patients/{patient_id}", status_code=303)
+    record = await run_in_threadpool(outcomes.get_record, ctx, patient_id)
+    page = {
+        "p": record.patient,
+        "documents": sorted(record.documents, key=lambda d: (d.created_at, d.id), reverse=True),
+        "nav": "patients",
+    }
+    return render(request, "documents.html", page)
 
 
 _ = (courses, patients)
