@@ -17,6 +17,8 @@ from plexms.core.vocabulary import (
     AE_TYPES,
     ANTICOAGULANTS,
     COURSE_STATUSES,
+    LINE_DRESSING,
+    LOCK_SOLUTIONS,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
     TND_GRADES,
@@ -186,6 +188,11 @@ class SessionFields(In):
     pre_weight_kg: float | None = Field(default=None, ge=1, le=400)
     post_weight_kg: float | None = Field(default=None, ge=1, le=400)
     inlet_flow_ml_min: float | None = Field(default=None, ge=0, le=300)
+    # post-run line care (issue 17 item 3)
+    line_lock_solution: Annotated[str, OneOf(LOCK_SOLUTIONS, blank=True)] = ""
+    line_lock_volume_ml: float | None = Field(default=None, ge=0, le=50)
+    line_flush_ml: float | None = Field(default=None, ge=0, le=200)
+    line_dressing: Annotated[str, OneOf(LINE_DRESSING, blank=True)] = ""
 
 
 class SessionRecordIn(SessionFields):
@@ -238,6 +245,10 @@ class SessionOut(Stamped):
     pre_weight_kg: float | None
     post_weight_kg: float | None
     inlet_flow_ml_min: float | None
+    line_lock_solution: str = ""
+    line_lock_volume_ml: float | None = None
+    line_flush_ml: float | None = None
+    line_dressing: str = ""
     addenda: list[SessionAddendumOut] = Field(default_factory=list)
 
 
