@@ -86,23 +86,19 @@ def line_days(
 
 
 def _poisson_cdf(k: int, mu: float) -> float:
-    """P(X <= k) for X ~ Poisson(mu), summed in log space (stable for large mu)."""
-    if mu == 0.0:
-        return 1.0
+    """P(X <= k) for X ~ Poisson(mu > 0), summed in log space (stable for large mu)."""
     log_mu = math.log(mu)
     return math.fsum(math.exp(i * log_mu - mu - math.lgamma(i + 1)) for i in range(k + 1))
 
 
 def _solve(target: float, k: int, lo: float, hi: float) -> float:
     """The mean mu in [lo, hi] with P(X <= k; mu) = target (the CDF falls as mu grows)."""
-    for _ in range(200):
+    while hi - lo > 1e-12 * max(1.0, hi):  # bisection to a relative 1e-12
         mid = (lo + hi) / 2
         if _poisson_cdf(k, mid) > target:
             lo = mid
         else:
             hi = mid
-        if hi - lo <= 1e-12 * max(1.0, hi):
-            break
     return (lo + hi) / 2
 
 
