@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from plexms.web.routes import (
+    access,
     assessment,
     auth,
     clinic,
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     scores.router,
     referrals.router,
     clinic.router,
+    access.router,
     assessment.router,
     course.router,
     session_sheet.router,
