@@ -61,7 +61,10 @@ def test_exact_poisson_interval_matches_the_chi_square_form(k: int) -> None:
 def test_rate_per_1000_line_days() -> None:
     r = line_rate(3, 1500)
     assert r.per_1000 == 2.0 and r.infections == 3 and r.line_days == 1500
-    assert r.ci95_per_1000 == (round(chi2.ppf(0.025, 6) / 2 / 1.5, 4), round(chi2.ppf(0.975, 8) / 2 / 1.5, 4))
+    assert r.ci95_per_1000 == (
+        round(chi2.ppf(0.025, 6) / 2 / 1.5, 4),
+        round(chi2.ppf(0.975, 8) / 2 / 1.5, 4),
+    )
     assert set(r.sources) <= set(SOURCES)
     empty = line_rate(0, 0)
     assert empty.per_1000 is None and empty.ci95_per_1000 is None

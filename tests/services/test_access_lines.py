@@ -53,14 +53,31 @@ def test_removal_events_and_the_infection_rate(world) -> None:  # type: ignore[n
     pid = world.patient().id
     line = _line(world, pid)
     nurse = world.ctx("nurse")
-    access_lines.add_line_event(nurse, line.id, LineEventIn(event_type="dressing_change", event_on=dt.date(2026, 11, 20)))
-    access_lines.add_line_event(nurse, line.id, LineEventIn(event_type="poor_flow", event_on=dt.date(2026, 11, 21)))
-    access_lines.add_line_event(nurse, line.id, LineEventIn(event_type="exit_site_infection", event_on=dt.date(2026, 11, 22), notes="Erythema 1 cm"))
+    access_lines.add_line_event(
+        nurse, line.id, LineEventIn(event_type="dressing_change", event_on=dt.date(2026, 11, 20))
+    )
+    access_lines.add_line_event(
+        nurse, line.id, LineEventIn(event_type="poor_flow", event_on=dt.date(2026, 11, 21))
+    )
+    access_lines.add_line_event(
+        nurse,
+        line.id,
+        LineEventIn(
+            event_type="exit_site_infection", event_on=dt.date(2026, 11, 22), notes="Erythema 1 cm"
+        ),
+    )
     removed = access_lines.remove_line(
-        nurse, line.id, AccessLineRemoveIn(removed_on=dt.date(2026, 11, 23), removal_reason="infection"), line.version
+        nurse,
+        line.id,
+        AccessLineRemoveIn(removed_on=dt.date(2026, 11, 23), removal_reason="infection"),
+        line.version,
     )
     assert removed.removed_on == dt.date(2026, 11, 23) and removed.line_days == 8
-    assert [e.event_type for e in removed.events] == ["dressing_change", "poor_flow", "exit_site_infection"]
+    assert [e.event_type for e in removed.events] == [
+        "dressing_change",
+        "poor_flow",
+        "exit_site_infection",
+    ]
     summary = access_lines.access_summary(nurse, pid)
     assert summary.precheck_access is None  # none in place: the nurse is asked
     assert (summary.line_days, summary.infections, summary.problems) == (8, 1, 1)
@@ -68,7 +85,9 @@ def test_removal_events_and_the_infection_rate(world) -> None:  # type: ignore[n
     low, high = summary.ci95_per_1000 or (0, 0)
     assert 3.1 < low < 3.2 and 696 < high < 697  # Garwood 1 event: 0.0253 to 5.5716
     with pytest.raises(Conflict):  # out already
-        access_lines.remove_line(nurse, line.id, AccessLineRemoveIn(removed_on=TODAY, removal_reason="other"), None)
+        access_lines.remove_line(
+            nurse, line.id, AccessLineRemoveIn(removed_on=TODAY, removal_reason="other"), None
+        )
     with pytest.raises(InputError) as after:  # an event after removal
         access_lines.add_line_event(nurse, line.id, LineEventIn(event_type="flush", event_on=TODAY))
     assert after.value.field == "event_on"
@@ -95,8 +114,13 @@ def test_bad_dates_and_kinds_name_the_field(world, changes, field) -> None:  # t
 def test_same_day_in_and_out_is_one_line_day(world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
     line = _line(
-        world, pid, line_type="peripheral_cannula", site="left_antecubital",
-        inserted_on="2026-11-25", removed_on="2026-11-25", removal_reason="no_longer_needed",
+        world,
+        pid,
+        line_type="peripheral_cannula",
+        site="left_antecubital",
+        inserted_on="2026-11-25",
+        removed_on="2026-11-25",
+        removal_reason="no_longer_needed",
     )
     assert line.kind == "peripheral" and line.line_days == 1
 
@@ -111,9 +135,18 @@ def test_one_central_line_in_place_per_site(world) -> None:  # type: ignore[no-u
         _line(world, pid, inserted_on="2026-11-01", removed_on="2026-11-18", removal_reason="other")
     _line(world, pid, inserted_on="2026-11-01", removed_on="2026-11-15", removal_reason="other")
     _line(world, pid, site="left_subclavian", inserted_on="2026-11-20")  # another site
-    _line(world, pid, line_type="peripheral_cannula", site="right_internal_jugular", inserted_on="2026-11-20")
+    _line(
+        world,
+        pid,
+        line_type="peripheral_cannula",
+        site="right_internal_jugular",
+        inserted_on="2026-11-20",
+    )
     access_lines.remove_line(
-        world.ctx("nurse"), first.id, AccessLineRemoveIn(removed_on=dt.date(2026, 11, 24), removal_reason="occlusion"), None
+        world.ctx("nurse"),
+        first.id,
+        AccessLineRemoveIn(removed_on=dt.date(2026, 11, 24), removal_reason="occlusion"),
+        None,
     )
     again = _line(world, pid, inserted_on="2026-11-25", line_type="apheresis_catheter")
     assert again.kind == "central"
@@ -126,10 +159,14 @@ def test_who_may_write_and_read_and_the_audit(world) -> None:  # type: ignore[no
         with pytest.raises(PermissionDenied):
             _line(world, pid, role=role, site="left_femoral")
         with pytest.raises(PermissionDenied):
-            access_lines.add_line_event(world.ctx(role), line.id, LineEventIn(event_type="flush", event_on=TODAY))
+            access_lines.add_line_event(
+                world.ctx(role), line.id, LineEventIn(event_type="flush", event_on=TODAY)
+            )
     assert access_lines.access_summary(world.ctx("viewer"), pid).lines[0].id == line.id
     with world.db.read() as session:
-        entities = set(session.execute(select(AuditEvent.entity).where(AuditEvent.patient_id == pid)).scalars())
+        entities = set(
+            session.execute(select(AuditEvent.entity).where(AuditEvent.patient_id == pid)).scalars()
+        )
     assert {"access_line"} <= entities
 
 
@@ -141,7 +178,9 @@ def test_another_centre_cannot_see_or_touch_the_line(world) -> None:  # type: ig
     with pytest.raises(NotFound):
         access_lines.access_summary(world.ctx("nurse", "b"), pid)
     with pytest.raises(NotFound):
-        access_lines.add_line_event(world.ctx("nurse", "b"), line.id, LineEventIn(event_type="flush", event_on=TODAY))
+        access_lines.add_line_event(
+            world.ctx("nurse", "b"), line.id, LineEventIn(event_type="flush", event_on=TODAY)
+        )
 
 
 def test_unknown_words_are_refused_by_the_schema() -> None:
@@ -158,7 +197,13 @@ def _first_sheet(world, pid: int):  # type: ignore[no-untyped-def]
     return courses.list_course_sessions(world.ctx("nurse"), course.id)[0]
 
 
-VITALS = {"systolic_bp": 122, "diastolic_bp": 76, "heart_rate": 72, "temperature_c": 36.7, "spo2": 98}
+VITALS = {
+    "systolic_bp": 122,
+    "diastolic_bp": 76,
+    "heart_rate": 72,
+    "temperature_c": 36.7,
+    "spo2": 98,
+}
 LABS = {
     "fibrinogen_g_l": 2.5,
     "ionized_calcium_mmol_l": 1.2,
@@ -170,7 +215,9 @@ LABS = {
 
 def _precheck(world, sheet, **request):  # type: ignore[no-untyped-def]
     body = {"vitals": VITALS, "labs": LABS, **request}
-    return sessions.record_precheck(world.ctx("nurse"), sheet.id, PrecheckIn(request=body), sheet.version)
+    return sessions.record_precheck(
+        world.ctx("nurse"), sheet.id, PrecheckIn(request=body), sheet.version
+    )
 
 
 def test_the_precheck_takes_a_central_line_from_the_record(world) -> None:  # type: ignore[no-untyped-def]
@@ -195,7 +242,13 @@ def test_the_precheck_takes_a_peripheral_line_and_the_nurse_wins(world) -> None:
 
 def test_without_a_line_in_place_the_precheck_asks(world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
-    _line(world, pid, inserted_on="2026-11-01", removed_on="2026-11-20", removal_reason="no_longer_needed")
+    _line(
+        world,
+        pid,
+        inserted_on="2026-11-01",
+        removed_on="2026-11-20",
+        removal_reason="no_longer_needed",
+    )
     checked = _precheck(world, _first_sheet(world, pid))
     assert checked.precheck_result is not None
     assert "access" in checked.precheck_result["missing"]

@@ -36,7 +36,14 @@ def _load(world) -> list[tuple[str, dt.date, dt.date | None, list[dt.date]]]:  #
             access_lines.add_line_event(
                 nurse, out.id, LineEventIn(event_type="clabsi", event_on=dt.date.fromisoformat(day))
             )
-        made.append((out.kind, out.inserted_on, out.removed_on, [dt.date.fromisoformat(d) for d in infections]))
+        made.append(
+            (
+                out.kind,
+                out.inserted_on,
+                out.removed_on,
+                [dt.date.fromisoformat(d) for d in infections],
+            )
+        )
     return made
 
 

@@ -142,3 +142,22 @@ def test_post_run_line_care_reopens_as_typed(clinic: TestClient) -> None:
     signed = clinic.post(f"{url}/sign-off", data={"csrf_token": token, "version": version})
     assert signed.status_code == 200, signed.text
     assert "lock Trisodium citrate 4% 2.6 mL; flush 20 mL; dressing Changed" in signed.text
+
+
+def test_the_registry_page_shows_line_infections_per_1000_line_days(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = _add_line(clinic, patient_id).text
+    line_id = re.search(r'id="line-(\d+)"', page).group(1)  # type: ignore[union-attr]
+    event = {
+        "csrf_token": csrf_of(page),
+        "patient_id": str(patient_id),
+        "event_type": "clabsi",
+        "event_on": "2026-11-25",
+    }
+    assert clinic.post(f"/access-lines/{line_id}/events", data=event).status_code == 200
+    registry = clinic.get("/registry").text
+    row = re.search(r'<tr data-key="central">(.*?)</tr>', registry, re.S)
+    assert row is not None, registry
+    assert "<td>1</td>" in row.group(1)  # one infection
+    assert "Line infections per 1,000 line-days" in registry

@@ -34,9 +34,7 @@ def list_access_lines(ctx: Read, patient_id: PathId) -> AccessSummary:
     return access_lines.access_summary(ctx, patient_id)
 
 
-@router.post(
-    "/patients/{patient_id}/access-lines", response_model=AccessLineOut, status_code=201
-)
+@router.post("/patients/{patient_id}/access-lines", response_model=AccessLineOut, status_code=201)
 def add_access_line(
     ctx: Write, patient_id: PathId, body: AccessLineIn, response: Response
 ) -> AccessLineOut:

@@ -317,7 +317,8 @@ def record_precheck(
     stale, or the model's prediction where the centre allows), the hours and calendar days
     since the patient's last completed exchange, whether plasma is prescribed, the access
     from the lines in place that day (central when a central line is; none: the nurse is
-    asked); values the request gives win. An ACE inhibitor recorded at the assessment needs its timing given.
+    asked); values the request gives win. An ACE inhibitor recorded at the assessment needs
+    its timing given.
     The inputs (the full calc request) and the result (with ``from_record``) are stored.
     """
     with ctx.db.write() as session:

@@ -39,9 +39,9 @@ from plexms.core.errors import InputError
 from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
 from plexms.services._usecase import use_case
+from plexms.services.clinical.access_lines import centre_today
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.services.clinical.access_lines import centre_today
 from plexms.store import registry_dashboard as sql
 from plexms.store.registry_access import line_counts
 from plexms.store.registry_dashboard import (
@@ -213,7 +213,11 @@ def _line_rates(
     counts = line_counts(session, centre, f.start_from, last)
     rows = []
     for kind in ("central", "peripheral", "all"):
-        found = list(counts.values()) if kind == "all" else [c for c in counts.values() if c.kind == kind]
+        found = (
+            list(counts.values())
+            if kind == "all"
+            else [c for c in counts.values() if c.kind == kind]
+        )
         lines = sum(c.lines for c in found)
         days = sum(c.line_days for c in found)
         infections = sum(c.infections for c in found)

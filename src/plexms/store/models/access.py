@@ -24,7 +24,9 @@ class AccessLine(ClinicalMixin, Base):
         enum_check("line_type", vocabulary.LINE_TYPES.values),
     )
 
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(12))
     line_type: Mapped[str] = mapped_column(String(32))
     site: Mapped[str] = mapped_column(String(32))
@@ -42,7 +44,9 @@ class LineEvent(ClinicalMixin, Base):
     __tablename__ = "line_event"
     __table_args__ = (enum_check("event_type", vocabulary.LINE_EVENTS.values),)
 
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patient.id", ondelete="CASCADE"), index=True
+    )
     line_id: Mapped[int] = mapped_column(
         ForeignKey("access_line.id", ondelete="CASCADE"), index=True
     )

@@ -85,7 +85,8 @@ async def add_line(request: Request, patient_id: int, user: Nurse) -> Response:
     )
 
 
-def _patient_of(request: Request, user: WebUser, reader: FormReader) -> int:
+def _patient_of(reader: FormReader) -> int:
+    """The patient page to come back to (the form's hidden field)."""
     return int(reader.number("patient_id", lo=1, integer=True, required=True) or 0)
 
 
@@ -94,7 +95,7 @@ async def remove_line(request: Request, line_id: int, user: Nurse) -> Response:
     """The line came out: when and why."""
     form = await request.form()
     reader = FormReader(form, user.units)
-    patient_id = _patient_of(request, user, reader)
+    patient_id = _patient_of(reader)
     version = reader.number("version", lo=1, integer=True)
     body = access_view.removal_body(reader)
     ctx = service_context(request, user.actor)
@@ -119,7 +120,7 @@ async def add_event(request: Request, line_id: int, user: Nurse) -> Response:
     """A dressing change, flush, line problem or infection of the line."""
     form = await request.form()
     reader = FormReader(form, user.units)
-    patient_id = _patient_of(request, user, reader)
+    patient_id = _patient_of(reader)
     body = access_view.event_body(reader)
     ctx = service_context(request, user.actor)
     return await _save(

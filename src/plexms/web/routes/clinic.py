@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services.clinical import board as clinic_board
 from plexms.services.clinical import access_lines, patients, sessions
+from plexms.services.clinical import board as clinic_board
 from plexms.services.permissions import Permission
 from plexms.web import access_view, labs_view
 from plexms.web.errors import WebRoute

@@ -60,7 +60,9 @@ def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
         hours = max(hours, 0.0)
     zone = _zone(user)
     access = access_lines.access_summary(ctx, s.patient_id)
-    in_place = [x for x in access.lines if x.removed_on is None and x.kind == access.precheck_access]
+    in_place = [
+        x for x in access.lines if x.removed_on is None and x.kind == access.precheck_access
+    ]
     hint = ""
     if in_place:
         line = in_place[0]

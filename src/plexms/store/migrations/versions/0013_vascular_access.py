@@ -53,7 +53,9 @@ def _clinical(table: str) -> list[sa.Column[object] | sa.Constraint]:
         sa.Column("deleted_by", sa.String(length=64), nullable=True),
         sa.Column("centre_id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["centre_id"], ["centre.id"], name=op.f(f"fk_{table}_centre_id_centre")),
+        sa.ForeignKeyConstraint(
+            ["centre_id"], ["centre.id"], name=op.f(f"fk_{table}_centre_id_centre")
+        ),
         sa.ForeignKeyConstraint(
             ["patient_id"],
             ["patient.id"],
