@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import LINE_KINDS
 
 __all__ = [
     "INFECTION_EVENTS",
@@ -164,9 +165,10 @@ def access_for_precheck(active_kinds: Iterable[str]) -> str | None:
     ('central', None)
     """
     kinds = set(active_kinds)
-    unknown = kinds - {"peripheral", "central"}
+    unknown = kinds - set(LINE_KINDS.values)
     if unknown:
-        raise InputError("kind", f"{sorted(unknown)[0]!r} unknown", allowed="peripheral, central")
+        allowed = ", ".join(LINE_KINDS.values)
+        raise InputError("kind", f"{sorted(unknown)[0]!r} unknown", allowed=allowed)
     if "central" in kinds:
         return "central"
     return "peripheral" if kinds else None

@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from plexms.core.access_lines import line_rate
 from plexms.core.adverse_events import WaaRates, waa_rates
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import LINE_KINDS
 from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
 from plexms.services._usecase import use_case
@@ -212,7 +213,7 @@ def _line_rates(
     last = min(f.start_to, today) if f.start_to is not None else today
     counts = line_counts(session, centre, f.start_from, last)
     rows = []
-    for kind in ("central", "peripheral", "all"):
+    for kind in (*reversed(LINE_KINDS.values), "all"):  # central first
         found = (
             list(counts.values())
             if kind == "all"
