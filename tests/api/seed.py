@@ -64,7 +64,16 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
             onset_at=dt.datetime(2026, 11, 30, 18, tzinfo=dt.UTC),
         ),
     )
+    from plexms.services.clinical import access_lines
+    from plexms.services.schemas.access import AccessLineIn
+
+    line = access_lines.add_line(
+        ctx,
+        patient_id,
+        AccessLineIn(line_type="port", site="right_chest_wall", inserted_on=dt.date(2026, 11, 2)),
+    )
     return {
+        "line_id": line.id,
         "course_id": course.id,
         "session_id": first.id,
         "document_id": doc.id,
