@@ -253,3 +253,18 @@ def test_without_a_line_in_place_the_precheck_asks(world) -> None:  # type: igno
     assert checked.precheck_result is not None
     assert "access" in checked.precheck_result["missing"]
     assert checked.go_decision == "hold"
+
+
+def test_a_removal_before_the_lines_last_event_is_refused(world) -> None:  # type: ignore[no-untyped-def]
+    pid = world.patient().id
+    line = _line(world, pid)
+    nurse = world.ctx("nurse")
+    event = LineEventIn(event_type="dressing_change", event_on=dt.date(2026, 11, 24))
+    access_lines.add_line_event(nurse, line.id, event)
+    early = AccessLineRemoveIn(removed_on=dt.date(2026, 11, 23), removal_reason="other")
+    with pytest.raises(InputError) as exc:
+        access_lines.remove_line(nurse, line.id, early, None)
+    assert exc.value.field == "removed_on" and "2026-11-24" in exc.value.message
+    future = AccessLineRemoveIn(removed_on=dt.date(2026, 11, 27), removal_reason="other")
+    with pytest.raises(InputError):
+        access_lines.remove_line(nurse, line.id, future, None)

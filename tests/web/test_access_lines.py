@@ -161,3 +161,54 @@ def test_the_registry_page_shows_line_infections_per_1000_line_days(clinic: Test
     assert row is not None, registry
     assert "<td>1</td>" in row.group(1)  # one infection
     assert "Line infections per 1,000 line-days" in registry
+
+
+def test_a_stale_removal_is_not_saved(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = _add_line(clinic, patient_id).text
+    line_id = re.search(r'id="line-(\d+)"', page).group(1)  # type: ignore[union-attr]
+    out = {
+        "csrf_token": csrf_of(page),
+        "patient_id": str(patient_id),
+        "version": "7",
+        "removed_on": "2026-11-25",
+        "removal_reason": "infection",
+    }
+    stale = clinic.post(f"/access-lines/{line_id}/removal", data=out)
+    assert stale.status_code == 412 and 'id="access-conflict"' in stale.text
+    assert 'value="2026-11-25"' in stale.text  # what was typed is shown again
+
+
+def test_line_care_is_corrected_by_a_web_addendum(clinic: TestClient) -> None:
+    url, sheet = first_sheet(clinic)
+    data = {
+        "csrf_token": csrf_of(sheet),
+        "version": "1",
+        "status": "done",
+        "actual_start": "2026-11-26T01:00",
+        "actual_end": "2026-11-26T03:10",
+        "plasma_removed": "2750",
+        "vital_rows": "0",
+        "line_lock": "heparin_1000",
+        "line_lock_ml": "2.6",
+    }
+    page = clinic.post(f"{url}/record", data=data).text
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    signed = clinic.post(f"{url}/sign-off", data={"csrf_token": csrf_of(page), "version": version})
+    assert 'id="addendum-form"' in signed.text
+    for field, value, shown in (
+        ("line_lock_solution", "citrate_4", "Trisodium citrate 4%"),
+        ("line_lock_volume_ml", "2.8", "2.8 mL"),
+        ("line_dressing", "changed", "changed"),
+        ("line_flush_ml", "20", "20 mL"),
+    ):
+        body = {
+            "csrf_token": csrf_of(signed.text),
+            "add_field": field,
+            "add_value": value,
+            "add_reason": "Entered late",
+        }
+        after = clinic.post(f"{url}/addenda", data=body)
+        assert after.status_code == 200, after.text
+        assert f'data-field="{field}"' in after.text and shown in after.text

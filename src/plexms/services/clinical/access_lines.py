@@ -82,7 +82,8 @@ def _in_place_on(day: dt.date) -> Any:
 def _central_at_site(
     session: Session, line: AccessLine, first: dt.date, last: dt.date | None
 ) -> AccessLine | None:
-    """Another central line of the patient at the same site whose time in place overlaps."""
+    """Another central line of the patient at the same site whose time in place overlaps
+    ``first`` to ``last`` (``line`` is new: not in the table yet)."""
     query = select(AccessLine).where(
         AccessLine.patient_id == line.patient_id,
         AccessLine.deleted_at.is_(None),
@@ -90,8 +91,6 @@ def _central_at_site(
         AccessLine.site == line.site,
         or_(AccessLine.removed_on.is_(None), AccessLine.removed_on >= first),
     )
-    if line.id is not None:
-        query = query.where(AccessLine.id != line.id)
     if last is not None:
         query = query.where(AccessLine.inserted_on <= last)
     return session.execute(query.limit(1)).scalar_one_or_none()
