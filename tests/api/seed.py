@@ -85,8 +85,17 @@ def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no
         ),
         None,
     )
+    from plexms.services.clinical import access_lines
+    from plexms.services.schemas.access import AccessLineIn
+
+    line = access_lines.add_line(
+        ctx,
+        patient_id,
+        AccessLineIn(line_type="port", site="right_chest_wall", inserted_on=dt.date(2026, 11, 2)),
+    )
     return {
         "lot": SEED_LOT,  # type: ignore[dict-item]
+        "line_id": line.id,
         "course_id": course.id,
         "session_id": first.id,
         "document_id": doc.id,

@@ -23,6 +23,7 @@ SENTINELS = {
     "assessment": "qzx-sentinel-assessment",
     "outcome": "qzx-sentinel-outcome",
     "adverse_event": "qzx-sentinel-adverse-event",
+    "access_line": "qzx-sentinel-access-line",
 }
 # Strings too common to search for (e.g. the phone is short): checked only where exact.
 SEARCHED = tuple(v for k, v in SENTINELS.items() if k != "phone")
@@ -127,6 +128,24 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         ),
         None,
     )
+    from plexms.services.clinical import access_lines
+    from plexms.services.schemas.access import AccessLineIn, LineEventIn
+
+    line = access_lines.add_line(
+        ctx,
+        pid,
+        AccessLineIn(
+            line_type="tunnelled_cvc",
+            site="right_internal_jugular",
+            inserted_on=dt.date(2026, 11, 20),
+            notes=s["access_line"],
+        ),
+    )
+    access_lines.add_line_event(
+        ctx,
+        line.id,
+        LineEventIn(event_type="flush", event_on=dt.date(2026, 11, 21), notes=s["access_line"]),
+    )
     viewer = world.users[(centre, "viewer")]
     with world.db.read() as db_session:
         token_id = db_session.execute(
@@ -144,6 +163,7 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         "course_id": course.id,
         "session_id": session.id,
         "document_id": document.id,
+        "line_id": line.id,
         "user_id": world.users[(centre, "viewer")],
     }
 

@@ -137,7 +137,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         silent.close()
 
 
-def _hub(tmp: Path, nodes: dict[str, Any], timeout: float = 2.0) -> ServiceContext:
+def _hub(tmp: Path, nodes: dict[str, Any], timeout: float = 6.0) -> ServiceContext:
     settings = _settings(tmp, "hub").model_copy(
         update={
             "federation_node_name": "hub",
@@ -169,7 +169,7 @@ def test_hub_pools_what_the_nodes_say_and_names_the_missing(nodes, tmp_path) -> 
     finally:
         hub.db.dispose()
     assert answer.asked == 5
-    assert {n.name for n in answer.missing} == {"down", "hung"}
+    assert {n.name for n in answer.missing} == {"down", "hung"}, answer.missing
     reasons = {n.name: n.reason for n in answer.missing}
     assert reasons["down"] == "not reachable" and "no answer within" in reasons["hung"]
 

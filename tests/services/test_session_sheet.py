@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from plexms.core.errors import InputError
 from plexms.services.clinical import courses, sessions
+from plexms.services.clinical.session_sheet import current_values
 from plexms.services.errors import Conflict
 from plexms.services.schemas.clinical import (
     CoursePlanIn,
@@ -52,6 +53,10 @@ EVERY_FIELD = {
     "pre_weight_kg": 75.0,
     "post_weight_kg": 75.3,
     "inlet_flow_ml_min": 55.0,
+    "line_lock_solution": "heparin_1000",
+    "line_lock_volume_ml": 2.6,
+    "line_flush_ml": 20.0,
+    "line_dressing": "changed",
 }
 KEPT = ("id", "version", "updated_at", "signed_off_at", "operator", "addenda")
 
@@ -199,3 +204,22 @@ def test_addenda_are_for_signed_sheets_and_must_change_something(world) -> None:
     with pytest.raises(InputError) as times:
         sessions.add_session_addendum(world.ctx("nurse"), saved.id, backwards)
     assert times.value.field == "actual_end"
+
+
+def test_post_run_line_care_is_kept_on_sign_off_and_corrected_by_addendum(world) -> None:  # type: ignore[no-untyped-def]
+    saved = _saved(world)
+    signed = sessions.sign_off_session(world.ctx("nurse"), saved.id, saved.version)
+    assert (signed.line_lock_solution, signed.line_lock_volume_ml) == ("heparin_1000", 2.6)
+    assert (signed.line_flush_ml, signed.line_dressing) == (20.0, "changed")
+    fix = SessionAddendumIn(
+        reason="Locked with citrate, not heparin",
+        changes=SessionFields(line_lock_solution="citrate_4", line_lock_volume_ml=2.8),
+    )
+    added = sessions.add_session_addendum(world.ctx("nurse"), saved.id, fix)
+    assert added.changes == [
+        {"field": "line_lock_solution", "old": "heparin_1000", "new": "citrate_4"},
+        {"field": "line_lock_volume_ml", "old": 2.6, "new": 2.8},
+    ]
+    reopened = sessions.get_session(world.ctx("nurse"), saved.id)
+    assert reopened.line_lock_solution == "heparin_1000"  # as signed
+    assert current_values(reopened)["line_lock_solution"] == "citrate_4"

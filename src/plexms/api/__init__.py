@@ -32,6 +32,7 @@ def install(app: FastAPI) -> None:
 def _optional_routers() -> list:  # type: ignore[type-arg]
     from plexms.api import routes_interop
     from plexms.api.routes import (
+        access,
         clinical,
         federation,
         feeds,
@@ -46,6 +47,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         clinical,
         kinetics,
         records,
+        access,
         supplies,
         routes_interop,
         feeds,

@@ -435,6 +435,24 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "CDC_NHSN_CLABSI",
+        "Centers for Disease Control and Prevention, National Healthcare Safety Network. "
+        "Patient Safety Component Manual, chapter 4: Bloodstream Infection Event (Central "
+        "Line-Associated Bloodstream Infection and non-central line-associated Bloodstream "
+        "Infection), 2024: CLABSI rate per 1,000 central line-days = number of CLABSI / "
+        "number of central line-days x 1,000; a line-day for each day a central line is in "
+        "place.",
+        url="https://www.cdc.gov/nhsn/pdfs/pscmanual/4psc_clabscurrent.pdf",
+        verified=False,
+    ),
+    Source(
+        "GARWOOD_1936",
+        "Garwood F. Fiducial limits for the Poisson distribution. Biometrika 1936;28:437-442 "
+        "(the exact interval for a Poisson count; 2 events: 0.242 to 7.225).",
+        doi="10.1093/biomet/28.3-4.437",
+        verified=False,
+    ),
+    Source(
         "NEWCOMBE_1998",
         "Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of "
         "seven interval methods. Stat Med 1998;17:857-872 (worked examples, e.g. 81/263: "

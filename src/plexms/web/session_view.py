@@ -206,6 +206,10 @@ def record_body(reader: FormReader, zone: str) -> dict[str, Any]:
         "vitals": vitals,
         "notes": reader.text("notes", max_length=4000) or "",
         "lots": lots_from_form(reader),
+        "line_lock_solution": reader.choice("line_lock", vocabulary.LOCK_SOLUTIONS.values) or "",
+        "line_lock_volume_ml": reader.number("line_lock_ml", lo=0, hi=50),
+        "line_flush_ml": reader.number("line_flush_ml", lo=0, hi=200),
+        "line_dressing": reader.choice("line_dressing", vocabulary.LINE_DRESSING.values) or "",
     }
 
 

@@ -51,6 +51,10 @@ ADDENDUM_FIELDS: dict[str, tuple[str, str, str]] = {
         f"lot_{kind}": (f"{label}: lot(s)", "lots", f"lots:{kind}")
         for kind, label in vocabulary.LOT_KINDS.options
     },
+    "line_lock_solution": ("Line lock solution", "line_lock_solution", "lock"),
+    "line_lock_volume_ml": ("Line lock volume (mL)", "line_lock_volume_ml", "small"),
+    "line_flush_ml": ("Line flush (mL)", "line_flush_ml", "small"),
+    "line_dressing": ("Line dressing", "line_dressing", "dressing"),
 }
 
 
@@ -97,6 +101,10 @@ def sheet_values(s: SessionOut, units: UnitConvention, zone: str) -> dict[str, A
         "post_weight": _plain(units.show(s.post_weight_kg, "weight")),
         "vascular_access": s.vascular_access,
         "notes": s.notes,
+        "line_lock": s.line_lock_solution,
+        "line_lock_ml": _plain(s.line_lock_volume_ml),
+        "line_flush_ml": _plain(s.line_flush_ml),
+        "line_dressing": s.line_dressing,
     }
     for name, (kind, _label) in LOT_FIELDS.items():
         values[name] = lot_entries(s.lots, kind)
@@ -210,6 +218,10 @@ def change_text(field: str, value: Any, units: UnitConvention, zone: str) -> str
         return local_input(dt.datetime.fromisoformat(str(value)), zone).replace("T", " ")
     if field == "inlet_flow_ml_min":
         return f"{float(value):,.0f} mL/min"
+    if field == "line_lock_volume_ml":
+        return f"{float(value):,.1f} mL"
+    if field == "line_lock_solution":
+        return vocabulary.LOCK_SOLUTIONS.label(str(value)) if value else "—"
     if field == "calcium_gluconate_ml":
         return f"{float(value):,.1f} mL"
     if field.endswith("_ml"):
@@ -243,6 +255,12 @@ def addendum_body(
         value = reader.quantity("add_value", "weight", lo=1, hi=400, required=True)
     elif kind == "number":
         value = reader.number("add_value", lo=0, hi=500, required=True)
+    elif kind == "small":
+        value = reader.number("add_value", lo=0, hi=50 if "lock" in field else 200, required=True)
+    elif kind == "lock":
+        value = reader.choice("add_value", vocabulary.LOCK_SOLUTIONS.values, required=True)
+    elif kind == "dressing":
+        value = reader.choice("add_value", vocabulary.LINE_DRESSING.values, required=True)
     elif kind == "access":
         value = reader.choice("add_value", vocabulary.VASCULAR_ACCESS.values, required=True)
     elif kind == "time":

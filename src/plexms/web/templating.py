@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from plexms.core.policy import DEFAULT_TIME_ZONE
 from plexms.core.sources import SOURCES
+from plexms.core.vocabulary import VOCABULARIES
 from plexms.interop.display import Display, age_years
 from plexms.services.permissions import Permission, allowed
 from plexms.web import svg
@@ -205,6 +206,12 @@ def _today(context: Context) -> dt.date:
     return now.astimezone(ZoneInfo(zone)).date() if zone else now.date()
 
 
+def _f_vocab(value: Any, name: str) -> str:
+    """A stored word as its label in the core vocabulary ``name`` (the word when unknown)."""
+    found = next((v for v in VOCABULARIES if v.name == name), None)
+    return found.label(str(value)) if found is not None else str(value)
+
+
 def cite(key: Any) -> Markup:
     """A source key as a reader sees it: author and year, linked to the paper when known, with
     the full citation as the tooltip ("Puisset F et al. 2013", never ``PUISSET_2013``)."""
@@ -236,6 +243,7 @@ TEMPLATES.env.globals["unit_of"] = _f_unit
 TEMPLATES.env.globals["units_label"] = pass_context(lambda context: _display(context).label)
 TEMPLATES.env.globals["svg"] = svg
 TEMPLATES.env.filters["cite"] = cite
+TEMPLATES.env.filters["vocab"] = _f_vocab
 TEMPLATES.env.globals["default_time_zone"] = DEFAULT_TIME_ZONE
 
 

@@ -63,6 +63,10 @@ SHEET_FIELDS = (
     "post_weight_kg",
     "inlet_flow_ml_min",
     "lots",
+    "line_lock_solution",
+    "line_lock_volume_ml",
+    "line_flush_ml",
+    "line_dressing",
 )
 _TIMES = ("actual_start", "actual_end")
 
@@ -121,7 +125,8 @@ def _activate_course(session: Session, ctx: ServiceContext, row: ExchangeSession
 def record_session(
     ctx: ServiceContext, session_id: int, data: SessionRecordIn, expected_version: int
 ) -> SessionOut:
-    """Save the sheet: times, volumes, fluids, anticoagulant, calcium, vitals, weights, notes.
+    """Save the sheet: times, volumes, fluids, anticoagulant, calcium, vitals, weights, notes,
+    post-run line care (lock solution and volume, flush, dressing).
 
     Only the fields sent change (``status`` always is); ``sign_off`` then signs the sheet as
     :func:`sign_off_session` does. The first session done makes the course active.

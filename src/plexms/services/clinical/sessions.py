@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from plexms.services._records import (
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.calc import precheck as precheck_calc
-from plexms.services.clinical import precheck_labs
+from plexms.services.clinical import access_lines, precheck_labs
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.patients import load_patient
 from plexms.services.clinical.session_sheet import (
@@ -296,6 +297,12 @@ def _precheck_request(
             request["days_since_last_exchange"] = precheck_labs.calendar_days_between(
                 ended, at, policy.hours.time_zone
             )
+    if given.get("access") is None:  # not stated: the line in place that day, if any
+        zone = ZoneInfo(policy.hours.time_zone)
+        access, lines = access_lines.access_on(session, row.patient_id, at.astimezone(zone).date())
+        if access is not None:
+            request["access"] = access
+            source["access"] = {"lines": lines}
     if "plasma_in_replacement" not in given:
         request["plasma_in_replacement"] = precheck_labs.plasma_in_replacement(session, row)
     if "hours_since_ace_inhibitor" not in given:
@@ -319,8 +326,10 @@ def record_precheck(
     The request is completed from the record: the latest labs (canonical units, at most
     PRECHECK_LAB_MAX_AGE old, and drawn after the last completed exchange: an older one is
     stale, or the model's prediction where the centre allows), the hours and calendar days
-    since the patient's last completed exchange, whether plasma is prescribed; values the
-    request gives win. An ACE inhibitor recorded at the assessment needs its timing given.
+    since the patient's last completed exchange, whether plasma is prescribed, the access
+    from the lines in place that day (central when a central line is; none: the nurse is
+    asked); values the request gives win. An ACE inhibitor recorded at the assessment needs
+    its timing given.
     The inputs (the full calc request) and the result (with ``from_record``) are stored.
     """
     with ctx.db.write() as session:

@@ -17,6 +17,8 @@ from plexms.core.vocabulary import (
     AE_TYPES,
     ANTICOAGULANTS,
     COURSE_STATUSES,
+    LINE_DRESSING,
+    LOCK_SOLUTIONS,
     LOT_KINDS,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
@@ -220,6 +222,11 @@ class SessionFields(In):
     post_weight_kg: float | None = Field(default=None, ge=1, le=400)
     inlet_flow_ml_min: float | None = Field(default=None, ge=0, le=300)
     lots: list[LotIn] = Field(default_factory=list, max_length=30)
+    # post-run line care (issue 17 item 3)
+    line_lock_solution: Annotated[str, OneOf(LOCK_SOLUTIONS, blank=True)] = ""
+    line_lock_volume_ml: float | None = Field(default=None, ge=0, le=50)
+    line_flush_ml: float | None = Field(default=None, ge=0, le=200)
+    line_dressing: Annotated[str, OneOf(LINE_DRESSING, blank=True)] = ""
 
 
 class SessionRecordIn(SessionFields):
@@ -273,6 +280,10 @@ class SessionOut(Stamped):
     post_weight_kg: float | None
     inlet_flow_ml_min: float | None
     lots: list[Any] = Field(default_factory=list)
+    line_lock_solution: str = ""
+    line_lock_volume_ml: float | None = None
+    line_flush_ml: float | None = None
+    line_dressing: str = ""
     addenda: list[SessionAddendumOut] = Field(default_factory=list)
 
 

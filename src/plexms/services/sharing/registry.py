@@ -14,6 +14,11 @@ Definitions:
 - *days from onset*: course start date minus the onset date of the course's episode, in the
   bands 0-7, 8-14, 15-28 and >28 days (early TPE predicts response: KEEGAN_2002,
   LLUFRIU_2009; ``unknown`` when the course has no episode).
+- *line infections per 1,000 line-days*: exit-site, tunnel and bloodstream (CLABSI)
+  infections of the centre's access lines dated in the window, over the line-days in it (both
+  ends of a line's time in place counted; open lines to today), with an exact Poisson 95%
+  interval (:mod:`plexms.core.access_lines`, CDC_NHSN_CLABSI, GARWOOD_1936). The window is the
+  start-date filter (to today); the indication and response filters do not apply to lines.
 - *procedure*: an exchange session with status ``done``; adverse events per 100 procedures by
   type count every event, by WAA severity each procedure once at its worst event
   (:func:`plexms.core.adverse_events.waa_rates`, WAA_2016 / WAA_2025).
@@ -22,19 +27,24 @@ Definitions:
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from plexms.core.access_lines import line_rate
 from plexms.core.adverse_events import WaaRates, waa_rates
 from plexms.core.errors import InputError
+from plexms.core.vocabulary import LINE_KINDS
 from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
 from plexms.services._usecase import use_case
+from plexms.services.clinical.access_lines import centre_today
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.store import registry_dashboard as sql
+from plexms.store.registry_access import line_counts
 from plexms.store.registry_dashboard import (
     BANDS,
     INDICATIONS,
@@ -63,6 +73,7 @@ __all__ = [
     "CourseRow",
     "Dashboard",
     "EventTypeRate",
+    "LineRateRow",
     "RateGroup",
     "RegistryFilter",
     "RegistryView",
@@ -73,7 +84,15 @@ __all__ = [
     "registry_view",
 ]
 
-_SOURCES = ("WEINSHENKER_1999", "KEEGAN_2002", "LLUFRIU_2009", "WAA_2016", "WAA_2025")
+_SOURCES = (
+    "WEINSHENKER_1999",
+    "KEEGAN_2002",
+    "LLUFRIU_2009",
+    "WAA_2016",
+    "WAA_2025",
+    "CDC_NHSN_CLABSI",
+    "GARWOOD_1936",
+)
 _MAX_LIMIT = 500
 CSV_COLUMNS = (
     "course_id",
@@ -91,6 +110,18 @@ CSV_COLUMNS = (
 
 
 @dataclass(frozen=True)
+class LineRateRow:
+    """Line infections per 1,000 line-days of one line kind (or ``all``)."""
+
+    kind: str
+    lines: int
+    line_days: int
+    infections: int
+    per_1000: float | None
+    ci95_per_1000: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the registry page shows for one filter."""
 
@@ -101,6 +132,8 @@ class Dashboard:
     by_onset_band: tuple[RateGroup, ...]
     events_by_type: tuple[EventTypeRate, ...]
     waa: WaaRates | None
+    line_rates: tuple[LineRateRow, ...] = ()
+    lines_as_of: dt.date | None = None
     sources: tuple[str, ...] = _SOURCES
 
     @property
@@ -127,7 +160,7 @@ def dashboard(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Das
     """Response rates and adverse-event rates of the centre's courses (audited as a search)."""
     f = filters or RegistryFilter()
     with ctx.db.read() as session:
-        result = _dashboard(session, _centre(ctx), f)
+        result = _dashboard(session, _centre(ctx), f, _today(session, ctx))
     audit.record_alone(ctx, "search", entity="registry", detail={"filters": f.to_dict()})
     return result
 
@@ -136,7 +169,7 @@ def dashboard_of(ctx: ServiceContext, centre: int | None, f: RegistryFilter) -> 
     """The dashboard's numbers for ``centre`` (every centre: ``None``), without an audit row:
     for callers that audit the use themselves (the federated registry's node)."""
     with ctx.db.read() as session:
-        return _dashboard(session, centre, f)
+        return _dashboard(session, centre, f, _today(session, ctx))
 
 
 @dataclass(frozen=True)
@@ -157,7 +190,8 @@ def registry_view(
     centre = _centre(ctx)
     with ctx.db.read() as session:
         view = RegistryView(
-            _dashboard(session, centre, f), course_page(session, centre, f, limit, offset)
+            _dashboard(session, centre, f, _today(session, ctx)),
+            course_page(session, centre, f, limit, offset),
         )
     audit.record_alone(
         ctx,
@@ -175,7 +209,35 @@ def _check_page(limit: int, offset: int) -> None:
         raise InputError("offset", f"{offset}", allowed=">= 0")
 
 
-def _dashboard(session: Session, centre: int | None, f: RegistryFilter) -> Dashboard:
+def _today(session: Session, ctx: ServiceContext) -> dt.date:
+    centre = _centre(ctx)
+    return ctx.now.date() if centre is None else centre_today(session, ctx, centre)
+
+
+def _line_rates(
+    session: Session, centre: int | None, f: RegistryFilter, today: dt.date
+) -> tuple[LineRateRow, ...]:
+    """Central, peripheral and all lines: infections per 1,000 line-days in the window."""
+    last = min(f.start_to, today) if f.start_to is not None else today
+    counts = line_counts(session, centre, f.start_from, last)
+    rows = []
+    for kind in (*reversed(LINE_KINDS.values), "all"):  # central first
+        found = (
+            list(counts.values())
+            if kind == "all"
+            else [c for c in counts.values() if c.kind == kind]
+        )
+        lines = sum(c.lines for c in found)
+        days = sum(c.line_days for c in found)
+        infections = sum(c.infections for c in found)
+        rate = line_rate(infections, days)
+        rows.append(LineRateRow(kind, lines, days, infections, rate.per_1000, rate.ci95_per_1000))
+    return tuple(rows)
+
+
+def _dashboard(
+    session: Session, centre: int | None, f: RegistryFilter, today: dt.date
+) -> Dashboard:
     by_indication = response_by_indication(session, centre, f)
     by_band = response_by_onset_band(session, centre, f)
     procedures = procedures_done(session, centre, f)
@@ -193,6 +255,8 @@ def _dashboard(session: Session, centre: int | None, f: RegistryFilter) -> Dashb
         by_onset_band=by_band,
         events_by_type=per_type,
         waa=waa_rates(procedures, worst) if procedures else None,
+        line_rates=_line_rates(session, centre, f, today),
+        lines_as_of=today,
     )
 
 

@@ -1,6 +1,7 @@
 """Every table of plexms (import this package to register them all on ``Base.metadata``)."""
 
 from plexms.store.base import Base
+from plexms.store.models.access import AccessLine, LineEvent
 from plexms.store.models.audit import AuditEvent, AuditHead
 from plexms.store.models.centre import AuthToken, Centre, User
 from plexms.store.models.course import (
@@ -27,6 +28,7 @@ from plexms.store.models.supplies import SessionLot, SupplyStock
 from plexms.store.models.throttle import Throttle
 
 __all__ = [
+    "AccessLine",
     "AdverseEvent",
     "Assessment",
     "AuditEvent",
@@ -43,6 +45,7 @@ __all__ = [
     "ExchangeSession",
     "HandBack",
     "LabResult",
+    "LineEvent",
     "Measurement",
     "MriStudy",
     "OutboxMessage",

@@ -138,6 +138,11 @@ class ExchangeSession(ClinicalMixin, Base):
     inlet_flow_ml_min: Mapped[float | None] = mapped_column(Float)
     # Lots and serials used (issue 17): [{"kind", "lot", "serial", "gtin", "expiry"}].
     lots: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Post-run line care (issue 17 item 3): lock solution and volume, flush, dressing.
+    line_lock_solution: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    line_lock_volume_ml: Mapped[float | None] = mapped_column(Float)
+    line_flush_ml: Mapped[float | None] = mapped_column(Float)
+    line_dressing: Mapped[str] = mapped_column(String(16), default="", server_default="")
     # A signed sheet is never overwritten: corrections are addenda, oldest first.
     addenda: Mapped[list[SessionAddendum]] = relationship(
         lazy="selectin", order_by="SessionAddendum.id", viewonly=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from plexms.web.routes import (
+    access,
     assessment,
     auth,
     calendar,
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     scores.router,
     referrals.router,
     clinic.router,
+    access.router,
     assessment.router,
     course.router,
     session_sheet.router,

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from plexms.services.clinical import access_lines, patients, sessions
 from plexms.services.clinical import board as clinic_board
-from plexms.services.clinical import patients, sessions
 from plexms.services.permissions import Permission
-from plexms.web import labs_view
+from plexms.web import access_view, labs_view
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
 from plexms.web.templating import display_for, is_htmx, render
 
-__all__ = ["router"]
+__all__ = ["render_patient", "router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
@@ -74,7 +74,21 @@ async def patient_list(request: Request, user: Reader, q: str = "") -> Response:
 
 @router.get("/patients/{patient_id}")
 async def patient_page(request: Request, patient_id: int, user: Reader) -> Response:
-    """Demographics, referrals and MS history of one patient, with a timeline."""
+    """Demographics, referrals and MS history of one patient, with a timeline and the
+    vascular access lines."""
+    return await render_patient(request, user, patient_id)
+
+
+async def render_patient(
+    request: Request,
+    user: WebUser,
+    patient_id: int,
+    *,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The patient page; ``form`` (``section``, ``values``, ``errors``, ``conflict``) shows a
+    refused access form again with what was typed and the messages beside the fields."""
     ctx = service_context(request, user.actor)
 
     def load() -> dict[str, Any]:
@@ -85,6 +99,7 @@ async def patient_page(request: Request, patient_id: int, user: Reader) -> Respo
             "referrals": page.referrals.items,
             "courses": page.courses.items,
             "assessments": page.assessments,
+            "access": access_lines.access_summary(ctx, patient_id),
         }
 
     data = await run_in_threadpool(load)
@@ -93,7 +108,14 @@ async def patient_page(request: Request, patient_id: int, user: Reader) -> Respo
         for r in data["referrals"]
     ] + [(e.onset_date, f"Onset: {_words(e.presentation)}") for e in data["episodes"]]
     timeline = sorted(events, key=lambda item: item[0])
-    return render(request, "patient.html", {"nav": "patients", "timeline": timeline, **data})
+    page = {
+        "nav": "patients",
+        "timeline": timeline,
+        "access_options": access_view.OPTIONS,
+        "form": form or {"section": "", "values": {}, "errors": {}, "conflict": ""},
+        **data,
+    }
+    return render(request, "patient.html", page, status_code=status)
 
 
 @router.get("/patients/{patient_id}/labs")

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from plexms.core import vocabulary
 from plexms.core.errors import InputError
 from plexms.core.policy import DEFAULT_TIME_ZONE
-from plexms.services.clinical import courses, patients, sessions
+from plexms.services.clinical import access_lines, courses, patients, sessions
 from plexms.services.errors import Conflict, StaleVersion
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
@@ -58,7 +59,20 @@ def _load(request: Request, user: WebUser, session_id: int) -> dict[str, Any]:
         hours = round((at - last_end).total_seconds() / 3600, 1)
         hours = max(hours, 0.0)
     zone = _zone(user)
+    access = access_lines.access_summary(ctx, s.patient_id)
+    in_place = [
+        x for x in access.lines if x.removed_on is None and x.kind == access.precheck_access
+    ]
+    hint = ""
+    if in_place:
+        line = in_place[0]
+        hint = (
+            f"From the record: {vocabulary.LINE_TYPES.label(line.line_type)}, "
+            f"{vocabulary.LINE_SITES.label(line.site)}, in since {line.inserted_on.isoformat()}"
+        )
     return {
+        "access_from_record": access.precheck_access,
+        "access_hint": hint or "No line in place on record: state the access.",
         "s": s,
         "e": sheet_view.effective(s),
         "corrected": sheet_view.corrected_fields(s),
@@ -95,6 +109,8 @@ def _page(
             "event_types": session_view.EVENT_TYPES,
             "access_options": session_view.ACCESS,
             "vascular_access_options": session_view.VASCULAR_ACCESS,
+            "lock_options": vocabulary.LOCK_SOLUTIONS.options,
+            "dressing_options": vocabulary.LINE_DRESSING.options,
             "fluids": session_view.FLUIDS,
             "lot_fields": [
                 (name, label) for name, (_kind, label) in session_view.LOT_FIELDS.items()

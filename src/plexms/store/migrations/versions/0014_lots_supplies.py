@@ -2,7 +2,7 @@
 ``session_lot``) and the unit's stock counts (``supply_stock``) (issue 17, items 4 and 5).
 
 Revision ID: 0014_lots_supplies
-Revises: 0011_throttle
+Revises: 0013_vascular_access
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_lots_supplies"
-down_revision = "0011_throttle"
+down_revision = "0013_vascular_access"
 branch_labels = None
 depends_on = None
 
