@@ -33,6 +33,7 @@ __all__ = [
     "EligibilityPolicy",
     "PrecheckPolicy",
     "PrescriptionPolicy",
+    "ResourcePolicy",
     "ResponsePolicy",
     "SchedulePolicy",
     "policy_from_dict",
@@ -181,6 +182,30 @@ class SchedulePolicy:
 
 
 @dataclass(frozen=True)
+class ResourcePolicy:
+    """How exchanges are booked against the unit's places, machines and nurses (issue 17).
+
+    None of these numbers comes from the literature: each is the unit's own rule.
+    """
+
+    patients_per_nurse: int = setting(
+        2, LOCAL_POLICY, "patients one nurse runs at once (nurse-to-patient ratio 1:N)"
+    )
+    setup_minutes: int = setting(
+        15,
+        LOCAL_POLICY,
+        "place and machine held before the appointment (priming the set, preparing the place)",
+    )
+    turnover_minutes: int = setting(
+        15, LOCAL_POLICY, "place and machine held after the appointment (cleaning, new set)"
+    )
+    urgent_reserve_places: int = setting(
+        1, LOCAL_POLICY, "places kept free of routine bookings at every moment, for urgent ones"
+    )
+    slot_minutes: int = setting(15, LOCAL_POLICY, "start times are on this grid from opening")
+
+
+@dataclass(frozen=True)
 class PrecheckPolicy:
     """Thresholds of the pre-session go/no-go check (see :mod:`plexms.core.precheck`)."""
 
@@ -320,6 +345,7 @@ class CentrePolicy:
     hours: ClinicHours = field(default_factory=ClinicHours)
     prescription: PrescriptionPolicy = field(default_factory=PrescriptionPolicy)
     schedule: SchedulePolicy = field(default_factory=SchedulePolicy)
+    resources: ResourcePolicy = field(default_factory=ResourcePolicy)
     precheck: PrecheckPolicy = field(default_factory=PrecheckPolicy)
     eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
     response: ResponsePolicy = field(default_factory=ResponsePolicy)

@@ -29,10 +29,12 @@ __all__ = [
     "AE_TYPES",
     "ANTICOAGULANTS",
     "ASFA_PRESENTATIONS",
+    "BOOKING_STATUSES",
     "COURSE_STATUSES",
     "CTCAE_GRADES",
     "DIAGNOSES",
     "EDSS_STEPS",
+    "PLACE_KINDS",
     "PRECHECK_ACCESS",
     "PRESENTATIONS",
     "REPLACEMENT_FLUIDS",
@@ -252,6 +254,22 @@ COURSE_STATUSES = _vocabulary(
     Term("stopped", "Stopped", "ended early, with a reason"),
     used_by="courses (API, store, course page, letter, PDFs); moves: services.clinical.courses",
 )
+PLACE_KINDS = _vocabulary(
+    "place_kinds",
+    "Treatment places",
+    Term("chair", "Chair", "a reclining apheresis chair"),
+    Term("bed", "Bed", "a bed (patients who cannot sit through a run)"),
+    Term("room", "Room", "a single room (isolation, privacy)"),
+    used_by="treatment places (API /api/resources, store, booking)",
+)
+BOOKING_STATUSES = _vocabulary(
+    "booking_statuses",
+    "Booking states",
+    Term("booked", "Booked", "holds its place, machine and nurse"),
+    Term("done", "Done", "the exchange was held as booked"),
+    Term("cancelled", "Cancelled", "released (the session was rebooked, held or cancelled)"),
+    used_by="bookings (API /api/calendar, store); moves: services.clinical.booking",
+)
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
 CTCAE_GRADES: dict[int, str] = {
     1: "Mild",
@@ -276,4 +294,6 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     AE_TYPES,
     AE_SEVERITIES,
     COURSE_STATUSES,
+    PLACE_KINDS,
+    BOOKING_STATUSES,
 )

@@ -22,6 +22,14 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.resources import (
+    Booking,
+    Machine,
+    MaintenanceBlock,
+    NurseProfile,
+    NurseShift,
+    TreatmentPlace,
+)
 from plexms.store.models.throttle import Throttle
 
 __all__ = [
@@ -31,6 +39,7 @@ __all__ = [
     "AuditHead",
     "AuthToken",
     "Base",
+    "Booking",
     "Centre",
     "Course",
     "DmtHistory",
@@ -39,13 +48,18 @@ __all__ = [
     "ExchangeSession",
     "HandBack",
     "LabResult",
+    "Machine",
+    "MaintenanceBlock",
     "Measurement",
     "MriStudy",
+    "NurseProfile",
+    "NurseShift",
     "OutcomeAssessment",
     "Patient",
     "Referral",
     "SessionAddendum",
     "SteroidCourse",
     "Throttle",
+    "TreatmentPlace",
     "User",
 ]
