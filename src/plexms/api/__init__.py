@@ -28,6 +28,6 @@ def install(app: FastAPI) -> None:
 
 def _optional_routers() -> list:  # type: ignore[type-arg]
     from plexms.api import routes_interop
-    from plexms.api.routes import clinical, records, referrals
+    from plexms.api.routes import clinical, records, referrals, resources
 
-    return [referrals, clinical, records, routes_interop]
+    return [referrals, clinical, records, resources, routes_interop]

@@ -266,8 +266,8 @@ BOOKING_STATUSES = _vocabulary(
     "booking_statuses",
     "Booking states",
     Term("booked", "Booked", "holds its place, machine and nurse"),
-    Term("done", "Done", "the exchange was held as booked"),
-    Term("cancelled", "Cancelled", "released (the session was rebooked, held or cancelled)"),
+    Term("completed", "Completed", "the exchange was done as booked"),
+    Term("released", "Released", "the session was moved, held or cancelled: resources free"),
     used_by="bookings (API /api/calendar, store); moves: services.clinical.booking",
 )
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.

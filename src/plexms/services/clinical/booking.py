@@ -238,9 +238,11 @@ def _conflict(err: core.NoCapacityError, zone: ZoneInfo) -> BookingConflict:
     return BookingConflict(err.message, field=err.field, alternatives=options)
 
 
-def release_bookings(session: Session, ctx: ServiceContext, session_ids: Iterable[int]) -> int:
-    """Cancel the live bookings of ``session_ids`` (held, cancelled or moved exchanges);
-    returns how many were released."""
+def release_bookings(
+    session: Session, ctx: ServiceContext, session_ids: Iterable[int], status: str = "released"
+) -> int:
+    """Close the live bookings of ``session_ids``: ``released`` (held, cancelled or moved
+    exchanges: the resources are free again) or ``completed``; returns how many."""
     ids = list(session_ids)
     if not ids:
         return 0
@@ -249,7 +251,7 @@ def release_bookings(session: Session, ctx: ServiceContext, session_ids: Iterabl
     ).scalars()
     count = 0
     for row in rows:
-        row.status = "cancelled"
+        row.status = status
         row.updated_at = ctx.now
         count += 1
     return count
@@ -624,7 +626,7 @@ def calendar(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) -> list[
         query = (
             scoped(ctx, Booking)
             .where(
-                Booking.status.in_(("booked", "done")),
+                Booking.status.in_(("booked", "completed")),
                 Booking.deleted_at.is_(None),
                 Booking.start_at < end,
                 Booking.end_at > start,

@@ -4,8 +4,8 @@ sessions into a place, a machine and a nurse.
 
 A booking's ``start_at``/``end_at`` are the appointment (the exchange session's planned times); the
 place and machine are also held for the centre's set-up minutes before and turnover minutes
-after (``ResourcePolicy``). Only ``booked`` rows hold resources; a rebooked or released
-session's old row stays, ``cancelled``, as its history.
+after (``ResourcePolicy``). Only ``booked`` rows hold resources; a moved, held or
+cancelled session's old row stays, ``released``, as its history.
 """
 
 from __future__ import annotations

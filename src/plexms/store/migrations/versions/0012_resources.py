@@ -123,7 +123,7 @@ def upgrade() -> None:
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("explanation", sa.Text(), nullable=False),
         sa.CheckConstraint(
-            "status IN ('booked', 'done', 'cancelled')", name=op.f("ck_booking_status")
+            "status IN ('booked', 'completed', 'released')", name=op.f("ck_booking_status")
         ),
         sa.ForeignKeyConstraint(
             ["exchange_session_id"],
