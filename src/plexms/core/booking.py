@@ -282,7 +282,7 @@ class Ledger:
         the reason none fits (opening hours are the caller's: see :func:`day_starts`)."""
         end = start + dt.timedelta(minutes=exchange.minutes)
         held = self.padded(start, end)
-        if not exchange.urgent:
+        if self.policy.urgent_reserve_places and not exchange.urgent:
             room = len(self.unit.places) - self.policy.urgent_reserve_places
             if _peak(self.routine, *held) >= room:
                 return (
@@ -617,8 +617,8 @@ def _nearest(
     days: Iterator[dt.date],
     hours: ClinicHours,
 ) -> list[Alternative]:
-    """The feasible starts nearest ``start``: before and after it that day, then the first on
-    each later (or earlier) day from ``days``, at most one per day."""
+    """The feasible starts nearest ``start``: just before and after it that day, then the
+    first on the first later day from ``days`` that has one."""
     options: list[Alternative] = []
     same_day = [
         s
@@ -639,10 +639,9 @@ def _nearest(
     for day in days:
         for moment in day_starts(day, exchange.minutes, hours, ledger.policy):
             if isinstance(ledger.check(exchange, moment), Slot):
-                kind = "later_day" if day > start.date() else "earlier_day"
                 options.append(
                     Alternative(
-                        kind,
+                        "later_day",
                         f"start_at={moment.isoformat(timespec='minutes')}: first free slot on "
                         f"{_day(day)}",
                         moment,

@@ -14,8 +14,8 @@ every movable exchange is a start variable on the slot grid inside opening hours
   before, between its ``earliest`` start and ``latest_day``.
 
 An exchange may stay unplaced (at a large cost): the objective is to place as many as possible,
-then the least total delay after each exchange's earliest start, then the fewest moves from
-where it is booked now. The bookings that stay are fixed. Each decision is explained by the
+then the least total delay after each exchange's earliest start, where moving an exchange
+from the time it is booked now costs as much as two days of delay. The bookings that stay are fixed. Each decision is explained by the
 constraint that ruled out the earlier starts, checked against the solver's own week (the same
 checks as the greedy, :class:`plexms.core.booking.Ledger`). Rules: local policy
 (:class:`plexms.core.policy.ResourcePolicy`).
@@ -58,7 +58,9 @@ from plexms.core.policy import ClinicHours, ResourcePolicy
 __all__ = ["WeekPlan", "WeekRequest", "WhatIf", "first_fit", "reoptimise", "what_if"]
 
 _UNPLACED_COST = 1_000_000  # minutes: placing one more exchange beats any delay
-_MOVE_COST = 60  # minutes: a booking moves only when that saves more than an hour of delay
+# minutes of delay: a booked exchange moves only when that saves more than two days of delay
+# in all (patients have been told their times), or places another exchange
+_MOVE_COST = 2 * 24 * 60
 _DAY_MINUTES = 24 * 60
 
 
@@ -122,24 +124,40 @@ def _explain(
     request: WeekRequest,
     chosen: Slot | None,
     others: Sequence[Slot],
+    previous: Slot | None,
 ) -> str:
     """Why ``request`` is where it is (or unplaced): the constraint that ruled out each
-    earlier start, checked against the rest of the week as solved."""
+    earlier start, checked against the rest of the week as solved; for an earlier start that
+    was free, what kept the exchange from it (``previous``: the course's exchange before)."""
     ledger = Ledger(unit.with_booked(s.booked() for s in others), policy)
-    reasons = [
-        (start, found)
-        for start in _starts(request, hours, policy)
-        if chosen is None or start < chosen.start
-        if isinstance(found := ledger.check(request.exchange, start), str)
-    ]
+    reasons: list[tuple[dt.datetime, str]] = []
+    free: list[dt.datetime] = []
+    for start in _starts(request, hours, policy):
+        if chosen is not None and start >= chosen.start:
+            break
+        found = ledger.check(request.exchange, start)
+        if isinstance(found, str):
+            reasons.append((start, found))
+        else:
+            free.append(start)
     lines = describe_runs(reasons)
     what = f"Session {request.exchange.key} (course {request.course})"
     if chosen is None:
         why = "; ".join(lines[-3:]) if lines else "no open slot in its window"
         return f"{what}: not placed by {request.latest_day.isoformat()}: {why}."
-    at = f"{chosen.start.strftime('%a %Y-%m-%d %H:%M')}"
-    if not lines and chosen.start > request.earliest:
-        lines = ["the course's minimum interval or the opening hours"]
+    if free:
+        first = free[0].strftime("%a %Y-%m-%d %H:%M")
+        interval = dt.timedelta(days=request.interval_days)
+        if previous is not None and free[0].date() < previous.start.date() + interval:
+            lines.append(
+                f"{first} was free but within the course's minimum interval of "
+                f"{request.interval_days} days after {previous.start.date().isoformat()}"
+            )
+        elif request.current == chosen.start:
+            lines.append(f"{first} was free; the exchange stays where it was booked")
+        else:  # pragma: no cover - only when the time limit stops the solver short of optimal
+            lines.append(f"{first} was free; the solver stopped at its time limit")
+    at = chosen.start.strftime("%a %Y-%m-%d %H:%M")
     why = "; ".join(lines) if lines else "its earliest start was free"
     return f"{what}: booked {at}. {why}."
 
@@ -156,10 +174,12 @@ def _plan(
     placed = [slots[r.exchange.key] for r in requests if r.exchange.key in slots]
     explanations = []
     unplaced = []
+    before: dict[int, Slot | None] = {}
     for r in requests:
         chosen = slots.get(r.exchange.key)
         others = [s for s in placed if s.key != r.exchange.key]
-        text = _explain(unit, policy, hours, r, chosen, others)
+        text = _explain(unit, policy, hours, r, chosen, others, before.get(r.course))
+        before[r.course] = chosen
         explanations.append(text)
         if chosen is None:
             unplaced.append((r.exchange.key, text))
@@ -178,11 +198,16 @@ def first_fit(
     requests: Sequence[WeekRequest], unit: Unit, hours: ClinicHours, policy: ResourcePolicy
 ) -> WeekPlan:
     """The naive baseline: each exchange in the order given takes its first feasible start
-    (after the previous exchange of its course by the interval); no look-ahead."""
+    (after the previous exchange of its course by the interval; none once one of its course
+    is not placed); no look-ahead."""
     ledger = Ledger(unit, policy)
     slots: dict[int, Slot] = {}
     last_day: dict[int, dt.date] = {}
+    stopped: set[int] = set()  # courses with an exchange not placed: none after it either
     for r in requests:
+        if r.course in stopped:
+            continue
+        stopped.add(r.course)
         earliest = r.earliest
         if r.course in last_day:
             after = dt.datetime.combine(last_day[r.course] + dt.timedelta(days=r.interval_days),
@@ -194,6 +219,7 @@ def first_fit(
                 slots[r.exchange.key] = found
                 ledger.add(found.booked(r.exchange.urgent))
                 last_day[r.course] = start.date()
+                stopped.discard(r.course)
                 break
     return _plan(requests, unit, hours, policy, slots, "FIRST_FIT", 0.0)
 
