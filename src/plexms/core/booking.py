@@ -25,7 +25,7 @@ the centre's zone; the service layer converts.
 ...             nurses=(Nurse(1, "Ann", ((dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18)),)),))
 >>> one = CourseRequest((Exchange(1, 135),), dt.date(2026, 11, 30), interval_days=2,
 ...                     last_day=dt.date(2026, 12, 13))
->>> slot = book_course(one, unit, ClinicHours(), ResourcePolicy(urgent_reserve_places=0)).slots[0]
+>>> slot = book_course(one, unit, ClinicHours(), ResourcePolicy()).slots[0]
 >>> slot.start.isoformat(" ", "minutes"), slot.place_id, slot.machine_id, slot.nurse_id
 ('2026-11-30 09:00', 1, 1, 1)
 """
@@ -583,7 +583,8 @@ def book_course(
         if failed == 0
         else slots[-1].start.date() + dt.timedelta(days=request.interval_days)
     )
-    why = "; ".join(passed[-3:]) if passed else "no open day"
+    shown = passed if len(passed) <= 3 else [*passed[:2], "...", passed[-1]]
+    why = "; ".join(shown) if passed else "no open day"
     raise NoCapacityError(
         "start_date" if failed == 0 else "exchanges",
         f"exchange {failed + 1} has no slot from {earliest.isoformat()} to "

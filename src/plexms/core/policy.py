@@ -200,7 +200,9 @@ class ResourcePolicy:
         15, LOCAL_POLICY, "place and machine held after the appointment (cleaning, new set)"
     )
     urgent_reserve_places: int = setting(
-        1, LOCAL_POLICY, "places kept free of routine bookings at every moment, for urgent ones"
+        0,
+        LOCAL_POLICY,
+        "places kept free of routine bookings at every moment, for urgent ones (0: none)",
     )
     slot_minutes: int = setting(15, LOCAL_POLICY, "start times are on this grid from opening")
 

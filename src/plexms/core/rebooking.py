@@ -28,7 +28,7 @@ checks as the greedy, :class:`plexms.core.booking.Ledger`). Rules: local policy
 ...             (Nurse(1, "Ann", ((dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18)),)),))
 >>> asks = [WeekRequest(Exchange(k, 120), course=k, earliest=dt.datetime(2026, 11, 30, 9),
 ...                     latest_day=day) for k in (1, 2)]
->>> plan = reoptimise(asks, unit, ClinicHours(), ResourcePolicy(urgent_reserve_places=0))
+>>> plan = reoptimise(asks, unit, ClinicHours(), ResourcePolicy())
 >>> [s.start.strftime("%H:%M") for s in plan.slots]  # the second waits for set-up and turnover
 ['09:00', '11:30']
 """

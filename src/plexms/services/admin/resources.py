@@ -145,7 +145,10 @@ def delete_place(ctx: ServiceContext, place_id: int) -> None:
 @use_case(Permission.RESOURCES_MANAGE)
 def create_machine(ctx: ServiceContext, data: MachineIn) -> MachineOut:
     with ctx.db.write() as session:
-        machine = new(ctx, Machine, **data.model_dump())
+        values = data.model_dump()
+        model = values.pop("model")  # ``new`` takes the model class as ``model``
+        machine = new(ctx, Machine, **values)
+        machine.model = model
         session.add(machine)
         session.flush()
         _audit(session, ctx, "create", "machine", machine.id)

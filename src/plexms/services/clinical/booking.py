@@ -9,7 +9,8 @@
 - A request that does not fit raises :class:`BookingConflict` (409) with the nearest
   alternatives from the core.
 - No double booking, also when two coordinators book at once: every booking use case first
-  takes the centre's booking lock (``SELECT ... FOR UPDATE`` on the centre row on PostgreSQL;
+  takes the centre's booking lock (``SELECT ... FOR NO KEY UPDATE`` on the centre row on
+  PostgreSQL;
   SQLite's ``BEGIN IMMEDIATE`` already serialises writers), then reads the bookings it checks
   against, so the second waits and then sees the first's booking.
 - :func:`reoptimise_week` and :func:`what_if` use the CP-SAT model (``core.rebooking``).
@@ -100,7 +101,10 @@ def _aware(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 def lock_centre(session: Session, centre_id: int) -> None:
     """Take the centre's booking lock for the rest of the transaction (module doc)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Centre.id).where(Centre.id == centre_id).with_for_update())
+        # FOR NO KEY UPDATE: rows inserted with a foreign key to the centre hold FOR KEY SHARE
+        # on it, which a plain FOR UPDATE would wait for (two planners: a deadlock).
+        query = select(Centre.id).where(Centre.id == centre_id)
+        session.execute(query.with_for_update(key_share=True))
 
 
 def _unit(
