@@ -64,11 +64,13 @@ __all__ = [
 _MAX_SPAN = dt.timedelta(days=31)
 
 
-def _check_span(start: dt.datetime, end: dt.datetime, longest: dt.timedelta | None) -> None:
+def _check_span(
+    start: dt.datetime, end: dt.datetime, longest: dt.timedelta, field: str = "end_at"
+) -> None:
     if end <= start:
-        raise InputError("end_at", "must be after start_at")
-    if longest is not None and end - start > longest:
-        raise InputError("end_at", "the span is too long", allowed=f"<= {longest.days} days")
+        raise InputError(field, "must be after the start")
+    if end - start > longest:
+        raise InputError(field, "the span is too long", allowed=f"<= {longest}")
 
 
 def _audit(session: Session, ctx: ServiceContext, action: str, entity: str, row_id: int, **detail: Any) -> None:
@@ -232,7 +234,7 @@ def set_nurse(ctx: ServiceContext, user_id: int, data: NurseIn) -> NurseOut:
 @use_case(Permission.AUTHENTICATED)
 def list_shifts(ctx: ServiceContext, start: dt.datetime, end: dt.datetime) -> list[ShiftOut]:
     """Shifts that overlap ``start``-``end`` (at most 92 days), by start time."""
-    _check_span(start, end, dt.timedelta(days=92))
+    _check_span(start, end, dt.timedelta(days=92), "end")
     with ctx.db.read() as session:
         rows = session.execute(
             scoped(ctx, NurseShift)
