@@ -31,7 +31,13 @@ def _resources(world, centre: str) -> dict[str, int]:  # type: ignore[no-untyped
     """A place, a machine with a maintenance block and a nurse's shift (no booking: the seed
     course stays unbooked; the booking tests book their own)."""
     from plexms.services.admin import resources
-    from plexms.services.schemas.resources import MachineIn, MaintenanceIn, NurseIn, PlaceIn, ShiftIn
+    from plexms.services.schemas.resources import (
+        MachineIn,
+        MaintenanceIn,
+        NurseIn,
+        PlaceIn,
+        ShiftIn,
+    )
 
     admin = world.ctx("admin", centre)
     start = dt.datetime(2027, 3, 1, 8, tzinfo=dt.UTC)

@@ -169,8 +169,19 @@ def test_a_course_that_cannot_fit_answers_the_nearest_alternatives() -> None:
     # the only machine is in service on Wednesday and Thursday: exchange 2 cannot be on Wed
     u = Unit(
         (Place(1, "Chair 1"),),
-        (Machine(1, "Optia 1", (Block(at(MON + dt.timedelta(days=2), 0),
-                                      at(MON + dt.timedelta(days=4), 0), "repair"),)),),
+        (
+            Machine(
+                1,
+                "Optia 1",
+                (
+                    Block(
+                        at(MON + dt.timedelta(days=2), 0),
+                        at(MON + dt.timedelta(days=4), 0),
+                        "repair",
+                    ),
+                ),
+            ),
+        ),
         (Nurse(1, "Ann", shifts()),),
     )
     request = course(2, last_day=MON + dt.timedelta(days=3))
@@ -186,12 +197,19 @@ def test_a_course_that_cannot_fit_answers_the_nearest_alternatives() -> None:
     assert kinds["interval"].change == (("interval_days", 1),)  # 3: Thu is in repair too
     assert kinds["longer_course"].change == (("course_days", 5),)
     assert e.to_dict()["alternatives"] == [o.description for o in e.options]
+    with pytest.raises(NoCapacityError) as err:
+        book_course(request, u, HOURS, POLICY, alternatives=False)
+    assert err.value.options == ()
 
 
 def test_the_first_exchange_that_cannot_fit_names_the_start_date() -> None:
     with pytest.raises(NoCapacityError) as err:
-        book_course(course(1, first=MON + dt.timedelta(days=5), last_day=MON + dt.timedelta(days=6)),
-                    unit(), HOURS, POLICY)
+        book_course(
+            course(1, first=MON + dt.timedelta(days=5), last_day=MON + dt.timedelta(days=6)),
+            unit(),
+            HOURS,
+            POLICY,
+        )
     assert err.value.field == "start_date"
     assert "Sun 2026-12-06: the clinic is closed" in err.value.message
     with pytest.raises(NoCapacityError) as err:
@@ -205,8 +223,9 @@ def test_the_first_exchange_that_cannot_fit_names_the_start_date() -> None:
 
 @pytest.mark.parametrize("reserve", [0, 1])
 def test_no_alternative_when_nothing_in_reach_fits(reserve: int) -> None:
-    nobody = Unit((Place(1, "Chair 1"), Place(2, "Chair 2")), (Machine(1, "Optia 1"),),
-                  (Nurse(1, "Ann"),))
+    nobody = Unit(
+        (Place(1, "Chair 1"), Place(2, "Chair 2")), (Machine(1, "Optia 1"),), (Nurse(1, "Ann"),)
+    )
     policy = ResourcePolicy(urgent_reserve_places=reserve)
     with pytest.raises(NoCapacityError) as err:
         book_course(course(2, interval_days=7), nobody, HOURS, policy)
@@ -361,7 +380,10 @@ def scenarios(draw: st.DrawFn) -> tuple[Unit, ResourcePolicy, list[CourseRequest
         for m in range(1, machines + 1)
     )
     u = Unit(
-        tuple(Place(p, f"P{p}", central_line_ok=c) for p, c in zip(range(1, places + 1), central, strict=True)),
+        tuple(
+            Place(p, f"P{p}", central_line_ok=c)
+            for p, c in zip(range(1, places + 1), central, strict=True)
+        ),
         blocks,
         nurses,
     )
@@ -376,8 +398,12 @@ def scenarios(draw: st.DrawFn) -> tuple[Unit, ResourcePolicy, list[CourseRequest
     requests = [
         CourseRequest(
             tuple(
-                Exchange(next(keys), draw(st.sampled_from([60, 120, 150])), draw(st.booleans()),
-                         draw(st.booleans()))
+                Exchange(
+                    next(keys),
+                    draw(st.sampled_from([60, 120, 150])),
+                    draw(st.booleans()),
+                    draw(st.booleans()),
+                )
                 for _ in range(draw(st.integers(1, 5)))
             ),
             MON + dt.timedelta(days=draw(st.integers(0, 6))),
@@ -392,8 +418,9 @@ def scenarios(draw: st.DrawFn) -> tuple[Unit, ResourcePolicy, list[CourseRequest
 def check_invariants(u: Unit, policy: ResourcePolicy, urgent: set[int]) -> None:
     """No overlap on a place or machine (with set-up and turnover), not in maintenance, nurse
     load within the ratio and inside a shift, inside opening hours, reserve kept."""
-    pad_a, pad_b = dt.timedelta(minutes=policy.setup_minutes), dt.timedelta(
-        minutes=policy.turnover_minutes
+    pad_a, pad_b = (
+        dt.timedelta(minutes=policy.setup_minutes),
+        dt.timedelta(minutes=policy.turnover_minutes),
     )
     booked = u.booked
     for a, b in itertools.combinations(booked, 2):
@@ -412,9 +439,7 @@ def check_invariants(u: Unit, policy: ResourcePolicy, urgent: set[int]) -> None:
         assert any(s <= b.start and b.end <= e for s, e in nurses[b.nurse_id].shifts)
         # at each start of a run, count the runs of this nurse going on
         for moment in (x.start for x in booked if x.nurse_id == b.nurse_id):
-            load = sum(
-                1 for x in booked if x.nurse_id == b.nurse_id and x.start <= moment < x.end
-            )
+            load = sum(1 for x in booked if x.nurse_id == b.nurse_id and x.start <= moment < x.end)
             assert load <= policy.patients_per_nurse
     routine = [b for b in booked if b.key not in urgent]
     room = len(u.places) - policy.urgent_reserve_places
@@ -426,7 +451,9 @@ def check_invariants(u: Unit, policy: ResourcePolicy, urgent: set[int]) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
-def test_greedy_bookings_keep_every_rule(scenario: tuple[Unit, ResourcePolicy, list[CourseRequest]]) -> None:
+def test_greedy_bookings_keep_every_rule(
+    scenario: tuple[Unit, ResourcePolicy, list[CourseRequest]],
+) -> None:
     u, policy, requests = scenario
     urgent: set[int] = set()
     for request in requests:

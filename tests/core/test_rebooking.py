@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,10 +20,10 @@ POLICY = ResourcePolicy(urgent_reserve_places=0)
 TUE, WED, FRI = (MON + dt.timedelta(days=k) for k in (1, 2, 4))
 
 
-def ask(key: int, minutes: int = 120, day: dt.date = MON, last: dt.date = MON, **kw: object) -> WeekRequest:
-    exchange = Exchange(
-        key, minutes, bool(kw.pop("central", False)), bool(kw.pop("urgent", False))
-    )
+def ask(
+    key: int, minutes: int = 120, day: dt.date = MON, last: dt.date = MON, **kw: object
+) -> WeekRequest:
+    exchange = Exchange(key, minutes, bool(kw.pop("central", False)), bool(kw.pop("urgent", False)))
     values: dict[str, object] = {"course": key, "earliest": at(day, 9), "latest_day": last, **kw}
     return WeekRequest(exchange, **values)  # type: ignore[arg-type]
 
@@ -49,8 +50,9 @@ def test_the_solver_places_what_first_fit_cannot() -> None:
     naive = first_fit(asks, u, HOURS, POLICY)
     assert [s.key for s in naive.slots] == [1]
     assert naive.unplaced[0][0] == 2
-    assert "not placed by 2026-11-30: Mon 2026-11-30 09:00-10:00: no central-line place free" in (
-        naive.unplaced[0][1]
+    assert (
+        "not placed by 2026-11-30: Mon 2026-11-30 09:00-10:00: no central-line place free"
+        in (naive.unplaced[0][1])
     )
     assert naive.status == "FIRST_FIT"
     plan = reoptimise(asks, u, HOURS, POLICY)
@@ -80,8 +82,10 @@ def test_courses_keep_their_interval_and_moves_are_explained() -> None:
     assert plan.delay_minutes == 24 * 60 + 3 * 24 * 60
     assert "Mon 2026-11-30 09:00-15:00: no place free (1 booked)" in plan.explanations[0]
     # the second waited for the interval as well as for a resource: both said
-    assert "Wed 2026-12-02 09:00 was free but within the course's minimum interval of 2 days "
-    "after 2026-12-01" in plan.explanations[1]
+    assert (
+        "Wed 2026-12-02 09:00 was free but within the course's minimum interval of 2 days "
+        "after 2026-12-01" in plan.explanations[1]
+    )
     assert plan.slots[0].explanation == plan.explanations[0]
 
 
@@ -89,8 +93,9 @@ def test_a_booking_stays_where_it_is_unless_moving_helps() -> None:
     keep = [ask(1, day=MON, last=WED, current=at(TUE, 13))]
     plan = reoptimise(keep, unit(), HOURS, POLICY)
     assert plan.slots[0].start == at(TUE, 13)  # a day earlier saves less than two days
-    assert "Mon 2026-11-30 09:00 was free; the exchange stays where it was booked" in (
-        plan.explanations[0]
+    assert (
+        "Mon 2026-11-30 09:00 was free; the exchange stays where it was booked"
+        in (plan.explanations[0])
     )
     assert "Session 1 (course 1): booked Tue 2026-12-01 13:00" in plan.explanations[0]
     moved = reoptimise([ask(1, day=MON, last=WED, current=at(TUE, 8))], unit(), HOURS, POLICY)
@@ -104,15 +109,19 @@ def test_rules_the_solver_keeps() -> None:
         (
             Machine(1, "M1", (Block(at(MON, 8), at(MON, 12), "service"),)),
             Machine(2, "M2"),
-            Machine(3, "M3", (Block(at(MON + dt.timedelta(days=40), 8),
-                                    at(MON + dt.timedelta(days=40), 9)),)),
+            Machine(
+                3,
+                "M3",
+                (Block(at(MON + dt.timedelta(days=40), 8), at(MON + dt.timedelta(days=40), 9)),),
+            ),
         ),
         (Nurse(1, "Ann", shifts()), Nurse(2, "Bo")),  # Bo has no shift
         (
             Booked(90, at(MON, 9), at(MON, 11), 3, 3, 1, urgent=True),
             Booked(91, at(MON, 9), at(MON, 11), 9, 9, 9),  # resources gone: skipped
-            Booked(92, at(MON + dt.timedelta(days=60), 9), at(MON + dt.timedelta(days=60), 11),
-                   1, 1, 1),  # far outside the week: not in the model
+            Booked(
+                92, at(MON + dt.timedelta(days=60), 9), at(MON + dt.timedelta(days=60), 11), 1, 1, 1
+            ),  # far outside the week: not in the model
         ),
     )
     policy = ResourcePolicy(patients_per_nurse=2, urgent_reserve_places=1)
@@ -131,8 +140,9 @@ def test_an_exchange_with_no_open_slot_in_its_window_is_unplaced() -> None:
     sat = MON + dt.timedelta(days=5)
     plan = reoptimise([ask(1, day=sat, last=sat + dt.timedelta(days=1))], unit(), HOURS, POLICY)
     assert plan.slots == ()
-    assert plan.unplaced == ((1, "Session 1 (course 1): not placed by 2026-12-06: no open slot "
-                                 "in its window."),)
+    assert plan.unplaced == (
+        (1, "Session 1 (course 1): not placed by 2026-12-06: no open slot in its window."),
+    )
 
 
 def test_a_later_exchange_of_a_course_is_not_placed_without_the_earlier_one() -> None:
@@ -158,7 +168,8 @@ def test_what_if_we_add_a_machine_and_a_nurse() -> None:
 @st.composite
 def weeks(draw: st.DrawFn) -> tuple[Unit, ResourcePolicy, list[WeekRequest]]:
     u = unit(
-        places=draw(st.integers(1, 3)), machines=draw(st.integers(1, 2)),
+        places=draw(st.integers(1, 3)),
+        machines=draw(st.integers(1, 2)),
         nurses=draw(st.integers(1, 2)),
     )
     policy = ResourcePolicy(
@@ -193,7 +204,7 @@ def test_solved_weeks_keep_every_rule(week: tuple[Unit, ResourcePolicy, list[Wee
     for r in asks:
         chains.setdefault(r.course, []).append(r)
     for chain in chains.values():
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             if b.exchange.key in start:
                 assert a.exchange.key in start
                 assert (start[b.exchange.key] - start[a.exchange.key]).days >= b.interval_days

@@ -71,7 +71,9 @@ def plan(world: Any, mrn: str, start: dt.date = MON, role: str = "physician") ->
 
 
 def week(world: Any, days: int = 35) -> list[Any]:
-    return booking.calendar(world.ctx("viewer"), local(MON, 0), local(MON, 0) + dt.timedelta(days=days))
+    return booking.calendar(
+        world.ctx("viewer"), local(MON, 0), local(MON, 0) + dt.timedelta(days=days)
+    )
 
 
 def no_double_booking(entries: list[Any]) -> None:
@@ -97,10 +99,18 @@ def test_planning_a_course_books_each_exchange(world) -> None:  # type: ignore[n
     course = plan(world, "MRN-1")
     entries = week(world)
     assert [e.start_at.astimezone(LA).strftime("%a %H:%M") for e in entries] == [
-        "Mon 09:00", "Wed 09:00", "Fri 09:00", "Mon 09:00", "Wed 09:00",
+        "Mon 09:00",
+        "Wed 09:00",
+        "Fri 09:00",
+        "Mon 09:00",
+        "Wed 09:00",
     ]
     first = entries[0]
-    assert (first.patient_name, first.mrn, first.course_id) == ("Sentinelname, Ada", "MRN-1", course.id)
+    assert (first.patient_name, first.mrn, first.course_id) == (
+        "Sentinelname, Ada",
+        "MRN-1",
+        course.id,
+    )
     assert (first.place_name, first.machine_name) == ("Chair 1", "Optia 1")
     assert first.nurse_user_id == made["nurse"].user_id and first.status == "booked"
     assert "the first slot asked for was free" in first.explanation
@@ -127,8 +137,11 @@ def test_a_course_that_does_not_fit_is_a_409_with_alternatives(world) -> None:  
         resources.add_maintenance(
             admin,
             machine.id,
-            MaintenanceIn(start_at=local(MON, 0), end_at=local(MON, 0) + dt.timedelta(days=30),
-                          reason="recall"),
+            MaintenanceIn(
+                start_at=local(MON, 0),
+                end_at=local(MON, 0) + dt.timedelta(days=30),
+                reason="recall",
+            ),
         )
     with pytest.raises(BookingConflict) as err:
         plan(world, "MRN-1")
@@ -156,11 +169,15 @@ def test_moving_an_exchange_to_a_busy_slot_offers_the_nearest_free_ones(world) -
     # the exchange after it is on Thursday: Wednesday breaks the two-day interval
     second = courses.list_course_sessions(world.ctx("nurse"), other.id)[1]
     with pytest.raises(BookingConflict) as err:
-        booking.book_session(coord, second.id, BookingIn(start_at=local(MON + dt.timedelta(days=1), 13)))
+        booking.book_session(
+            coord, second.id, BookingIn(start_at=local(MON + dt.timedelta(days=1), 13))
+        )
     assert "minimum interval of 2 days" in err.value.detail
     assert [a.kind for a in err.value.alternatives] == ["later_day"]
     with pytest.raises(BookingConflict) as err:
-        booking.book_session(coord, second.id, BookingIn(start_at=local(MON + dt.timedelta(days=8), 13)))
+        booking.book_session(
+            coord, second.id, BookingIn(start_at=local(MON + dt.timedelta(days=8), 13))
+        )
     assert "on or before" in err.value.detail
 
 
@@ -191,7 +208,9 @@ def test_rebooking_a_held_session_keeps_the_minimum_interval(world) -> None:  # 
     course = plan(world, "MRN-1", start=MON + dt.timedelta(days=7))
     nurse = world.ctx("nurse")
     rows = courses.list_course_sessions(nurse, course.id)
-    held = sessions.record_session(nurse, rows[1].id, SessionRecordIn(status="held"), rows[1].version)
+    held = sessions.record_session(
+        nurse, rows[1].id, SessionRecordIn(status="held"), rows[1].version
+    )
     assert held.status == "held"
     assert len(week(world)) == 4  # its booking was released
     out = booking.rebook_session(nurse, held.id, RebookIn())
@@ -211,9 +230,13 @@ def test_rebooking_without_resources_lays_the_rest_out_at_the_interval(world) ->
     nurse = world.ctx("nurse")
     rows = courses.list_course_sessions(nurse, course.id)
     sessions.record_session(nurse, rows[4].id, SessionRecordIn(status="cancelled"), rows[4].version)
-    out = booking.rebook_session(nurse, rows[4].id, RebookIn(not_before=local(MON + dt.timedelta(days=20), 0)))
+    out = booking.rebook_session(
+        nurse, rows[4].id, RebookIn(not_before=local(MON + dt.timedelta(days=20), 0))
+    )
     assert out.unbooked_reason == booking.NOT_RESOURCED
-    replacement = [r for r in courses.list_course_sessions(nurse, course.id) if r.status == "planned"][-1]
+    replacement = [
+        r for r in courses.list_course_sessions(nurse, course.id) if r.status == "planned"
+    ][-1]
     assert replacement.planned_start == local(MON + dt.timedelta(days=20), 9)
 
 
@@ -244,9 +267,7 @@ def test_resources_are_managed_by_an_administrator(world) -> None:  # type: igno
     with pytest.raises(PermissionDenied):
         resources.create_place(world.ctx("coordinator"), PlaceIn(name="Chair 9"))
     place = made["places"][1]
-    changed = resources.update_place(
-        admin, place.id, PlaceUpdate(kind="bed"), place.version
-    )
+    changed = resources.update_place(admin, place.id, PlaceUpdate(kind="bed"), place.version)
     assert changed.kind == "bed"
     machine = made["machines"][0]
     block = resources.add_maintenance(
@@ -254,9 +275,9 @@ def test_resources_are_managed_by_an_administrator(world) -> None:  # type: igno
     )
     assert resources.list_resources(admin).machines[0].maintenance[0].id == block.id
     resources.delete_maintenance(admin, block.id)
-    assert resources.update_machine(
-        admin, machine.id, MachineUpdate(serial="SN-77")
-    ).serial == "SN-77"
+    assert (
+        resources.update_machine(admin, machine.id, MachineUpdate(serial="SN-77")).serial == "SN-77"
+    )
     resources.delete_place(admin, place.id)
     resources.delete_machine(admin, machine.id)
     listed = resources.list_resources(admin)
@@ -274,12 +295,16 @@ def test_resources_are_managed_by_an_administrator(world) -> None:  # type: igno
     with pytest.raises(InputError):
         resources.create_shift(
             admin,
-            ShiftIn(nurse_user_id=world.users[("a", "viewer")], start_at=local(MON, 8),
-                    end_at=local(MON, 9)),
+            ShiftIn(
+                nurse_user_id=world.users[("a", "viewer")],
+                start_at=local(MON, 8),
+                end_at=local(MON, 9),
+            ),
         )
     with pytest.raises(InputError) as err:
         resources.add_maintenance(
-            admin, made["machines"][0].id,
+            admin,
+            made["machines"][0].id,
             MaintenanceIn(start_at=local(MON, 9), end_at=local(MON, 8)),
         )
     assert err.value.field == "end_at"
@@ -304,7 +329,7 @@ def test_two_coordinators_booking_at_once_never_double_book(world) -> None:  # t
         barrier.wait()
         try:
             results.append(courses.plan_course(ctx, pid, data))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=go, args=(pid,)) for pid in patients]

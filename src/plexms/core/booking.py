@@ -21,8 +21,9 @@ the centre's zone; the service layer converts.
 
 >>> import datetime as dt
 >>> from plexms.core.policy import ClinicHours, ResourcePolicy
+>>> shift = (dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18))
 >>> unit = Unit(places=(Place(1, "Chair 1"),), machines=(Machine(1, "Optia 1"),),
-...             nurses=(Nurse(1, "Ann", ((dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18)),)),))
+...             nurses=(Nurse(1, "Ann", (shift,)),))
 >>> one = CourseRequest((Exchange(1, 135),), dt.date(2026, 11, 30), interval_days=2,
 ...                     last_day=dt.date(2026, 12, 13))
 >>> slot = book_course(one, unit, ClinicHours(), ResourcePolicy()).slots[0]
@@ -236,8 +237,32 @@ def _peak(spans: Iterable[Span], start: dt.datetime, end: dt.datetime) -> int:
     return peak
 
 
+class _ByDay:
+    """Spans indexed by each local date they touch (a check reads only its own days)."""
+
+    def __init__(self) -> None:
+        self._days: dict[dt.date, list[Span]] = {}
+
+    def add(self, span: Span) -> None:
+        day, last = span[0].date(), span[1].date()
+        while day <= last:
+            self._days.setdefault(day, []).append(span)
+            day += dt.timedelta(days=1)
+
+    def near(self, start: dt.datetime, end: dt.datetime) -> list[Span]:
+        first, last = start.date(), end.date()
+        if first == last:
+            return self._days.get(first, [])
+        found: dict[Span, None] = {}
+        while first <= last:
+            found.update(dict.fromkeys(self._days.get(first, [])))
+            first += dt.timedelta(days=1)
+        return list(found)
+
+
 class Ledger:
-    """What holds each resource, indexed for quick checks (built once per request).
+    """What holds each resource, indexed by resource and day for quick checks (built once per
+    request).
 
     ``check`` answers a slot with the free place, machine and nurse, or the reason it fails.
     """
@@ -247,12 +272,15 @@ class Ledger:
         self.policy = policy
         self._setup = dt.timedelta(minutes=policy.setup_minutes)
         self._turnover = dt.timedelta(minutes=policy.turnover_minutes)
-        self.places: dict[int, list[Span]] = {p.id: [] for p in unit.places}
-        self.machines: dict[int, list[Span]] = {m.id: [] for m in unit.machines}
-        self.runs: dict[int, list[Span]] = {n.id: [] for n in unit.nurses}
-        self.routine: list[Span] = []
+        self.places: dict[int, _ByDay] = {p.id: _ByDay() for p in unit.places}
+        self.machines: dict[int, _ByDay] = {m.id: _ByDay() for m in unit.machines}
+        self.runs: dict[int, _ByDay] = {n.id: _ByDay() for n in unit.nurses}
+        self.routine = _ByDay()
         self._blocks = {m.id: m.maintenance for m in unit.machines}
-        self._shifts = {n.id: n.shifts for n in unit.nurses}
+        self._shifts: dict[int, _ByDay] = {n.id: _ByDay() for n in unit.nurses}
+        for nurse in unit.nurses:
+            for shift in nurse.shifts:
+                self._shifts[nurse.id].add(shift)
         for booked in unit.booked:
             self.add(booked)
 
@@ -263,11 +291,15 @@ class Ledger:
     def add(self, booked: Booked) -> None:
         """Hold the resources of ``booked`` (resources the unit no longer has are skipped)."""
         span = self.padded(booked.start, booked.end)
-        self.places.get(booked.place_id, []).append(span)
-        self.machines.get(booked.machine_id, []).append(span)
-        self.runs.get(booked.nurse_id, []).append((booked.start, booked.end))
+        for index, key, held in (
+            (self.places, booked.place_id, span),
+            (self.machines, booked.machine_id, span),
+            (self.runs, booked.nurse_id, (booked.start, booked.end)),
+        ):
+            if key in index:
+                index[key].add(held)
         if not booked.urgent:
-            self.routine.append(span)
+            self.routine.add(span)
 
     def check(
         self,
@@ -284,7 +316,7 @@ class Ledger:
         held = self.padded(start, end)
         if self.policy.urgent_reserve_places and not exchange.urgent:
             room = len(self.unit.places) - self.policy.urgent_reserve_places
-            if _peak(self.routine, *held) >= room:
+            if _peak(self.routine.near(*held), *held) >= room:
                 return (
                     f"the routine places are full ({max(room, 0)} of {len(self.unit.places)}; "
                     f"{self.policy.urgent_reserve_places} kept for urgent bookings)"
@@ -301,9 +333,7 @@ class Ledger:
         return Slot(exchange.key, start, end, place, machine, nurse)
 
     def _place(self, exchange: Exchange, held: Span, wanted: int | None) -> int | str:
-        eligible = [
-            p for p in self.unit.places if p.central_line_ok or not exchange.central_line
-        ]
+        eligible = [p for p in self.unit.places if p.central_line_ok or not exchange.central_line]
         if wanted is not None:
             eligible = [p for p in eligible if p.id == wanted]
         if not eligible:
@@ -312,7 +342,7 @@ class Ledger:
         # Peripheral access: keep the central-line places for those who need them.
         eligible.sort(key=lambda p: (p.central_line_ok and not exchange.central_line, p.id))
         for p in eligible:
-            if not _overlaps(self.places[p.id], *held):
+            if not _overlaps(self.places[p.id].near(*held), *held):
                 return p.id
         if wanted is not None:
             return f"{eligible[0].name} is booked"
@@ -328,7 +358,7 @@ class Ledger:
             blocks = [b for b in self._blocks[m.id] if b.start < held[1] and held[0] < b.end]
             if blocks:
                 in_maintenance.append(f"{m.name}: {blocks[0].reason or 'maintenance'}")
-            elif not _overlaps(self.machines[m.id], *held):
+            elif not _overlaps(self.machines[m.id].near(*held), *held):
                 return m.id
         if in_maintenance and len(in_maintenance) == len(machines):
             return f"no machine free (in maintenance: {'; '.join(in_maintenance)})"
@@ -341,12 +371,14 @@ class Ledger:
     def _nurse(self, start: dt.datetime, end: dt.datetime, wanted: int | None) -> int | str:
         nurses = [n for n in self.unit.nurses if wanted is None or n.id == wanted]
         on_shift = [
-            n for n in nurses if any(s <= start and end <= e for s, e in self._shifts[n.id])
+            n
+            for n in nurses
+            if any(s <= start and end <= e for s, e in self._shifts[n.id].near(start, end))
         ]
         if not on_shift:
             return "no nurse on shift for the whole run" if nurses else f"no nurse {wanted}"
         ratio = self.policy.patients_per_nurse
-        loads = [(_peak(self.runs[n.id], start, end), n.id) for n in on_shift]
+        loads = [(_peak(self.runs[n.id].near(start, end), start, end), n.id) for n in on_shift]
         free = sorted(load for load in loads if load[0] < ratio)
         if not free:
             return (
@@ -411,8 +443,11 @@ def describe_runs(reasons: Sequence[tuple[dt.datetime, str]]) -> list[str]:
 def _check_interval(interval_days: int) -> None:
     low, high = _INTERVAL_RANGE
     if isinstance(interval_days, bool) or not low <= interval_days <= high:
-        raise InputError("interval_days", f"{interval_days!r} is outside the accepted range",
-                         allowed=f"{low}-{high}")
+        raise InputError(
+            "interval_days",
+            f"{interval_days!r} is outside the accepted range",
+            allowed=f"{low}-{high}",
+        )
 
 
 def _label(ledger: Ledger, slot: Slot) -> str:
@@ -564,13 +599,19 @@ def _course_alternatives(
 
 
 def book_course(
-    request: CourseRequest, unit: Unit, hours: ClinicHours, policy: ResourcePolicy
+    request: CourseRequest,
+    unit: Unit,
+    hours: ClinicHours,
+    policy: ResourcePolicy,
+    *,
+    alternatives: bool = True,
 ) -> CourseBooking:
     """Book each exchange of ``request`` into the first feasible slot (greedy; module doc).
 
     Raises :class:`NoCapacityError` naming the exchange that does not fit and why, with the
     nearest alternatives (a later start, a different interval, a longer course, the urgent
-    reserve); :class:`InputError` for an interval outside 1-7 days or no exchanges.
+    reserve; not searched when ``alternatives`` is false); :class:`InputError` for an interval
+    outside 1-7 days or no exchanges.
     """
     _check_interval(request.interval_days)
     if not request.exchanges:
@@ -589,7 +630,7 @@ def book_course(
         "start_date" if failed == 0 else "exchanges",
         f"exchange {failed + 1} has no slot from {earliest.isoformat()} to "
         f"{request.last_day.isoformat()}: {why}",
-        options=_course_alternatives(request, unit, hours, policy),
+        options=_course_alternatives(request, unit, hours, policy) if alternatives else (),
     )
 
 
@@ -628,7 +669,7 @@ def _nearest(
     ]
     before = [s for s in same_day if s < start]
     after = [s for s in same_day if s > start]
-    for moment in (before[-1:] + after[:1]):
+    for moment in before[-1:] + after[:1]:
         options.append(
             Alternative(
                 "other_time",

@@ -15,17 +15,18 @@ every movable exchange is a start variable on the slot grid inside opening hours
 
 An exchange may stay unplaced (at a large cost): the objective is to place as many as possible,
 then the least total delay after each exchange's earliest start, where moving an exchange
-from the time it is booked now costs as much as two days of delay. The bookings that stay are fixed. Each decision is explained by the
-constraint that ruled out the earlier starts, checked against the solver's own week (the same
-checks as the greedy, :class:`plexms.core.booking.Ledger`). Rules: local policy
+from the time it is booked now costs as much as two days of delay. The bookings that stay are
+fixed. Each decision is explained by the constraint that ruled out the earlier starts,
+checked against the solver's own week (the same checks as the greedy,
+:class:`plexms.core.booking.Ledger`). Rules: local policy
 (:class:`plexms.core.policy.ResourcePolicy`).
 
 >>> import datetime as dt
 >>> from plexms.core.booking import Exchange, Machine, Nurse, Place, Unit
 >>> from plexms.core.policy import ClinicHours, ResourcePolicy
 >>> day = dt.date(2026, 11, 30)
->>> unit = Unit((Place(1, "Chair 1"),), (Machine(1, "Optia 1"),),
-...             (Nurse(1, "Ann", ((dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18)),)),))
+>>> shift = (dt.datetime(2026, 11, 30, 8), dt.datetime(2026, 11, 30, 18))
+>>> unit = Unit((Place(1, "Chair 1"),), (Machine(1, "Optia 1"),), (Nurse(1, "Ann", (shift,)),))
 >>> asks = [WeekRequest(Exchange(k, 120), course=k, earliest=dt.datetime(2026, 11, 30, 9),
 ...                     latest_day=day) for k in (1, 2)]
 >>> plan = reoptimise(asks, unit, ClinicHours(), ResourcePolicy())
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -185,11 +187,16 @@ def _plan(
             unplaced.append((r.exchange.key, text))
     placed = [
         dataclasses.replace(s, explanation=e)
-        for s, e in zip(placed, [x for r, x in zip(requests, explanations, strict=True)
-                                 if r.exchange.key in slots], strict=True)
+        for s, e in zip(
+            placed,
+            [x for r, x in zip(requests, explanations, strict=True) if r.exchange.key in slots],
+            strict=True,
+        )
     ]
     delay = sum(
-        _minute(slots[r.exchange.key].start, r.earliest) for r in requests if r.exchange.key in slots
+        _minute(slots[r.exchange.key].start, r.earliest)
+        for r in requests
+        if r.exchange.key in slots
     )
     return WeekPlan(tuple(placed), tuple(unplaced), delay, status, tuple(explanations), seconds)
 
@@ -197,9 +204,10 @@ def _plan(
 def first_fit(
     requests: Sequence[WeekRequest], unit: Unit, hours: ClinicHours, policy: ResourcePolicy
 ) -> WeekPlan:
-    """The naive baseline: each exchange in the order given takes its first feasible start
-    (after the previous exchange of its course by the interval; none once one of its course
-    is not placed); no look-ahead."""
+    """The naive baseline: in the order given, each exchange keeps its current start when that
+    is still free and after the previous exchange of its course by the interval, else takes the
+    first feasible start from there (none once one of its course is not placed); no
+    look-ahead."""
     ledger = Ledger(unit, policy)
     slots: dict[int, Slot] = {}
     last_day: dict[int, dt.date] = {}
@@ -210,10 +218,14 @@ def first_fit(
         stopped.add(r.course)
         earliest = r.earliest
         if r.course in last_day:
-            after = dt.datetime.combine(last_day[r.course] + dt.timedelta(days=r.interval_days),
-                                        dt.time())
+            after = dt.datetime.combine(
+                last_day[r.course] + dt.timedelta(days=r.interval_days), dt.time()
+            )
             earliest = max(earliest, after)
-        for start in _starts(dataclasses.replace(r, earliest=earliest), hours, policy):
+        starts = _starts(dataclasses.replace(r, earliest=earliest), hours, policy)
+        if r.current is not None and r.current in starts:
+            starts.insert(0, r.current)
+        for start in starts:
             found = ledger.check(r.exchange, start)
             if isinstance(found, Slot):
                 slots[r.exchange.key] = found
@@ -242,6 +254,7 @@ def reoptimise(
 ) -> WeekPlan:
     """Book ``requests`` around the unit's fixed bookings with CP-SAT (module doc).
 
+    The naive first fit is the solver's starting hint, so the answer is never worse than it.
     Deterministic with one worker. When the solver finds no solution in ``time_limit_s`` the
     naive first fit is returned (status ``FIRST_FIT``).
     """
@@ -254,7 +267,9 @@ def reoptimise(
     machine_ivs: dict[int, list[cp_model.IntervalVar]] = {m.id: [] for m in unit.machines}
     nurse_ivs: dict[int, list[cp_model.IntervalVar]] = {n.id: [] for n in unit.nurses}
     routine: list[cp_model.IntervalVar] = []
-    horizon_end = origin + dt.timedelta(days=max((r.latest_day - origin.date()).days for r in requests) + 2)
+    horizon_end = origin + dt.timedelta(
+        days=max((r.latest_day - origin.date()).days for r in requests) + 2
+    )
 
     def relevant(start: dt.datetime, end: dt.datetime) -> bool:
         return start < horizon_end and end > origin - dt.timedelta(days=1)
@@ -262,15 +277,15 @@ def reoptimise(
     for b in unit.booked:
         if not relevant(b.start, b.end):
             continue
-        held = (b.start - dt.timedelta(minutes=setup), b.end + dt.timedelta(minutes=turnover))
+        span = (b.start - dt.timedelta(minutes=setup), b.end + dt.timedelta(minutes=turnover))
         if b.place_id in place_ivs:
-            place_ivs[b.place_id].append(_fixed(model, *held, origin))
+            place_ivs[b.place_id].append(_fixed(model, *span, origin))
         if b.machine_id in machine_ivs:
-            machine_ivs[b.machine_id].append(_fixed(model, *held, origin))
+            machine_ivs[b.machine_id].append(_fixed(model, *span, origin))
         if b.nurse_id in nurse_ivs:
             nurse_ivs[b.nurse_id].append(_fixed(model, b.start, b.end, origin))
         if not b.urgent:
-            routine.append(_fixed(model, *held, origin))
+            routine.append(_fixed(model, *span, origin))
     for m in unit.machines:
         for block in m.maintenance:
             if relevant(block.start, block.end):
@@ -351,18 +366,30 @@ def reoptimise(
     for r in requests:
         by_course.setdefault(r.course, []).append(r)
     for chain in by_course.values():
-        for before, after in zip(chain, chain[1:], strict=False):
-            a, b = before.exchange.key, after.exchange.key
-            model.add_implication(present[b], present[a])
+        for before, after in itertools.pairwise(chain):
+            first, then = before.exchange.key, after.exchange.key
+            model.add_implication(present[then], present[first])
             days = []
-            for k in (a, b):
+            for k in (first, then):
                 day = model.new_int_var(0, 400, f"d{k}")
                 model.add_division_equality(day, start_of[k], _DAY_MINUTES)
                 days.append(day)
             model.add(days[1] - days[0] >= after.interval_days).only_enforce_if(
-                [present[a], present[b]]
+                [present[first], present[then]]
             )
     model.minimize(sum(objective))
+    # Start from the naive first fit: the solver then only improves on it.
+    hint = first_fit(requests, unit, hours, policy)
+    for slot in hint.slots:
+        model.add_hint(present[slot.key], True)
+        model.add_hint(start_of[slot.key], _minute(slot.start, origin))
+        for kind, picked in (
+            ("place", slot.place_id),
+            ("machine", slot.machine_id),
+            ("nurse", slot.nurse_id),
+        ):
+            for resource, var in choice[slot.key][kind].items():
+                model.add_hint(var, resource == picked)
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
@@ -389,9 +416,7 @@ def reoptimise(
             chosen["machine"],
             chosen["nurse"],
         )
-    return _plan(
-        requests, unit, hours, policy, slots, solver.status_name(status), solver.wall_time
-    )
+    return _plan(requests, unit, hours, policy, slots, solver.status_name(status), solver.wall_time)
 
 
 def _extended(
@@ -446,11 +471,14 @@ def what_if(
         unit, requests, hours, machines=add_machines, nurses=add_nurses, places=add_places
     )
     after = reoptimise(requests, bigger, hours, policy, time_limit_s=time_limit_s)
-    added = ", ".join(
-        f"{n} {what}{'s' if n > 1 else ''}"
-        for n, what in ((add_machines, "machine"), (add_nurses, "nurse"), (add_places, "place"))
-        if n
-    ) or "nothing"
+    added = (
+        ", ".join(
+            f"{n} {what}{'s' if n > 1 else ''}"
+            for n, what in ((add_machines, "machine"), (add_nurses, "nurse"), (add_places, "place"))
+            if n
+        )
+        or "nothing"
+    )
     summary = (
         f"With {added} more: {len(after.slots)} of {len(requests)} exchanges fit "
         f"(now {len(before.slots)}), total delay {after.delay_minutes} min "

@@ -73,7 +73,9 @@ def _check_span(
         raise InputError(field, "the span is too long", allowed=f"<= {longest}")
 
 
-def _audit(session: Session, ctx: ServiceContext, action: str, entity: str, row_id: int, **detail: Any) -> None:
+def _audit(
+    session: Session, ctx: ServiceContext, action: str, entity: str, row_id: int, **detail: Any
+) -> None:
     audit.record(session, ctx, action, entity=entity, entity_id=row_id, detail=detail or None)
 
 

@@ -370,9 +370,7 @@ def _book_rows(
     )
 
 
-def book_planned_course(
-    session: Session, ctx: ServiceContext, course: Course
-) -> CourseBookingOut:
+def book_planned_course(session: Session, ctx: ServiceContext, course: Course) -> CourseBookingOut:
     """Book the course's planned, unbooked exchanges inside the caller's transaction, from the
     first planned day and time, within the course's length. Raises :class:`BookingConflict`."""
     centre = session.get_one(Centre, course.centre_id)
@@ -440,9 +438,9 @@ def _neighbours(
     ).scalars()
     days = sorted(_local(s, zone).date() for s in others)
     mine = _local(row.planned_start, zone).date()
-    before = [d for d in days if d < mine] or [None]
-    after = [d for d in days if d > mine] or [None]
-    return before[-1], after[0]
+    before = [d for d in days if d < mine]
+    after = [d for d in days if d > mine]
+    return (before[-1] if before else None), (after[0] if after else None)
 
 
 @use_case(Permission.BOOKING_MANAGE)
@@ -463,8 +461,9 @@ def book_session(ctx: ServiceContext, session_id: int, data: BookingIn) -> Booki
         before, after = _neighbours(session, row, zone)
         earliest = before + dt.timedelta(days=interval) if before else None
         latest = after - dt.timedelta(days=interval) if after else None
-        unit = _unit(session, centre, start.date(), start.date() + dt.timedelta(days=8),
-                     exclude=[row.id])
+        unit = _unit(
+            session, centre, start.date(), start.date() + dt.timedelta(days=8), exclude=[row.id]
+        )
         if not unit.resourced:
             raise Conflict(NOT_RESOURCED, field="start_at")
         exchange = core.Exchange(
@@ -738,16 +737,20 @@ def _neighbours_outside(
     """The course's nearest fixed exchanges (done, or planned outside the moving set)."""
     moving_ids = {r.id for r in moving}
     others = session.execute(
-        select(ExchangeSession.id, ExchangeSession.planned_start, ExchangeSession.actual_start)
-        .where(
+        select(
+            ExchangeSession.id, ExchangeSession.planned_start, ExchangeSession.actual_start
+        ).where(
             ExchangeSession.course_id == row.course_id,
             ExchangeSession.status.in_(("planned", "done")),
             ExchangeSession.deleted_at.is_(None),
         )
     ).all()
     mine = _local(row.planned_start, zone)
-    days = sorted(_local(actual or planned, zone).date() for i, planned, actual in others
-                  if i not in moving_ids)
+    days = sorted(
+        _local(actual or planned, zone).date()
+        for i, planned, actual in others
+        if i not in moving_ids
+    )
     before = [d for d in days if d < mine.date()]
     after = [d for d in days if d > mine.date()]
     return (before[-1] if before else None), (after[0] if after else None)
@@ -821,7 +824,7 @@ def _entry(
 
 @use_case(Permission.BOOKING_MANAGE)
 def what_if(ctx: ServiceContext, data: WhatIfIn) -> WhatIfOut:
-    """"What if we add a machine / nurse / place": the week's planned exchanges solved afresh
+    """ "What if we add a machine / nurse / place": the week's planned exchanges solved afresh
     with today's resources and with the added ones (nothing is stored)."""
     with ctx.db.write() as session:
         centre, unit, requests, _ = _week(session, ctx, data.week_start, ())

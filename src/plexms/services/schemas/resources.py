@@ -233,7 +233,7 @@ class ReoptimiseOut(Out):
 
 
 class WhatIfIn(In):
-    """"What if we add a machine / a nurse" for the week starting ``week_start``."""
+    """ "What if we add a machine / a nurse" for the week starting ``week_start``."""
 
     week_start: dt.date
     add_machines: int = Field(default=0, ge=0, le=10)

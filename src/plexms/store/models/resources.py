@@ -75,9 +75,7 @@ class NurseProfile(ClinicalMixin, Base):
 
     __tablename__ = "nurse_profile"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("app_user.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), unique=True)
     apheresis_competent: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 

@@ -141,9 +141,7 @@ def upgrade() -> None:
             ["nurse_user_id"], ["app_user.id"], name=op.f("fk_booking_nurse_user_id_app_user")
         ),
     )
-    _index(
-        "booking", "centre_id", "exchange_session_id", "place_id", "machine_id", "nurse_user_id"
-    )
+    _index("booking", "centre_id", "exchange_session_id", "place_id", "machine_id", "nurse_user_id")
     op.create_index("ix_booking_centre_start", "booking", ["centre_id", "start_at"], unique=False)
 
 
