@@ -342,6 +342,14 @@ def test_a_central_line_with_a_named_place_that_cannot_take_one() -> None:
     )
 
 
+def test_a_span_across_midnight_is_checked_on_both_days() -> None:
+    tue = MON + dt.timedelta(days=1)
+    late = Booked(1, at(MON, 23, 30), at(tue, 0, 30), 1, 1, 1)
+    ledger = Ledger(unit(places=2, booked=(late,)), POLICY)
+    assert ledger.check(Exchange(2, 60), at(MON, 23), place_id=1) == "Chair 1 is booked"
+    assert ledger.check(Exchange(2, 60), at(tue, 0), place_id=2) == "no machine free (1 booked)"
+
+
 def test_bookings_of_resources_the_unit_no_longer_has_are_skipped() -> None:
     u = unit(booked=(Booked(1, at(MON, 9), at(MON, 17), 7, 7, 7, urgent=True),))
     assert u.resourced and not Unit((), (), ()).resourced

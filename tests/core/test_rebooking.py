@@ -83,7 +83,7 @@ def test_courses_keep_their_interval_and_moves_are_explained() -> None:
     assert "Mon 2026-11-30 09:00-15:00: no place free (1 booked)" in plan.explanations[0]
     # the second waited for the interval as well as for a resource: both said
     assert (
-        "Wed 2026-12-02 09:00 was free but within the course's minimum interval of 2 days "
+        "Tue 2026-12-01 11:30 was free but within the course's minimum interval of 2 days "
         "after 2026-12-01" in plan.explanations[1]
     )
     assert plan.slots[0].explanation == plan.explanations[0]
