@@ -65,6 +65,8 @@ def _version(if_match: str | None) -> int | None:
 def _aware(value: dt.datetime, field: str) -> dt.datetime:
     if value.tzinfo is None:
         raise InputError(field, "must include a time zone offset (e.g. 2026-11-30T00:00:00Z)")
+    if not 2000 <= value.year <= 2099:
+        raise InputError(field, "is outside the bookable years", allowed="2000-2099")
     return value.astimezone(dt.UTC)
 
 

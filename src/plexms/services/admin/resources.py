@@ -67,6 +67,10 @@ _MAX_SPAN = dt.timedelta(days=31)
 def _check_span(
     start: dt.datetime, end: dt.datetime, longest: dt.timedelta, field: str = "end_at"
 ) -> None:
+    if not 2000 <= start.year <= 2099:
+        raise InputError(
+            field.replace("end", "start"), "is outside the bookable years", allowed="2000-2099"
+        )
     if end <= start:
         raise InputError(field, "must be after the start")
     if end - start > longest:

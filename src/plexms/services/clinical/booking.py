@@ -94,6 +94,12 @@ def _local(stamp: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return stamp.astimezone(zone).replace(tzinfo=None)
 
 
+def _bookable(stamp: dt.datetime | None, field: str) -> None:
+    """Far dates would overflow the calendar arithmetic: bookings are for this century."""
+    if stamp is not None and not 2000 <= stamp.year <= 2099:
+        raise InputError(field, "is outside the bookable years", allowed="2000-2099")
+
+
 def _aware(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return local.replace(tzinfo=zone).astimezone(dt.UTC)
 
@@ -447,6 +453,7 @@ def _neighbours(
 def book_session(ctx: ServiceContext, session_id: int, data: BookingIn) -> BookingOut:
     """Book (or move) one planned exchange at ``data.start_at``, keeping the course's minimum
     interval to the exchanges before and after it. 409 with alternatives when it does not fit."""
+    _bookable(data.start_at, "start_at")
     with ctx.db.write() as session:
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         if row.status != "planned":
@@ -531,6 +538,7 @@ def rebook_session(ctx: ServiceContext, session_id: int, data: RebookIn) -> Cour
     """A held or cancelled exchange gets a replacement (same number, planned) and the course's
     later planned exchanges move with it, each at least the minimum interval after the one
     before; the replacement is at least the interval after the last exchange done."""
+    _bookable(data.not_before, "not_before")
     with ctx.db.write() as session:
         row = load(session, ctx, ExchangeSession, session_id, for_update=True)
         if row.status not in ("held", "cancelled"):

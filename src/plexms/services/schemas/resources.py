@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 PlaceKind = Annotated[str, OneOf(PLACE_KINDS)]
+# bookings are for this century: far dates would overflow the calendar arithmetic
+WeekStart = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2099, 12, 1))]
 Serial = Annotated[ShortText, StringConstraints(max_length=100)]
 
 
@@ -188,7 +190,7 @@ class ReoptimiseIn(In):
     """Rebook the planned exchanges of the week starting ``week_start`` (local date) with the
     solver; ``course_ids``: only these courses' exchanges move (default: all of the week)."""
 
-    week_start: dt.date
+    week_start: WeekStart
     course_ids: list[Id] = Field(default_factory=list, max_length=200)
     apply: bool = False
     time_limit_s: float = Field(default=5.0, gt=0, le=30)
@@ -235,7 +237,7 @@ class ReoptimiseOut(Out):
 class WhatIfIn(In):
     """ "What if we add a machine / a nurse" for the week starting ``week_start``."""
 
-    week_start: dt.date
+    week_start: WeekStart
     add_machines: int = Field(default=0, ge=0, le=10)
     add_nurses: int = Field(default=0, ge=0, le=10)
     add_places: int = Field(default=0, ge=0, le=10)
