@@ -28,7 +28,37 @@ def seed_record(world, centre: str = "a") -> dict[str, int]:  # type: ignore[no-
     from plexms.services.sharing import calendar_feeds
 
     ids["feed_id"] = calendar_feeds.create_patient_feed(ctx, patient.id).id
+    ids.update(_resources(world, centre))
     return ids
+
+
+def _resources(world, centre: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A place, a machine with a maintenance block and a nurse's shift (no booking: the seed
+    course stays unbooked; the booking tests book their own)."""
+    from plexms.services.admin import resources
+    from plexms.services.schemas.resources import (
+        MachineIn,
+        MaintenanceIn,
+        NurseIn,
+        PlaceIn,
+        ShiftIn,
+    )
+
+    admin = world.ctx("admin", centre)
+    start = dt.datetime(2027, 3, 1, 8, tzinfo=dt.UTC)
+    end = start + dt.timedelta(hours=8)
+    place = resources.create_place(admin, PlaceIn(name="Chair 1"))
+    machine = resources.create_machine(admin, MachineIn(name="Optia 1"))
+    block = resources.add_maintenance(admin, machine.id, MaintenanceIn(start_at=start, end_at=end))
+    nurse = world.users[(centre, "nurse")]
+    resources.set_nurse(admin, nurse, NurseIn())
+    shift = resources.create_shift(admin, ShiftIn(nurse_user_id=nurse, start_at=start, end_at=end))
+    return {
+        "place_id": place.id,
+        "machine_id": machine.id,
+        "block_id": block.id,
+        "shift_id": shift.id,
+    }
 
 
 def _clinical(world, ctx, patient_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]

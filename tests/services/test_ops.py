@@ -49,6 +49,31 @@ def test_restore_refuses_missing_file(world, tmp_path: Path) -> None:
         ops.restore(world.db.url, str(tmp_path / "nope"))
 
 
+def _unit_has_a_full_week(db, settings, centre_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The demo unit (issue 17): bookings on every weekday of the coming week, never two on a
+    place or machine at once."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from plexms.services.clinical import booking
+    from plexms.services.context import Actor
+
+    actor = Actor(1, "coordinator", "coordinator", centre_id)
+    ctx = ServiceContext(db=db, actor=actor, settings=settings)
+    zone = ZoneInfo("America/Los_Angeles")
+    today = ctx.now.astimezone(zone).date()
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    start = dt.datetime.combine(monday, dt.time(), zone)
+    entries = booking.calendar(ctx, start, start + dt.timedelta(days=5))
+    days = {e.start_at.astimezone(zone).date() for e in entries}
+    assert days == {monday + dt.timedelta(days=k) for k in range(5)}
+    assert len(entries) >= 15
+    for a in entries:
+        for b in entries:
+            if a is not b and a.start_at < b.end_at and b.start_at < a.end_at:
+                assert a.place_id != b.place_id and a.machine_id != b.machine_id
+
+
 def test_demo_seed(db, settings) -> None:
     ctx = ServiceContext(db=db, actor=SYSTEM, settings=settings)
     result = demo.seed(ctx, None)
@@ -56,7 +81,8 @@ def test_demo_seed(db, settings) -> None:
     with db.read() as s:
         stages = dict(s.execute(select(Patient.stage, func.count()).group_by(Patient.stage)).all())
         assert audit_chain.verify(s).ok
-    assert sum(stages.values()) == 10  # + 2 referrals awaiting triage = 12
+    assert sum(stages.values()) == 16  # + 2 referrals awaiting triage = 18
+    _unit_has_a_full_week(db, settings, result.centre_id)
     for stage in ("referred", "course_planned", "course_active", "course_completed", "handed_back"):
         assert stages.get(stage), stage
     assert ops.health(ctx)["ok"]
@@ -77,7 +103,7 @@ def test_demo_seed_is_all_or_nothing(db, settings) -> None:
         assert s.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 0
         assert audit_chain.verify(s).ok
     assert not demo.is_seeded(ctx)
-    assert demo.seed(ctx, "long-enough-password").patients == 12
+    assert demo.seed(ctx, "long-enough-password").patients == 18  # 12 + the unit's six
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         kinetics,
         records,
         referrals,
+        resources,
         supplies,
     )
 
@@ -48,6 +49,7 @@ def _optional_routers() -> list:  # type: ignore[type-arg]
         kinetics,
         records,
         access,
+        resources,
         supplies,
         routes_interop,
         feeds,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from plexms.core.errors import InfeasibleError, InputError
-from plexms.services.errors import ServiceError, StaleVersion
+from plexms.services.errors import BookingConflict, ServiceError, StaleVersion
 
 __all__ = ["PROBLEM_JSON", "Problem", "install_problem_handlers", "problem", "problem_responses"]
 
@@ -32,6 +32,11 @@ class Problem(BaseModel):
     field: str | None = None
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="every invalid field: {field, message}"
+    )
+    alternatives: list[Any] | None = Field(
+        default=None,
+        description="the nearest options that fit (an infeasible plan: text; a booking that "
+        "does not fit, 409: {kind, description, start_at, change})",
     )
 
 
@@ -152,6 +157,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, StaleVersion) and exc.current_version is not None:
             extra["current_version"] = exc.current_version
+        if isinstance(exc, BookingConflict):
+            extra["alternatives"] = [
+                a.model_dump(mode="json") if hasattr(a, "model_dump") else a
+                for a in exc.alternatives
+            ]
         return problem(
             request, exc.status, exc.title, exc.detail, field=exc.field, headers=headers, **extra
         )

@@ -33,6 +33,7 @@ __all__ = [
     "EligibilityPolicy",
     "PrecheckPolicy",
     "PrescriptionPolicy",
+    "ResourcePolicy",
     "ResponsePolicy",
     "SchedulePolicy",
     "SuppliesPolicy",
@@ -179,6 +180,32 @@ class SchedulePolicy:
     max_course_days: int = setting(14, "SEED_PROTOCOL")
     default_start: str = setting("09:00", LOCAL_POLICY, "first appointment of the day")
     default_exchanges: int = setting(5, "SEED_PROTOCOL", "exchanges per course")
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """How exchanges are booked against the unit's places, machines and nurses (issue 17).
+
+    None of these numbers comes from the literature: each is the unit's own rule.
+    """
+
+    patients_per_nurse: int = setting(
+        2, LOCAL_POLICY, "patients one nurse runs at once (nurse-to-patient ratio 1:N)"
+    )
+    setup_minutes: int = setting(
+        15,
+        LOCAL_POLICY,
+        "place and machine held before the appointment (priming the set, preparing the place)",
+    )
+    turnover_minutes: int = setting(
+        15, LOCAL_POLICY, "place and machine held after the appointment (cleaning, new set)"
+    )
+    urgent_reserve_places: int = setting(
+        0,
+        LOCAL_POLICY,
+        "places kept free of routine bookings at every moment, for urgent ones (0: none)",
+    )
+    slot_minutes: int = setting(15, LOCAL_POLICY, "start times are on this grid from opening")
 
 
 @dataclass(frozen=True)
@@ -352,6 +379,7 @@ class CentrePolicy:
     hours: ClinicHours = field(default_factory=ClinicHours)
     prescription: PrescriptionPolicy = field(default_factory=PrescriptionPolicy)
     schedule: SchedulePolicy = field(default_factory=SchedulePolicy)
+    resources: ResourcePolicy = field(default_factory=ResourcePolicy)
     precheck: PrecheckPolicy = field(default_factory=PrecheckPolicy)
     eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
     response: ResponsePolicy = field(default_factory=ResponsePolicy)

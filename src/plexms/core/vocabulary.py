@@ -29,6 +29,7 @@ __all__ = [
     "AE_TYPES",
     "ANTICOAGULANTS",
     "ASFA_PRESENTATIONS",
+    "BOOKING_STATUSES",
     "COURSE_STATUSES",
     "CTCAE_GRADES",
     "DIAGNOSES",
@@ -41,6 +42,7 @@ __all__ = [
     "LINE_TYPES",
     "LOCK_SOLUTIONS",
     "LOT_KINDS",
+    "PLACE_KINDS",
     "PRECHECK_ACCESS",
     "PRESENTATIONS",
     "REPLACEMENT_FLUIDS",
@@ -369,6 +371,22 @@ SUPPLY_ITEMS = _vocabulary(
     Term("tubing_set", "Tubing sets", "disposable exchange sets, one per session"),
     used_by="stock counts and the supplies forecast (API, web, Today board)",
 )
+PLACE_KINDS = _vocabulary(
+    "place_kinds",
+    "Treatment places",
+    Term("chair", "Chair", "a reclining apheresis chair"),
+    Term("bed", "Bed", "a bed (patients who cannot sit through a run)"),
+    Term("room", "Room", "a single room (isolation, privacy)"),
+    used_by="treatment places (API /api/resources, store, booking)",
+)
+BOOKING_STATUSES = _vocabulary(
+    "booking_statuses",
+    "Booking states",
+    Term("booked", "Booked", "holds its place, machine and nurse"),
+    Term("completed", "Completed", "the exchange was done as booked"),
+    Term("released", "Released", "the session was moved, held or cancelled: resources free"),
+    used_by="bookings (API /api/calendar, store); moves: services.clinical.booking",
+)
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
 CTCAE_GRADES: dict[int, str] = {
     1: "Mild",
@@ -402,4 +420,6 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     COURSE_STATUSES,
     LOT_KINDS,
     SUPPLY_ITEMS,
+    PLACE_KINDS,
+    BOOKING_STATUSES,
 )

@@ -9,6 +9,8 @@ problem+json) and the command line's exit status (named in :mod:`plexms.cli.erro
   * InputError (ValueError)      core.errors: a field missing, wrong or out of range [422, exit 2]
     * InfeasibleError            core.errors: valid inputs that cannot be met together, with
                                  the nearest feasible options [422, exit 2]
+      * NoCapacityError          core.booking: a booking does not fit the unit's capacity;
+                                 the booking services answer it as BookingConflict [409]
     * BundleRejected             interop.fhir_in.reading: a FHIR Bundle not imported, every
                                  problem listed [422, exit 2]
   * ServiceError                 services.errors: a use case refused the request [400, exit 2]
@@ -16,6 +18,8 @@ problem+json) and the command line's exit status (named in :mod:`plexms.cli.erro
     * PermissionDenied           the actor's role lacks the permission [403, exit 5]
     * NotFound                   no such record in the actor's centre [404, exit 4]
     * Conflict                   clashes with the current state [409, exit 6]
+      * BookingConflict          services.errors: a booking does not fit the unit's places,
+                                 machines or nurses, with the nearest alternatives [409, exit 6]
     * Gone                       the record was deleted [410, exit 4]
     * UnsupportedMediaType       a document's media type is outside the allow-list [415, exit 2]
     * StaleVersion               the client's version is not the current one [412, exit 6]
@@ -34,9 +38,12 @@ bug [500, exit 1 with the traceback].
 
 from __future__ import annotations
 
+from typing import Any
+
 from plexms.core.errors import InfeasibleError, InputError, PlexmsError
 
 __all__ = [
+    "BookingConflict",
     "Conflict",
     "DatabaseUnavailable",
     "Gone",
@@ -91,6 +98,16 @@ class Conflict(ServiceError):
 
     status = 409
     title = "Conflict"
+
+
+class BookingConflict(Conflict):
+    """A booking that does not fit (place, machine, nurse, interval) [409]; ``alternatives``
+    are the nearest options that do (objects with ``kind``, ``description``, ``start_at``,
+    ``change``), carried into the problem+json body."""
+
+    def __init__(self, detail: str, *, field: str | None = None, alternatives: Any = ()) -> None:
+        super().__init__(detail, field=field)
+        self.alternatives = list(alternatives)
 
 
 class Gone(ServiceError):

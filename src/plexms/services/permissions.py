@@ -36,6 +36,8 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     USERS_MANAGE = "users:manage"
     CENTRE_MANAGE = "centre:manage"
+    RESOURCES_MANAGE = "resources:manage"
+    BOOKING_MANAGE = "booking:manage"
 
 
 ROLES = ("admin", "physician", "pharmacist", "nurse", "coordinator", "viewer")
@@ -47,6 +49,7 @@ _CLINICAL = {
     _P.ASSESSMENT_WRITE,
     _P.COURSE_PLAN,
     _P.COURSE_MANAGE,
+    _P.BOOKING_MANAGE,
     _P.COURSE_COSIGN,
     _P.SESSION_RECORD,
     _P.OUTCOME_RECORD,
@@ -63,12 +66,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "pharmacist": frozenset(_EVERYONE | {_P.COURSE_COSIGN}),
     "nurse": frozenset(
         _EVERYONE
-        | {_P.PATIENT_WRITE, _P.SESSION_RECORD, _P.OUTCOME_RECORD, _P.COURSE_MANAGE, _P.EXPORT}
+        | {
+            _P.PATIENT_WRITE,
+            _P.SESSION_RECORD,
+            _P.OUTCOME_RECORD,
+            _P.COURSE_MANAGE,
+            _P.BOOKING_MANAGE,
+            _P.EXPORT,
+        }
         | {_P.LOTS_RECALL, _P.STOCK_WRITE}
     ),
     "coordinator": frozenset(
         _EVERYONE
-        | {_P.PATIENT_WRITE, _P.REFERRAL_TRIAGE, _P.COURSE_MANAGE, _P.DOCUMENT_WRITE, _P.EXPORT}
+        | {
+            _P.PATIENT_WRITE,
+            _P.REFERRAL_TRIAGE,
+            _P.COURSE_MANAGE,
+            _P.BOOKING_MANAGE,
+            _P.DOCUMENT_WRITE,
+            _P.EXPORT,
+        }
         | {_P.LOTS_RECALL, _P.STOCK_WRITE}
     ),
     "viewer": frozenset(_EVERYONE),

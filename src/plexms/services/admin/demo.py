@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from plexms.core.errors import InputError
 from plexms.core.kinetics import SUBSTANCES, simulate_cohort
 from plexms.core.policy import DEFAULT_TIME_ZONE, CentrePolicy, policy_to_dict
-from plexms.services.admin import centres, users
-from plexms.services.clinical import courses, outcomes, patients, referrals, sessions
+from plexms.services.admin import centres, resources, users
+from plexms.services.clinical import booking, courses, outcomes, patients, referrals, sessions
 from plexms.services.context import SYSTEM, Actor, ServiceContext
 from plexms.services.schemas import (
     CentreIn,
@@ -42,6 +42,13 @@ from plexms.services.schemas.clinical import (
     LabIn,
     OutcomeIn,
     SessionRecordIn,
+)
+from plexms.services.schemas.resources import (
+    MachineIn,
+    MaintenanceIn,
+    NurseIn,
+    PlaceIn,
+    ShiftIn,
 )
 from plexms.store.models import Centre
 
@@ -118,8 +125,10 @@ def _seed(ctx: ServiceContext, password: str | None) -> DemoResult:
             centre_code=DEMO_CENTRE.code,
         )
         ids[role] = user.id
-    _Clinic(ctx, centre.id, ids).build()
-    return DemoResult(centre.id, DEMO_USERS, password, 12, generated)
+    clinic = _Clinic(ctx, centre.id, ids)
+    clinic.build()
+    clinic.unit(password)
+    return DemoResult(centre.id, DEMO_USERS, password, clinic.n + 2, generated)
 
 
 class _Clinic:
@@ -397,6 +406,91 @@ class _Clinic:
             c = self.course(pid, ep, start)
             self.do_sessions(c.id, 5)
             self.finish(pid, c.id, -start - 30, handback=True)
+
+    def unit(self, password: str) -> None:
+        """The unit (issue 17): four places (a bed that takes central lines), three machines
+        (one in service next Tuesday afternoon), three apheresis nurses on weekday shifts for
+        four weeks, the planned and active courses booked, and six more courses starting over
+        the coming week, so the calendar shows a full week."""
+        admin = self.as_("admin")
+        for name, kind, central in (
+            ("Chair 1", "chair", False),
+            ("Chair 2", "chair", False),
+            ("Chair 3", "chair", False),
+            ("Bed 4", "bed", True),
+        ):
+            resources.create_place(admin, PlaceIn(name=name, kind=kind, central_line_ok=central))
+        machines = [
+            resources.create_machine(
+                admin, MachineIn(name=f"Optia {k}", model="Spectra Optia", serial=f"1OP-DEMO-{k}")
+            )
+            for k in (1, 2, 3)
+        ]
+        monday = self.today - dt.timedelta(days=self.today.weekday())
+        tuesday = monday + dt.timedelta(days=8)
+        resources.add_maintenance(
+            admin,
+            machines[2].id,
+            MaintenanceIn(
+                start_at=self.at(tuesday, 12),
+                end_at=self.at(tuesday, 18),
+                reason="Preventive maintenance (demo)",
+            ),
+        )
+        nurses = [self.ids["nurse"]]
+        for k in (2, 3):
+            nurses.append(
+                users.create_user(
+                    self.base_system(),
+                    UserIn.model_validate(
+                        {
+                            "username": f"nurse{k}",
+                            "password": password,
+                            "role": "nurse",
+                            "display_name": f"Demo nurse {k}",
+                        }
+                    ),
+                    centre_code=DEMO_CENTRE.code,
+                ).id
+            )
+        for user_id in nurses:
+            resources.set_nurse(admin, user_id, NurseIn(apheresis_competent=True))
+            for k in range(28):
+                day = monday + dt.timedelta(days=k)
+                if day.weekday() < 5:
+                    resources.create_shift(
+                        admin,
+                        ShiftIn(
+                            nurse_user_id=user_id,
+                            start_at=self.at(day, 7, 30),
+                            end_at=self.at(day, 17, 30),
+                        ),
+                    )
+        coord = self.as_("coordinator")
+        for c in courses.list_courses(coord, limit=50).items:
+            if c.status in ("planned", "active"):
+                booking.book_course(coord, c.id)
+        for k, (given, family, sex) in enumerate(
+            (
+                ("Ava", "Moreno-Demo", "female"),
+                ("Liam", "Petrov-Demo", "male"),
+                ("Zoe", "Tanaka-Demo", "female"),
+                ("Noah", "Lindgren-Demo", "male"),
+                ("Mia", "Osei-Demo", "female"),
+                ("Jonas", "Weber-Demo", "male"),
+            ),
+            start=1,
+        ):
+            pid, ep = self.patient(given, family, sex, 1980 + k, -10)
+            self.course(pid, ep, (monday + dt.timedelta(days=7) - self.today).days + k // 2)
+
+    def at(self, day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hour, minute), self.zone)
+
+    def base_system(self) -> ServiceContext:
+        return ServiceContext(
+            db=self.base.db, actor=SYSTEM, now=self.base.now, settings=self.base.settings
+        )
 
 
 _SAMPLE_GAP = dt.timedelta(minutes=15)  # samples drawn before the run and after it

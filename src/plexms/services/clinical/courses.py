@@ -32,6 +32,7 @@ from plexms.services.admin.centres import load_policy
 from plexms.services.calc import Calculator
 from plexms.services.calc import assess as assess_calc
 from plexms.services.calc import plan as plan_calc
+from plexms.services.clinical import booking
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.patients import latest_measurement, load_patient, rows_of
 from plexms.services.context import ServiceContext
@@ -302,6 +303,10 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
         session.add_all(booked)
         advance_stage(patient, "course_planned")
         session.flush()
+        # Book each exchange into a place, machine and nurse (a centre without resources
+        # keeps the exchanges unbooked); 409 with alternatives when they do not fit.
+        bookings = booking.book_planned_course(session, ctx, course)
+        # then the patient's reminders, for the times as booked
         reminders.queue_for_sessions(session, ctx, booked, planned.time_zone)
         audit.record(
             session,
@@ -310,7 +315,7 @@ def plan_course(ctx: ServiceContext, patient_id: int, data: CoursePlanIn) -> Cou
             entity="course",
             entity_id=course.id,
             patient_id=patient.id,
-            detail={"sessions": len(appointments)},
+            detail={"sessions": len(appointments), "booked": len(bookings.bookings)},
         )
         return CourseOut.model_validate(course)
 
@@ -418,6 +423,7 @@ def set_course_status(
             course.completed_on = today
             course.stop_reason = data.reason if data.status == "stopped" else ""
             advance_stage(patient, "course_completed")
+            cancelled = []
             for s in session.execute(
                 select(ExchangeSession).where(
                     ExchangeSession.course_id == course.id, ExchangeSession.status == "planned"
@@ -425,6 +431,8 @@ def set_course_status(
             ).scalars():
                 s.status = "cancelled"
                 s.updated_at = ctx.now
+                cancelled.append(s.id)
+            booking.release_bookings(session, ctx, cancelled)
         session.flush()
         audit.record(
             session,

@@ -21,7 +21,7 @@ from plexms.core.errors import InputError
 from plexms.services import audit
 from plexms.services._records import Saved, check_version, load, new, upsert
 from plexms.services._usecase import use_case
-from plexms.services.clinical import course_state
+from plexms.services.clinical import booking, course_state
 from plexms.services.clinical.cosign import require_cosigned
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.lots import resolve_lots, sync_lot_index
@@ -149,6 +149,9 @@ def record_session(
         for name, value in values.items():
             setattr(row, name, value)
         row.status = data.status
+        # A held or cancelled exchange frees its place, machine and nurse; a done one is kept.
+        status = "completed" if data.status == "done" else "released"
+        booking.release_bookings(session, ctx, [row.id], status=status)
         row.operator = ctx.username
         if data.sign_off:
             _sign(session, ctx, row)

@@ -24,6 +24,14 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.resources import (
+    Booking,
+    Machine,
+    MaintenanceBlock,
+    NurseProfile,
+    NurseShift,
+    TreatmentPlace,
+)
 from plexms.store.models.supplies import SessionLot, SupplyStock
 from plexms.store.models.throttle import Throttle
 
@@ -35,6 +43,7 @@ __all__ = [
     "AuditHead",
     "AuthToken",
     "Base",
+    "Booking",
     "CalendarFeed",
     "Centre",
     "CentreMail",
@@ -46,8 +55,12 @@ __all__ = [
     "HandBack",
     "LabResult",
     "LineEvent",
+    "Machine",
+    "MaintenanceBlock",
     "Measurement",
     "MriStudy",
+    "NurseProfile",
+    "NurseShift",
     "OutboxMessage",
     "OutcomeAssessment",
     "Patient",
@@ -57,5 +70,6 @@ __all__ = [
     "SteroidCourse",
     "SupplyStock",
     "Throttle",
+    "TreatmentPlace",
     "User",
 ]

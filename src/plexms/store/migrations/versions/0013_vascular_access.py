@@ -2,7 +2,7 @@
 session sheet's post-run line care (lock solution and volume, flush, dressing).
 
 Revision ID: 0013_vascular_access
-Revises: 0011_throttle
+Revises: 0012_resources
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_vascular_access"
-down_revision = "0011_throttle"
+down_revision = "0012_resources"
 branch_labels = None
 depends_on = None
 
