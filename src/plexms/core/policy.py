@@ -167,6 +167,11 @@ class PrescriptionPolicy:
     igg_warning_below_g_l: float = setting(
         2.0, LOCAL_POLICY, "predicted IgG below this before an exchange: warn"
     )
+    # Costs of a protocol (issue 18 item 2): no published price; the centre's own.
+    albumin_price_per_g: float = setting(
+        2.0, LOCAL_POLICY, "price of 1 g of albumin dispensed (whole vials), in `currency`"
+    )
+    currency: str = setting("USD", LOCAL_POLICY, "currency of albumin_price_per_g")
 
 
 @dataclass(frozen=True)
