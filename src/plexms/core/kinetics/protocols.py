@@ -82,7 +82,9 @@ class Protocol:
             raise InputError("exchanges", f"{self.exchanges!r}", allowed=f"1-{MAX_EXCHANGES}")
         if not _INTERVAL_RANGE[0] <= self.interval_days <= _INTERVAL_RANGE[1]:
             raise InputError(
-                "interval_days", f"{self.interval_days!r}", allowed=f"{_INTERVAL_RANGE[0]}-{_INTERVAL_RANGE[1]}"
+                "interval_days",
+                f"{self.interval_days!r}",
+                allowed=f"{_INTERVAL_RANGE[0]}-{_INTERVAL_RANGE[1]}",
             )
 
     @property
