@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from plexms.core.benchmark import bernoulli_cusum
-from plexms.services.errors import PermissionDenied
 from plexms.services.context import SYSTEM, ServiceContext
+from plexms.services.errors import PermissionDenied
 from plexms.services.sharing import benchmark as bench_service
 from plexms.services.sharing import registry_demo
 from plexms.services.sharing.registry import RegistryFilter
