@@ -521,6 +521,11 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "CENTRE_REGISTRY",
+        "The centre's own registry: its patients' recorded sex, latest height, weight and "
+        "haematocrit and first IgG and fibrinogen, resampled with replacement.",
+    ),
+    Source(
         "ADULT_ANTHROPOMETRY_QUOTED",
         "Adult height and weight in high-income Western countries (NCD Risk Factor "
         "Collaboration, eLife 2016 and Lancet 2016): mean height about 164 cm (women) and "
