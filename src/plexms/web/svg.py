@@ -270,7 +270,7 @@ def interval_chart(
     )
     for i, r in enumerate(rows):
         y = top + row_height * (i + 0.5)
-        css = f"series-{i % 6}"
+        css = f"series-{i % 4}"
         out.append(
             f'<text class="tick" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">'
             f"{escape(r.label)}</text>"
