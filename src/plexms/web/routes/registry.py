@@ -111,6 +111,13 @@ def onset_chart(dash: registry.Dashboard) -> Markup:
     )
 
 
+def _nice_top(value: float) -> float:
+    """The smallest round tick at or above ``value`` (so the axis covers it)."""
+    ticks = svg.nice_ticks(0.0, value)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return ticks[-1] if ticks[-1] >= value else ticks[-1] + step
+
+
 def funnel_chart(b: benchmark.Benchmark) -> Markup:
     """Each centre's procedures with an adverse event (%) against its procedures, with the
     95% and 99.8% control limits around the pooled rate (SPIEGELHALTER_2005)."""
@@ -121,10 +128,11 @@ def funnel_chart(b: benchmark.Benchmark) -> Markup:
     least = max(1, min(p.procedures for p in points) // 2)
     xs = sorted({least, most, *[least + (most - least) * i / 40 for i in range(41)]})
     curve = b.funnel.curve(xs)
+    top = _nice_top(100 * min(1.0, max(max(p.rate for p in points), 2.5 * b.funnel.target)))
     series = [  # each limit drawn up the upper side and back along the lower one
         svg.Series(
             f"{name} limits",
-            [(x, 100 * v) for x, v in zip(xs, curve[name][1], strict=True)]
+            [(x, min(top, 100 * v)) for x, v in zip(xs, curve[name][1], strict=True)]
             + [(x, 100 * v) for x, v in reversed(list(zip(xs, curve[name][0], strict=True)))],
             css="series-2" if name == "95%" else "series-3",
             markers=False,
@@ -150,9 +158,10 @@ def funnel_chart(b: benchmark.Benchmark) -> Markup:
         [s for s in series if s.points],
         title="Funnel plot: procedures with an adverse event, by centre",
         x_label="procedures done",
-        y_label="procedures with an adverse event (%)",
+        y_label="with an adverse event (%)",
         lines=[svg.Line(f"all centres {target:.2f} %", y=target)],
         y_min=0.0,
+        y_max=top,
         css_id="chart-funnel",
     )
 
@@ -169,7 +178,9 @@ def cusum_chart(b: benchmark.Benchmark, points: int = 400) -> Markup:
         for i in range(0, values.size, step)
     ]
     lines = [svg.Line(f"h = {b.cusum.h:g}", y=b.cusum.h)]
-    lines += [svg.Line(f"signal at procedure {i + 1}", x=float(i + 1)) for i in b.cusum.signals]
+    lines += [  # the latest signals (each also in the summary line above the chart)
+        svg.Line(f"signal at procedure {i + 1}", x=float(i + 1)) for i in b.cusum.signals[-20:]
+    ]
     return svg.line_chart(
         [svg.Series("CUSUM", pts, markers=False)],
         title="CUSUM of procedures with an adverse event (signals a rise)",
@@ -177,7 +188,7 @@ def cusum_chart(b: benchmark.Benchmark, points: int = 400) -> Markup:
         y_label="CUSUM",
         lines=lines,
         y_min=0.0,
-        y_max=max(b.cusum.h * 1.2, float(values.max())),
+        y_max=_nice_top(max(b.cusum.h * 1.2, float(values.max()))),
         css_id="chart-cusum",
     )
 
