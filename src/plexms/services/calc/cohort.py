@@ -113,7 +113,7 @@ Request (JSON object; unknown fields are refused):
   protocols   1-8 of {"name", "plasma_volumes_per_exchange" 0.5-2.0,
               "exchanges" 1-10, "interval_days" 1-7}; names unique
   n           virtual patients, default 10000 (1-10,000,000 here; the API
-              takes at most 200,000)
+              takes at most 100,000)
   seed        integer >= 0, default 0: the same request gives the same JSON
 
 Every protocol is applied to the same virtual patients (sex, height, weight,
