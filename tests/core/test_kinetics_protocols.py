@@ -84,8 +84,12 @@ def test_same_seed_same_answer_and_another_seed_another() -> None:
     a = compare_protocols(protocols, CHUNK + 100, 11, POLICY)
     b = compare_protocols(protocols, CHUNK + 100, 11, POLICY)
     c = compare_protocols(protocols, CHUNK + 100, 12, POLICY)
-    assert a == b
+    threaded = compare_protocols(protocols, 3 * CHUNK + 7, 11, POLICY, threads=2)
+    single = compare_protocols(protocols, 3 * CHUNK + 7, 11, POLICY)
+    assert a == b and threaded == single  # the same to the bit on any number of threads
     assert a.protocols != c.protocols
+    with pytest.raises(InputError, match="threads"):
+        compare_protocols(protocols, 10, 1, POLICY, threads=0)
 
 
 def test_more_volume_more_reduction_and_more_resources() -> None:
