@@ -28,6 +28,7 @@ from plexms.core.sources import LOCAL_POLICY, SOURCES
 
 __all__ = [
     "DEFAULT_TIME_ZONE",
+    "BenchmarkPolicy",
     "CentrePolicy",
     "ClinicHours",
     "EligibilityPolicy",
@@ -169,6 +170,11 @@ class PrescriptionPolicy:
     igg_warning_below_g_l: float = setting(
         2.0, LOCAL_POLICY, "predicted IgG below this before an exchange: warn"
     )
+    # Costs of a protocol (issue 18 item 2): no published price; the centre's own.
+    albumin_price_per_g: float = setting(
+        2.0, LOCAL_POLICY, "price of 1 g of albumin dispensed (whole vials), in `currency`"
+    )
+    currency: str = setting("USD", LOCAL_POLICY, "currency of albumin_price_per_g")
 
 
 @dataclass(frozen=True)
@@ -373,6 +379,27 @@ class SuppliesPolicy:
 
 
 @dataclass(frozen=True)
+class BenchmarkPolicy:
+    """Centre benchmarking of adverse events (see :mod:`plexms.core.benchmark`)."""
+
+    cusum_reference_per_100: float = setting(
+        3.8,
+        "WAA_2025",
+        "in-control rate of procedures with an adverse event: mild 1.6 + moderate 2.0 + severe "
+        "0.20 per 100 (all procedure types)",
+    )
+    cusum_odds_ratio: float = setting(
+        2.0, "STEINER_2000", "the CUSUM is tuned to detect a doubling of the odds of an event"
+    )
+    cusum_h: float = setting(
+        4.5,
+        LOCAL_POLICY,
+        "signal threshold: at 3.8 per 100 about one false signal per 8,600 procedures; a "
+        "doubled odds (7.3 per 100) signals after about 280 procedures (simulated)",
+    )
+
+
+@dataclass(frozen=True)
 class CentrePolicy:
     """All of a centre's settings that the core uses."""
 
@@ -384,6 +411,7 @@ class CentrePolicy:
     eligibility: EligibilityPolicy = field(default_factory=EligibilityPolicy)
     response: ResponsePolicy = field(default_factory=ResponsePolicy)
     supplies: SuppliesPolicy = field(default_factory=SuppliesPolicy)
+    benchmark: BenchmarkPolicy = field(default_factory=BenchmarkPolicy)
 
 
 def policy_to_dict(policy: Any) -> Any:

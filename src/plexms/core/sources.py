@@ -568,6 +568,49 @@ _ALL = (
         "after plasmapheresis, plasma exchange or IVIG (table by the most recent dose).",
         verified=False,
     ),
+    # --- virtual cohorts (plexms.core.kinetics.population) ------------------------------
+    Source(
+        "MS_ATLAS_2020",
+        "Walton C et al. Rising prevalence of multiple sclerosis worldwide: insights from the "
+        "Atlas of MS, third edition. Mult Scler 2020;26:1816-1821 (about twice as many women "
+        "as men live with MS).",
+        doi="10.1177/1352458520970841",
+        verified=False,
+    ),
+    Source(
+        "CENTRE_REGISTRY",
+        "The centre's own registry: its patients' recorded sex, latest height, weight and "
+        "haematocrit and first IgG and fibrinogen, resampled with replacement.",
+    ),
+    Source(
+        "ADULT_ANTHROPOMETRY_QUOTED",
+        "Adult height and weight in high-income Western countries (NCD Risk Factor "
+        "Collaboration, eLife 2016 and Lancet 2016): mean height about 164 cm (women) and "
+        "178 cm (men), median weight about 68 kg and 84 kg (widely quoted).",
+        verified=False,
+    ),
+    Source(
+        "HEMATOCRIT_REFERENCE_QUOTED",
+        "Adult haematocrit reference intervals about 0.36-0.46 (women) and 0.41-0.50 (men) "
+        "(widely quoted laboratory ranges).",
+        verified=False,
+    ),
+    # --- benchmarking (plexms.core.benchmark) -------------------------------------------
+    Source(
+        "SPIEGELHALTER_2005",
+        "Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med "
+        "2005;24:1185-1202 (control limits p0 +/- z sqrt(p0 (1 - p0) / n), z 1.96 and 3.09).",
+        doi="10.1002/sim.1970",
+        verified=False,
+    ),
+    Source(
+        "STEINER_2000",
+        "Steiner SH et al. Monitoring surgical performance using risk-adjusted cumulative sum "
+        "charts. Biostatistics 2000;1:441-452 (Bernoulli CUSUM: weights log(OR) and "
+        "log((1 - p0) / (1 - p1)) for an odds ratio OR, signal when the sum reaches h).",
+        doi="10.1093/biostatistics/1.4.441",
+        verified=False,
+    ),
     # --- visual acuity letter scoring (outcomes) ---------------------------------------
     Source(
         "FERRIS_1982",
@@ -579,6 +622,8 @@ _ALL = (
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}
+if len(SOURCES) != len(_ALL):  # pragma: no cover - a key written twice would hide one of them
+    raise RuntimeError("core.sources: a source key is defined twice")
 
 
 def cite(key: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-__all__ = ["Line", "Series", "line_chart", "nice_ticks"]
+__all__ = ["Interval", "Line", "Series", "interval_chart", "line_chart", "nice_ticks"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Series:
     points: Sequence[tuple[float, float]]
     css: str = "series-0"
     markers: bool = True
+    line: bool = True  # False: points only (a scatter)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _series(frame: _Frame, s: Series) -> list[str]:
         f"{'M' if i == 0 else 'L'}{frame.px(x):.1f},{frame.py(y):.1f}"
         for i, (x, y) in enumerate(s.points)
     )
-    out = [f'<path class="line {css}" d="{d}"/>']
+    out = [f'<path class="line {css}" d="{d}"/>'] if s.line else []
     if s.markers:
         for x, y in s.points:
             out.append(
@@ -204,3 +205,87 @@ def _legend(frame: _Frame, series: Sequence[Series]) -> list[str]:
         )
         x += 30 + 7 * len(s.label)
     return out
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One row of an interval chart: a label, low-centre-high, and a note at the right."""
+
+    label: str
+    low: float
+    centre: float
+    high: float
+    note: str = ""
+
+
+def interval_chart(
+    rows: Sequence[Interval],
+    *,
+    title: str,
+    x_label: str,
+    x_min: float,
+    x_max: float,
+    width: int = 640,
+    row_height: int = 34,
+    css_id: str = "chart",
+) -> Markup:
+    """Horizontal intervals (a whisker from low to high, a dot at the centre), one row each,
+    labels on the left and a note on the right: a protocol comparison read at a glance."""
+    left, right, top, bottom = 190, 200, 24, 44
+    height = top + bottom + row_height * max(len(rows), 1)
+    ticks = nice_ticks(x_min, x_max, 5)
+    frame = _Frame(
+        width,
+        height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        x_range=(ticks[0], ticks[-1]),
+    )
+    title_id, desc_id = f"{css_id}-title", f"{css_id}-desc"
+    desc = "; ".join(
+        f"{r.label}: {r.centre:g} ({r.low:g} to {r.high:g}){' ' + r.note if r.note else ''}"
+        for r in rows
+    )
+    out = [
+        f'<svg class="chart" id="{escape(css_id)}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-labelledby="{title_id} {desc_id}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{title_id}">{escape(title)}</title>',
+        f'<desc id="{desc_id}">{escape(desc)}</desc>',
+        f'<text class="legend" x="{left}" y="14">{escape(title)}</text>',
+    ]
+    y0 = height - bottom
+    x1 = width - right
+    out.append(f'<path class="axis" d="M{left},{top} V{y0} H{x1}"/>')
+    for tick in ticks:
+        x = frame.px(tick)
+        out.append(f'<path class="grid" d="M{x:.1f},{top} V{y0}"/>')
+        out.append(
+            f'<text class="tick" x="{x:.1f}" y="{y0 + 16}" text-anchor="middle">{_fmt(tick)}</text>'
+        )
+    out.append(
+        f'<text class="axis-label" x="{(left + x1) / 2:.1f}" y="{height - 6}" '
+        f'text-anchor="middle">{escape(x_label)}</text>'
+    )
+    for i, r in enumerate(rows):
+        y = top + row_height * (i + 0.5)
+        css = f"series-{i % 4}"
+        out.append(
+            f'<text class="tick" x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">'
+            f"{escape(r.label)}</text>"
+        )
+        out.append(
+            f'<path class="line {css}" d="M{frame.px(r.low):.1f},{y:.1f} H{frame.px(r.high):.1f}'
+            f' M{frame.px(r.low):.1f},{y - 6:.1f} v12 M{frame.px(r.high):.1f},{y - 6:.1f} v12"/>'
+        )
+        out.append(
+            f'<circle class="dot {css}" cx="{frame.px(r.centre):.1f}" cy="{y:.1f}" r="4">'
+            f"<title>{escape(r.label)}: {r.centre:g}</title></circle>"
+        )
+        if r.note:
+            out.append(
+                f'<text class="legend" x="{x1 + 10}" y="{y + 4:.1f}">{escape(r.note)}</text>'
+            )
+    out.append("</svg>")
+    return Markup("".join(out))  # noqa: S704 - every text above went through escape()

@@ -46,6 +46,7 @@ __all__ = [
 CALCULATORS: Mapping[str, str] = {
     "acuity": "plexms.services.calc.acuity",
     "assess": "plexms.services.calc.assess",
+    "cohort": "plexms.services.calc.cohort",
     "dmt": "plexms.services.calc.dmt",
     "edss": "plexms.services.calc.edss",
     "fit": "plexms.services.calc.fit",

@@ -21,7 +21,7 @@ from plexms.core.errors import InputError
 from plexms.core.sources import SOURCES
 from plexms.services.clinical import course_fit
 from plexms.services.permissions import Permission, allowed
-from plexms.services.sharing import federation, registry
+from plexms.services.sharing import benchmark, federation, registry
 from plexms.web import svg
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, requires, service_context
@@ -112,6 +112,88 @@ def onset_chart(dash: registry.Dashboard) -> Markup:
     )
 
 
+def _nice_top(value: float) -> float:
+    """The smallest round tick at or above ``value`` (so the axis covers it)."""
+    ticks = svg.nice_ticks(0.0, value)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    return ticks[-1] if ticks[-1] >= value else ticks[-1] + step
+
+
+def funnel_chart(b: benchmark.Benchmark) -> Markup:
+    """Each centre's procedures with an adverse event (%) against its procedures, with the
+    95% and 99.8% control limits around the pooled rate (SPIEGELHALTER_2005)."""
+    points = b.funnel.points
+    if not points:
+        return Markup("")
+    most = max(p.procedures for p in points)
+    least = max(1, min(p.procedures for p in points) // 2)
+    xs = sorted({least, most, *[least + (most - least) * i / 40 for i in range(41)]})
+    curve = b.funnel.curve(xs)
+    top = _nice_top(100 * min(1.0, max(max(p.rate for p in points), 2.5 * b.funnel.target)))
+    series = [  # each limit drawn up the upper side and back along the lower one
+        svg.Series(
+            f"{name} limits",
+            [(x, min(top, 100 * v)) for x, v in zip(xs, curve[name][1], strict=True)]
+            + [(x, 100 * v) for x, v in reversed(list(zip(xs, curve[name][0], strict=True)))],
+            css="series-2" if name == "95%" else "series-3",
+            markers=False,
+        )
+        for name in curve
+    ]
+    own = [p for p in points if p.label == b.own_label]
+    others = [p for p in points if p.label != b.own_label]
+    series.append(
+        svg.Series("other centres", [(p.procedures, 100 * p.rate) for p in others], line=False)
+    )
+    if own:
+        series.append(
+            svg.Series(
+                own[0].label,
+                [(own[0].procedures, 100 * own[0].rate)],
+                css="series-1",
+                line=False,
+            )
+        )
+    target = 100 * b.funnel.target
+    return svg.line_chart(
+        [s for s in series if s.points],
+        title="Funnel plot: procedures with an adverse event, by centre",
+        x_label="procedures done",
+        y_label="with an adverse event (%)",
+        lines=[svg.Line(f"all centres {target:.2f} %", y=target)],
+        y_min=0.0,
+        y_max=top,
+        css_id="chart-funnel",
+    )
+
+
+def cusum_chart(b: benchmark.Benchmark, points: int = 400) -> Markup:
+    """The Bernoulli CUSUM over the centre's procedures (the highest value of each stretch of
+    procedures when there are many), the threshold h and each signal."""
+    values = b.cusum.values
+    if not values.size:
+        return Markup("")
+    step = max(1, -(-values.size // points))
+    pts = [
+        (float(min(i + step, values.size)), float(values[i : i + step].max()))
+        for i in range(0, values.size, step)
+    ]
+    lines = [svg.Line(f"h = {b.cusum.h:g}", y=b.cusum.h)]
+    lines += [  # the latest signals (each also in the summary line above the chart)
+        svg.Line(f"signal at procedure {i + 1}", x=float(i + 1)) for i in b.cusum.signals[-20:]
+    ]
+    return svg.line_chart(
+        [svg.Series("CUSUM", pts, markers=False)],
+        title="CUSUM of procedures with an adverse event (signals a rise)",
+        x_label="procedure (oldest first)",
+        y_label="CUSUM",
+        lines=lines,
+        y_min=0.0,
+        y_max=_nice_top(max(b.cusum.h * 1.2, float(values.max()))),
+        css_id="chart-cusum",
+    )
+
+
 def _query(raw: dict[str, str], **extra: Any) -> str:
     items = {k: v for k, v in raw.items() if v} | {k: v for k, v in extra.items() if v}
     return urlencode(items)
@@ -126,7 +208,8 @@ async def registry_page(request: Request, user: Reader) -> Response:
 
     def load() -> dict[str, Any]:
         view = registry.registry_view(ctx, f, limit=PAGE_SIZE, offset=offset)
-        return {"dash": view.dashboard, "page": view.courses}
+        bench = benchmark.benchmark(ctx, f)
+        return {"dash": view.dashboard, "page": view.courses, "bench": bench}
 
     data = await run_in_threadpool(load)
     page = data["page"]
@@ -135,7 +218,13 @@ async def registry_page(request: Request, user: Reader) -> Response:
         "raw": raw,
         "errors": errors,
         "chart": onset_chart(data["dash"]),
-        "sources": [SOURCES[k] for k in data["dash"].sources if k in SOURCES],
+        "funnel_chart": funnel_chart(data["bench"]),
+        "cusum_chart": cusum_chart(data["bench"]),
+        "sources": [
+            SOURCES[k]
+            for k in dict.fromkeys((*data["dash"].sources, *data["bench"].sources))
+            if k in SOURCES
+        ],
         "band_labels": BAND_LABELS,
         "response_labels": RESPONSE_LABELS,
         "indication_options": [(i, i.replace("_", " ")) for i in registry.INDICATIONS],
@@ -216,3 +305,23 @@ async def registry_federated(request: Request, user: Reader) -> Response:
     if request.query_params.get("fragment") or is_htmx(request):
         return render(request, "registry_federated.html", context, block="federated")
     return render(request, "registry_federated.html", context)
+
+
+@router.get("/registry/benchmark.csv")
+async def benchmark_csv(request: Request, user: Exporter) -> Response:
+    """The adverse-event benchmark as CSV (counts and rates, no patient data), audited."""
+    f, _raw, errors = read_filter(request)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise InputError(field, message)
+    ctx = service_context(request, user.actor)
+    body = await run_in_threadpool(lambda: benchmark.benchmark_csv(ctx, f))
+    stamp = ctx.now.strftime("%Y%m%d")
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="registry-benchmark-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
