@@ -26,6 +26,7 @@ from plexms.services.calc import dmt as dmt_calc
 from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
 from plexms.services.clinical import course_state, documents
+from plexms.services.clinical.measures import baseline_check, store_measures
 from plexms.services.clinical.courses import advance_stage
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
@@ -272,13 +273,20 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
             edss = float(scored.edss)
             versions.append(rule_version("edss", scored))
         va_right, va_left = _eyes(ctx, data, policy, result, versions)
-        inputs = data.model_dump(mode="json", exclude={"notes"})
+        if edss is not None:
+            result["edss_baseline"] = baseline_check(session, patient.id, data.assessed_on)
+        inputs = data.model_dump(mode="json", exclude={"notes", "measures"})
         found = _response(session, patient.id, course, data, _state(edss, va_right, va_left))
         if found is not None:
             baseline, request = found
             response = compute(response_calc.CALCULATOR, request, policy, "response", now=ctx.now)
             result["response"] = response_calc.CALCULATOR.to_json(response)
             result["response"]["baseline"] = {k: v for k, v in baseline.items() if k != "state"}
+            if "edss" in baseline["state"]:
+                # the EDSS compared against: a disability baseline, or within 30 days of a relapse?
+                result["response"]["edss_baseline"] = baseline_check(
+                    session, patient.id, dt.date.fromisoformat(baseline["date"])
+                )
             inputs["response"] = request
             versions.append(rule_version("response", response))
         row = new(
@@ -301,6 +309,10 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
         )
         session.add(row)
         session.flush()
+        if data.measures:
+            store_measures(session, ctx, row, data.measures, policy)
+            session.flush()
+            session.refresh(row)
         audit.record(
             session,
             ctx,
@@ -308,7 +320,8 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
             entity="outcome",
             entity_id=row.id,
             patient_id=patient.id,
-            detail={"timepoint": data.timepoint},
+            detail={"timepoint": data.timepoint}
+            | ({"measures": len(data.measures)} if data.measures else {}),
         )
         return OutcomeOut.model_validate(row)
 

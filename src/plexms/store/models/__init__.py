@@ -12,6 +12,7 @@ from plexms.store.models.course import (
     SessionAddendum,
 )
 from plexms.store.models.indexes import REGISTRY_INDEXES  # noqa: F401 - registers them
+from plexms.store.models.measure import OutcomeMeasure
 from plexms.store.models.outcome import Document, HandBack, OutcomeAssessment
 from plexms.store.models.patient import (
     DmtHistory,
@@ -42,6 +43,7 @@ __all__ = [
     "Measurement",
     "MriStudy",
     "OutcomeAssessment",
+    "OutcomeMeasure",
     "Patient",
     "Referral",
     "SessionAddendum",
