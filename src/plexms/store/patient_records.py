@@ -27,6 +27,7 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
     SteroidCourse,
 )
@@ -55,6 +56,7 @@ _VALUES: dict[type[Any], Callable[[Any], Any]] = {
         (LabResult, rec.LabResult),
         (Measurement, rec.Measurement),
         (OutcomeAssessment, rec.OutcomeAssessment),
+        (OutcomeMeasure, rec.OutcomeMeasure),
         (Patient, rec.Patient),
         (SteroidCourse, rec.SteroidCourse),
     )
@@ -78,6 +80,7 @@ _LISTS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
     ("outcomes", OutcomeAssessment, (OutcomeAssessment.assessed_on,)),
     ("hand_backs", HandBack, ()),
     ("documents", Document, ()),
+    ("measures", OutcomeMeasure, (OutcomeMeasure.taken_on,)),
 )
 
 
