@@ -125,6 +125,7 @@ def test_round_trip_export_import_export(seeded, db_url: str) -> None:
     with other.write() as s:
         summary = import_bundle(s, json.dumps(first), centre_id=other_centre, actor="t", now=NOW)
     assert summary.created["session"] == 5 and summary.created["lab"] == 12
+    assert summary.created["outcome_measure"] == 4  # the measures beyond the EDSS
     second = _export(other, other_centre, summary.patient_id)
     assert _normalise(second) == _normalise(first)
     # Importing the same bundle again changes nothing.
@@ -326,3 +327,45 @@ def test_fault_while_writing_rolls_back(seeded, tmp_path: Path) -> None:
 def test_parse_bundle_accepts_bytes() -> None:
     bundle = _independent_bundle()
     assert parse_bundle(json.dumps(bundle).encode())["type"] == "collection"
+
+
+def test_measures_beyond_the_edss_are_observations_of_their_visit(seeded) -> None:
+    """Each measure is an Observation in the local code system (no LOINC or SNOMED code could
+    be confirmed), in its UCUM unit, on its eye, derived from its visit's EDSS observation,
+    with the verdict as the v3 interpretation B (better) / W (worse) and the result kept."""
+    from plexms.interop.codes import MEASURE_SYSTEM, measure_key
+
+    db, centre_id, patient_id = seeded
+    bundle = _export(db, centre_id, patient_id)
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    found = [
+        r
+        for r in by_url.values()
+        if r["resourceType"] == "Observation" and measure_key(r["code"]) is not None
+    ]
+    assert sorted(measure_key(r["code"]) for r in found) == ["lcla_2_5", "lcla_2_5", "t25fw", "t25fw"]
+    for r in found:
+        assert r["code"]["coding"][0]["system"] == MEASURE_SYSTEM
+        assert not any(c["system"].startswith("http://loinc") for c in r["code"]["coding"])
+        parent = by_url[r["derivedFrom"][0]["reference"]]
+        assert parent["code"]["text"].startswith("Expanded Disability Status Scale")
+        assert parent["effectiveDateTime"] == r["effectiveDateTime"]
+        assert r["valueQuantity"]["system"] == "http://unitsofmeasure.org"
+    walk = next(r for r in found if measure_key(r["code"]) == "t25fw" and r["valueQuantity"]["value"] == 7)
+    assert walk["valueQuantity"]["code"] == "s"
+    assert walk["interpretation"][0]["coding"][0]["code"] == "B"
+    letters = next(r for r in found if measure_key(r["code"]) == "lcla_2_5")
+    assert letters["bodySite"]["coding"][0]["code"] == "362502000"  # right eye
+    assert letters["valueQuantity"]["code"] == "{letters}"
+
+
+def test_an_imported_measure_out_of_range_is_refused(seeded) -> None:
+    db, centre_id, patient_id = seeded
+    bundle = _export(db, centre_id, patient_id)
+    for entry in bundle["entry"]:
+        code = entry["resource"].get("code") or {}
+        if any(c.get("code") == "t25fw" for c in code.get("coding") or []):
+            entry["resource"]["valueQuantity"]["value"] = 500
+    with db.write() as s, pytest.raises(BundleRejected) as caught:
+        import_bundle(s, json.dumps(bundle), centre_id=centre_id, actor="t", now=NOW)
+    assert "out of range" in json.dumps(caught.value.problems)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from plexms.core import record as rec
 from plexms.core.errors import InputError
@@ -113,10 +113,16 @@ def load_records(
             select(model)
             .where(model.patient_id.in_(ids), model.deleted_at.is_(None))
             .order_by(model.patient_id, *order, model.id)
+            .options(lazyload("*"))  # the plain values need no related rows
         )
         for row in session.scalars(stmt):
             rows[row.patient_id].append(convert(row))
         grouped[name] = rows
+    # a measure belongs to its visit: none of a deleted visit
+    live = {o.id for rows in grouped["outcomes"].values() for o in rows}
+    grouped["measures"] = {
+        pid: [m for m in rows if m.outcome_id in live] for pid, rows in grouped["measures"].items()
+    }
     return [
         rec.PatientRecord(
             centre=centres[p.centre_id],

@@ -18,6 +18,8 @@ from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from plexms.core.vocabulary import (
     ANTICOAGULANTS,
+    MEASURE_SIDES,
+    OUTCOME_MEASURES,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
     VASCULAR_ACCESS,
@@ -45,6 +47,7 @@ _PERMISSION: dict[str, Permission] = {
     "lab": Permission.SESSION_RECORD,
     "adverse_event": Permission.SESSION_RECORD,
     "outcome": Permission.OUTCOME_RECORD,
+    "outcome_measure": Permission.OUTCOME_RECORD,
     "hand_back": Permission.HANDBACK_WRITE,
     "document": Permission.DOCUMENT_WRITE,
 }
@@ -77,6 +80,8 @@ _VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
     ("session", "anticoagulant"): ("", *ANTICOAGULANTS.values),
     ("course", "replacement_fluid"): REPLACEMENT_FLUIDS.values,
     ("course", "indication"): PRESENTATIONS.values,
+    ("outcome_measure", "measure"): OUTCOME_MEASURES.values,
+    ("outcome_measure", "side"): MEASURE_SIDES.values,
 }
 
 

@@ -38,6 +38,7 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
     SteroidCourse,
 )
@@ -57,6 +58,7 @@ _MODELS: dict[str, type[Any]] = {
         LabResult,
         Measurement,
         OutcomeAssessment,
+        OutcomeMeasure,
         SteroidCourse,
     )
 }
@@ -154,7 +156,8 @@ class _Writer:
     ) -> Any:
         stmt = select(model).where(model.patient_id == self.patient_id, model.deleted_at.is_(None))
         for name, value in key.items():
-            stmt = stmt.where(getattr(model, name) == value)
+            column = getattr(model, name)
+            stmt = stmt.where(column.is_(None) if value is None else column == value)
         row = self.s.scalars(stmt.order_by(model.id).limit(1)).first()
         if model is Document:
             self.guard.document(values["media_type"], values["content"])
