@@ -7,9 +7,7 @@ import pytest
 
 
 def _visit(client, world, pid: int, body: dict):  # type: ignore[no-untyped-def]
-    return client.post(
-        f"/api/patients/{pid}/outcomes", headers=world.headers("nurse"), json=body
-    )
+    return client.post(f"/api/patients/{pid}/outcomes", headers=world.headers("nurse"), json=body)
 
 
 def test_record_add_and_list_measures(client, world) -> None:  # type: ignore[no-untyped-def]
@@ -34,7 +32,12 @@ def test_record_add_and_list_measures(client, world) -> None:  # type: ignore[no
     added = client.post(
         f"/api/outcomes/{follow.json()['id']}/measures",
         headers=world.headers("nurse"),
-        json={"measures": [{"measure": "t25fw", "value": 6.4}, {"measure": "lcla_2_5", "value": 29, "side": "left"}]},
+        json={
+            "measures": [
+                {"measure": "t25fw", "value": 6.4},
+                {"measure": "lcla_2_5", "value": 29, "side": "left"},
+            ]
+        },
     )
     assert added.status_code == 201, added.text
     results = {m["measure"]: m["result"] for m in added.json()["measures"]}
@@ -70,7 +73,12 @@ def test_record_add_and_list_measures(client, world) -> None:  # type: ignore[no
 )
 def test_out_of_range_is_a_422_naming_the_field(client, world, item, field) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
-    r = _visit(client, world, pid, {"timepoint": "baseline", "assessed_on": "2026-11-02", "measures": [item]})
+    r = _visit(
+        client,
+        world,
+        pid,
+        {"timepoint": "baseline", "assessed_on": "2026-11-02", "measures": [item]},
+    )
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert field in r.text
@@ -82,7 +90,11 @@ def test_unknown_measure_is_refused_by_the_schema(client, world) -> None:  # typ
         client,
         world,
         pid,
-        {"timepoint": "baseline", "assessed_on": "2026-11-02", "measures": [{"measure": "walk", "value": 1}]},
+        {
+            "timepoint": "baseline",
+            "assessed_on": "2026-11-02",
+            "measures": [{"measure": "walk", "value": 1}],
+        },
     )
     assert r.status_code == 422
     assert "measure" in r.text

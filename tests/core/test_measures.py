@@ -72,7 +72,9 @@ def test_a_missing_value_is_incomplete_never_a_verdict(
     change = classify_measure("t25fw", base, after)
     assert change.result == "incomplete"
     assert change.change is None and change.change_percent is None
-    assert set(change.missing) == {k for k, v in (("baseline", base), ("followup", after)) if v is None}
+    assert set(change.missing) == {
+        k for k, v in (("baseline", base), ("followup", after)) if v is None
+    }
     assert change.to_dict()["result"] == "incomplete"
 
 
@@ -102,7 +104,15 @@ def test_every_threshold_names_a_known_source_and_local_policy_is_labelled() -> 
 
 def test_vocabulary_direction_and_units_are_defined_once() -> None:
     worse = {c for c, m in MEASURES.items() if m.higher_is_worse}
-    assert worse == {"t25fw", "nhpt", "msis29_physical", "msis29_psychological", "msws12", "mfis", "fss"}
+    assert worse == {
+        "t25fw",
+        "nhpt",
+        "msis29_physical",
+        "msis29_psychological",
+        "msws12",
+        "mfis",
+        "fss",
+    }
     assert MEASURES["sdmt"].direction == "higher_is_better"
     assert MEASURES["t25fw"].direction == "higher_is_worse"
     assert OUTCOME_MEASURES.values == tuple(MEASURES)
@@ -129,7 +139,9 @@ def test_vocabulary_direction_and_units_are_defined_once() -> None:
         ("walk", 1.0, None, "measure"),
     ],
 )
-def test_out_of_range_names_the_field(code: str, value: object, side: str | None, field: str) -> None:
+def test_out_of_range_names_the_field(
+    code: str, value: object, side: str | None, field: str
+) -> None:
     with pytest.raises(InputError) as caught:
         check_measure(code, value, side, "measures[0].")
     assert caught.value.field == f"measures[0].{field}"
@@ -152,7 +164,9 @@ def test_classify_checks_its_inputs() -> None:
     code=st.sampled_from(sorted(MEASURES)),
     data=st.data(),
 )
-def test_result_is_one_word_and_swapping_visits_swaps_the_verdict(code: str, data: st.DataObject) -> None:
+def test_result_is_one_word_and_swapping_visits_swaps_the_verdict(
+    code: str, data: st.DataObject
+) -> None:
     spec = MEASURES[code]
     side = spec.sides[0] if spec.sides else None
     values = st.floats(min_value=spec.low, max_value=spec.high, allow_nan=False)
@@ -170,7 +184,13 @@ def test_result_is_one_word_and_swapping_visits_swaps_the_verdict(code: str, dat
 
 @pytest.mark.parametrize(
     ("days", "usable"),
-    [(0, False), (1, False), (RELAPSE_WINDOW_DAYS, False), (RELAPSE_WINDOW_DAYS + 1, True), (400, True)],
+    [
+        (0, False),
+        (1, False),
+        (RELAPSE_WINDOW_DAYS, False),
+        (RELAPSE_WINDOW_DAYS + 1, True),
+        (400, True),
+    ],
 )
 def test_edss_within_30_days_of_a_relapse_is_not_a_baseline(days: int, usable: bool) -> None:
     onset = dt.date(2026, 10, 1)

@@ -199,19 +199,19 @@ def seed_patient(db: Database, centre_id: int, mrn: str = "MRN-0001") -> int:
             ("6_months", dt.date(2025, 9, 1), 3.5, 0.1),
         ):
             visit = OutcomeAssessment(
-                    course_id=course.id,
-                    timepoint=tp,
-                    assessed_on=day,
-                    assessed_by="physician",
-                    edss=edss,
-                    va_right_logmar=va,
-                    va_left_logmar=0.0,
-                    targeted_deficit="moderate" if tp != "baseline" else None,
-                    inputs={"fs": {"visual": 2, "pyramidal": 3, "ambulation": 3}},
-                    result={"edss": edss},
-                    rule_version="edss/1",
-                    **pm,
-                )
+                course_id=course.id,
+                timepoint=tp,
+                assessed_on=day,
+                assessed_by="physician",
+                edss=edss,
+                va_right_logmar=va,
+                va_left_logmar=0.0,
+                targeted_deficit="moderate" if tp != "baseline" else None,
+                inputs={"fs": {"visual": 2, "pyramidal": 3, "ambulation": 3}},
+                result={"edss": edss},
+                rule_version="edss/1",
+                **pm,
+            )
             s.add(visit)
             s.flush()
             for measure, side, value, unit, result in measures[tp]:

@@ -343,7 +343,12 @@ def test_measures_beyond_the_edss_are_observations_of_their_visit(seeded) -> Non
         for r in by_url.values()
         if r["resourceType"] == "Observation" and measure_key(r["code"]) is not None
     ]
-    assert sorted(measure_key(r["code"]) for r in found) == ["lcla_2_5", "lcla_2_5", "t25fw", "t25fw"]
+    assert sorted(measure_key(r["code"]) for r in found) == [
+        "lcla_2_5",
+        "lcla_2_5",
+        "t25fw",
+        "t25fw",
+    ]
     for r in found:
         assert r["code"]["coding"][0]["system"] == MEASURE_SYSTEM
         assert not any(c["system"].startswith("http://loinc") for c in r["code"]["coding"])
@@ -351,7 +356,9 @@ def test_measures_beyond_the_edss_are_observations_of_their_visit(seeded) -> Non
         assert parent["code"]["text"].startswith("Expanded Disability Status Scale")
         assert parent["effectiveDateTime"] == r["effectiveDateTime"]
         assert r["valueQuantity"]["system"] == "http://unitsofmeasure.org"
-    walk = next(r for r in found if measure_key(r["code"]) == "t25fw" and r["valueQuantity"]["value"] == 7)
+    walk = next(
+        r for r in found if measure_key(r["code"]) == "t25fw" and r["valueQuantity"]["value"] == 7
+    )
     assert walk["valueQuantity"]["code"] == "s"
     assert walk["interpretation"][0]["coding"][0]["code"] == "B"
     letters = next(r for r in found if measure_key(r["code"]) == "lcla_2_5")

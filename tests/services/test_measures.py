@@ -89,7 +89,9 @@ def test_measures_are_compared_with_the_baseline_visit(world) -> None:  # type: 
 
 def test_measures_added_to_a_recorded_visit(world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
-    _visit(world, pid, "baseline", dt.date(2026, 11, 2), measures=[{"measure": "sdmt", "value": 30}])
+    _visit(
+        world, pid, "baseline", dt.date(2026, 11, 2), measures=[{"measure": "sdmt", "value": 30}]
+    )
     follow = _visit(world, pid, "end_of_course", dt.date(2026, 11, 20))
     assert follow.measures == []
     out = measures.add_measures(
@@ -144,20 +146,30 @@ def test_the_same_measure_twice_in_one_visit_is_refused(world) -> None:  # type:
 def test_edss_within_30_days_of_the_relapse_is_flagged_not_a_baseline(world) -> None:  # type: ignore[no-untyped-def]
     pid = world.patient().id
     patients.add_episode(
-        world.ctx("physician"), pid, EpisodeIn(onset_date=dt.date(2026, 10, 27), presentation="relapse")
+        world.ctx("physician"),
+        pid,
+        EpisodeIn(onset_date=dt.date(2026, 10, 27), presentation="relapse"),
     )
-    day30 = _visit(world, pid, "baseline", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0})
+    day30 = _visit(
+        world, pid, "baseline", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0}
+    )
     check = day30.result["edss_baseline"]
     assert (check["usable"], check["days_from_relapse"]) == (False, 30)
     assert check["relapse_onset"] == "2026-10-27" and check["source"] == "KALINCIK_2015"
     other = world.patient(mrn="MRN-2").id
     patients.add_episode(
-        world.ctx("physician"), other, EpisodeIn(onset_date=dt.date(2026, 10, 26), presentation="relapse")
+        world.ctx("physician"),
+        other,
+        EpisodeIn(onset_date=dt.date(2026, 10, 26), presentation="relapse"),
     )
-    day31 = _visit(world, other, "baseline", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0})
+    day31 = _visit(
+        world, other, "baseline", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0}
+    )
     assert day31.result["edss_baseline"]["usable"] is True
     # the follow-up's response says whether the EDSS it was compared against was a baseline
-    follow = _visit(world, pid, "1_month", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0})
+    follow = _visit(
+        world, pid, "1_month", dt.date(2026, 11, 26), edss={"fs": FS, "ambulation_score": 0}
+    )
     assert follow.result["response"]["edss_baseline"]["usable"] is False
     no_edss = _visit(world, pid, "other", dt.date(2026, 11, 26))
     assert "edss_baseline" not in no_edss.result

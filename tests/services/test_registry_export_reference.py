@@ -228,7 +228,9 @@ def reference_rows(db: Database, centre_id: int | None) -> dict[str, list[dict[s
                     else None,
                     "change": _number(result.get("change")),
                     "change_percent": _number(result.get("change_percent")),
-                    "result": result.get("result") if isinstance(result.get("result"), str) else None,
+                    "result": result.get("result")
+                    if isinstance(result.get("result"), str)
+                    else None,
                     "rule_version": m.rule_version,
                 }
             )

@@ -148,7 +148,9 @@ def test_measures_beyond_the_edss_in_the_page_letter_and_pdf(clinic: TestClient)
     doc = clinic_ctx(clinic, "physician")
     visits = sorted(outcomes.list_outcomes(doc, patient_id), key=lambda o: o.assessed_on)
     for visit, walk, sdmt in ((visits[0], 10.0, 50), (visits[-1], 7.5, 51)):
-        body = {"measures": [{"measure": "t25fw", "value": walk}, {"measure": "sdmt", "value": sdmt}]}
+        body = {
+            "measures": [{"measure": "t25fw", "value": walk}, {"measure": "sdmt", "value": sdmt}]
+        }
         measures.add_measures(doc, visit.id, MeasuresIn.model_validate(body))
     summary = reports.course_summary(doc, patient_id)
     assert [(m.name, m.result) for m in summary.measures] == [

@@ -183,10 +183,12 @@ def test_an_edss_within_30_days_of_the_relapse_is_flagged(clinic: TestClient) ->
     patients.add_episode(
         physician, patient_id, EpisodeIn(onset_date=dt.date(2026, 11, 10), presentation="relapse")
     )
-    fs = {g: 0 for g in GRADES} | {"pyramidal": 3}
+    fs = dict.fromkeys(GRADES, 0) | {"pyramidal": 3}
     body = {"timepoint": "baseline", "assessed_on": dt.date(2026, 11, 20)}
     outcomes.record_outcome(
-        physician, patient_id, OutcomeIn.model_validate(body | {"edss": {"fs": fs, "ambulation_score": 0}})
+        physician,
+        patient_id,
+        OutcomeIn.model_validate(body | {"edss": {"fs": fs, "ambulation_score": 0}}),
     )
     sign_in(clinic, "physician")
     page = clinic.get(f"/patients/{patient_id}/outcomes").text

@@ -151,7 +151,9 @@ def check_measure(code: str, value: object, side: str | None, where: str = "") -
     """
     spec = MEASURES.get(code)
     if spec is None:
-        raise InputError(f"{where}measure", f"unknown measure {code!r}", allowed=", ".join(MEASURES))
+        raise InputError(
+            f"{where}measure", f"unknown measure {code!r}", allowed=", ".join(MEASURES)
+        )
     _check_side(spec, side, where)
     if (
         isinstance(value, bool)
@@ -169,7 +171,9 @@ def check_measure(code: str, value: object, side: str | None, where: str = "") -
 
 def _check_side(spec: Measure, side: str | None, where: str) -> None:
     if spec.sides and side not in spec.sides:
-        raise InputError(f"{where}side", f"{spec.label} needs a side", allowed=", ".join(spec.sides))
+        raise InputError(
+            f"{where}side", f"{spec.label} needs a side", allowed=", ".join(spec.sides)
+        )
     if not spec.sides and side is not None:
         raise InputError(f"{where}side", f"{spec.label} has no side", allowed="none")
 

@@ -19,8 +19,8 @@ from plexms.core.errors import InputError
 from plexms.core.record import Assessment as EligibilityAssessment
 from plexms.core.record import Course, Episode, OutcomeAssessment
 from plexms.core.response import Assessment, classify_response
-from plexms.core.vocabulary import MEASURE_SIDES, MEASURES
 from plexms.core.sources import SOURCES
+from plexms.core.vocabulary import MEASURE_SIDES, MEASURES
 from plexms.reports.inputs import LabDisplay, ReportRecord, session_window
 from plexms.reports.render import local_time
 
@@ -353,7 +353,7 @@ def _measures(record: ReportRecord, visits: list[OutcomeAssessment]) -> tuple[Su
         change = result.get("change")
         percent = result.get("change_percent")
         shown = _number(change, m.unit)
-        if shown != "—":
+        if isinstance(change, int | float) and not isinstance(change, bool):
             shown = ("+" if change > 0 else "") + shown
             if isinstance(percent, int | float):
                 shown += f" ({percent:+.1f}%)"

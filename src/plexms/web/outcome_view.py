@@ -226,7 +226,8 @@ def measure_rows(outcome: OutcomeOut) -> list[dict[str, Any]]:
             {
                 "measure": m.measure,
                 "side": m.side,
-                "label": spec.label + (f", {MEASURE_SIDES.label(m.side).lower()}" if m.side else ""),
+                "label": spec.label
+                + (f", {MEASURE_SIDES.label(m.side).lower()}" if m.side else ""),
                 "value": f"{m.value:g} {_unit(m.unit)}",
                 "change": shown,
                 "result": str(result.get("result", "")),

@@ -321,9 +321,7 @@ def _outcome_measures(raw: pa.Table, patients: _Patients, pid: _Pids) -> dict[st
         "value": col["value"],
         "unit": col["unit"],
         "taken_on": _shift_days(col["taken_day"], shift),
-        "days_from_course_start": _difference(
-            int_numpy(col["taken_day"]), col["course_start_day"]
-        ),
+        "days_from_course_start": _difference(int_numpy(col["taken_day"]), col["course_start_day"]),
         "change": change,
         "change_percent": percent,
         "result": _json_values(col["result"], _text, pa.string()),

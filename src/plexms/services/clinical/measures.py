@@ -74,7 +74,9 @@ def _baseline_value(
         OutcomeMeasure.side.is_(None) if side is None else OutcomeMeasure.side == side
     )
     rows = list(session.execute(query).all())
-    same = [m for m, course_id in rows if visit.course_id is not None and course_id == visit.course_id]
+    same = [
+        m for m, course_id in rows if visit.course_id is not None and course_id == visit.course_id
+    ]
     found = same or [m for m, _ in rows]
     return found[0] if found else None
 

@@ -26,8 +26,8 @@ from plexms.services.calc import dmt as dmt_calc
 from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
 from plexms.services.clinical import course_state, documents
-from plexms.services.clinical.measures import baseline_check, store_measures
 from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.measures import baseline_check, store_measures
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission

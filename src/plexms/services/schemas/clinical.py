@@ -407,7 +407,7 @@ class OutcomeOut(Stamped):
     result: Json
     rule_version: str
     notes: str
-    measures: list[MeasureOut] = []
+    measures: list[MeasureOut] = Field(default_factory=list)
 
 
 class HandBackIn(In):

@@ -77,7 +77,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outcome_measure", schema=None) as batch_op:
         for column in ("centre_id", "patient_id", "outcome_id"):
-            batch_op.create_index(batch_op.f(f"ix_outcome_measure_{column}"), [column], unique=False)
+            batch_op.create_index(
+                batch_op.f(f"ix_outcome_measure_{column}"), [column], unique=False
+            )
 
 
 def downgrade() -> None:
