@@ -156,8 +156,7 @@ class _Writer:
     ) -> Any:
         stmt = select(model).where(model.patient_id == self.patient_id, model.deleted_at.is_(None))
         for name, value in key.items():
-            column = getattr(model, name)
-            stmt = stmt.where(column.is_(None) if value is None else column == value)
+            stmt = stmt.where(getattr(model, name) == value)
         row = self.s.scalars(stmt.order_by(model.id).limit(1)).first()
         if model is Document:
             self.guard.document(values["media_type"], values["content"])
