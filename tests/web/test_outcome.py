@@ -150,7 +150,7 @@ def test_measures_are_saved_and_shown_again_with_their_response(clinic: TestClie
     assert "improved" in row("nhpt-dominant")
     assert "unchanged" in row("sdmt")  # +3 of 50: neither 4 points nor 10%
     assert "worsened" in row("lcla_2_5-right") and "7 letters" in row("lcla_2_5-right")
-    assert "(local policy)" in row("msis29_psychological")
+    assert "Local policy (no published figure" in row("msis29_psychological")
 
 
 def test_a_measure_out_of_range_is_flagged_beside_its_field(clinic: TestClient) -> None:

@@ -522,7 +522,7 @@ _ALL = (
     # --- outcome measures beyond the EDSS (core.measures, core.policy.MeasurePolicy) ---------
     Source(
         "KAUFMAN_2000",
-        "Kaufman M, Moyer D, Norton J. The significant change for the Timed 25-foot Walk in "
+        "Kaufman M et al. The significant change for the Timed 25-foot Walk in "
         "the Multiple Sclerosis Functional Composite. Mult Scler 2000;6:286-290. (A change of "
         "20% or more exceeds the test's variability.)",
         doi="10.1177/135245850000600411",
@@ -530,7 +530,7 @@ _ALL = (
     ),
     Source(
         "KRAGT_2006",
-        "Kragt JJ, van der Linden FAH, Nielsen JM, Uitdehaag BMJ, Polman CH. Clinical impact "
+        "Kragt JJ et al. Clinical impact "
         "of 20% worsening on Timed 25-foot Walk and 9-hole Peg Test in multiple sclerosis. "
         "Mult Scler 2006;12:594-598.",
         doi="10.1177/1352458506070768",
@@ -538,7 +538,7 @@ _ALL = (
     ),
     Source(
         "KALINOWSKI_2022",
-        "Kalinowski A, Cutter G, Bozinov N et al. The timed 25-foot walk in a large cohort of "
+        "Kalinowski A et al. The timed 25-foot walk in a large cohort of "
         "multiple sclerosis patients. Mult Scler 2022;28:289-299. (20% worsening as the "
         "meaningful change; a walk not completed in 180 s is recorded as unable.)",
         doi="10.1177/13524585211017013",
@@ -546,7 +546,7 @@ _ALL = (
     ),
     Source(
         "FEYS_2017",
-        "Feys P, Lamers I, Francis G et al. The Nine-Hole Peg Test as a manual dexterity "
+        "Feys P et al. The Nine-Hole Peg Test as a manual dexterity "
         "performance measure for multiple sclerosis. Mult Scler 2017;23:711-720. (20% change "
         "per hand as clinically meaningful.)",
         doi="10.1177/1352458517690824",
@@ -554,7 +554,7 @@ _ALL = (
     ),
     Source(
         "BENEDICT_2017",
-        "Benedict RHB, DeLuca J, Phillips G et al. Validity of the Symbol Digit Modalities "
+        "Benedict RHB et al. Validity of the Symbol Digit Modalities "
         "Test as a cognition performance outcome measure for multiple sclerosis. Mult Scler "
         "2017;23:721-733. (A change of 4 points or 10% is clinically meaningful.)",
         doi="10.1177/1352458517690821",
@@ -562,7 +562,7 @@ _ALL = (
     ),
     Source(
         "BALCER_2017",
-        "Balcer LJ, Raynowska J, Nolan R et al. Validity of low-contrast letter acuity as a "
+        "Balcer LJ et al. Validity of low-contrast letter acuity as a "
         "visual performance outcome measure for multiple sclerosis. Mult Scler 2017;23:734-747. "
         "(A loss of 7 letters at 2.5% contrast is clinically meaningful.)",
         doi="10.1177/1352458517690822",
@@ -570,14 +570,14 @@ _ALL = (
     ),
     Source(
         "HOBART_2001",
-        "Hobart J, Lamping D, Fitzpatrick R, Riazi A, Thompson A. The Multiple Sclerosis "
+        "Hobart J et al. The Multiple Sclerosis "
         "Impact Scale (MSIS-29): a new patient-based outcome measure. Brain 2001;124:962-973.",
         doi="10.1093/brain/124.5.962",
         verified=False,
     ),
     Source(
         "COSTELLOE_2007",
-        "Costelloe L, O'Rourke K, Kearney H et al. The patient knows best: significant change "
+        "Costelloe L et al. The patient knows best: significant change "
         "in the physical component of the Multiple Sclerosis Impact Scale (MSIS-29 physical). "
         "J Neurol Neurosurg Psychiatry 2007;78:841-844. (About 8 points; Phillips GA et al., "
         "Mult Scler 2014;20:1753-1760, give 7.5 for physical worsening.)",
@@ -586,7 +586,7 @@ _ALL = (
     ),
     Source(
         "HOBART_2003",
-        "Hobart JC, Riazi A, Lamping DL, Fitzpatrick R, Thompson AJ. Measuring the impact of "
+        "Hobart JC et al. Measuring the impact of "
         "MS on walking ability: the 12-Item MS Walking Scale (MSWS-12). Neurology "
         "2003;60:31-36.",
         doi="10.1212/WNL.60.1.31",
@@ -594,7 +594,7 @@ _ALL = (
     ),
     Source(
         "MEHTA_2015",
-        "Mehta L, McNeill M, Hobart J et al. Identifying an important change estimate for the "
+        "Mehta L et al. Identifying an important change estimate for the "
         "Multiple Sclerosis Walking Scale-12 (MSWS-12v1) for interpreting clinical trial "
         "results. Mult Scler J Exp Transl Clin 2015. (Anchor estimates 5.2-13.4 points; an "
         "8-point reduction proposed. Motl et al. 2013 found the earlier 4- and 6-point values "
@@ -603,7 +603,7 @@ _ALL = (
     ),
     Source(
         "ROONEY_2019",
-        "Rooney S, McFadyen A, Wood L, Moffat F, Paul L. Minimally important difference of the "
+        "Rooney S et al. Minimally important difference of the "
         "fatigue severity scale and modified fatigue impact scale in people with multiple "
         "sclerosis. Mult Scler Relat Disord 2019;35:158-163. (FSS at least 0.45 points, MFIS "
         "at least 4 points; estimates 0.45-0.88 and 3.86-8.11.)",
@@ -611,7 +611,7 @@ _ALL = (
     ),
     Source(
         "KALINCIK_2015",
-        "Kalincik T, Cutter G, Spelman T et al. Defining reliable disability outcomes in "
+        "Kalincik T et al. Defining reliable disability outcomes in "
         "multiple sclerosis. Brain 2015;138:3287-3298. (EDSS scores recorded within 30 days "
         "of a relapse are not used as the reference or confirmation of disability change.)",
         doi="10.1093/brain/awv258",
@@ -619,7 +619,7 @@ _ALL = (
     ),
     Source(
         "KAPPOS_2018",
-        "Kappos L, Butzkueven H, Wiendl H et al. Greater sensitivity to multiple sclerosis "
+        "Kappos L et al. Greater sensitivity to multiple sclerosis "
         "disability worsening and progression events using a roving versus a fixed reference "
         "value in a prospective cohort study. Mult Scler 2018;24:963-973. (The reference EDSS "
         "is one not taken within 30 days of a relapse.)",
