@@ -540,7 +540,7 @@ _ALL = (
         "KALINOWSKI_2022",
         "Kalinowski A et al. The timed 25-foot walk in a large cohort of "
         "multiple sclerosis patients. Mult Scler 2022;28:289-299. (20% worsening as the "
-        "meaningful change; a walk not completed in 180 s is recorded as unable.)",
+        "meaningful change.)",
         doi="10.1177/13524585211017013",
         verified=False,
     ),

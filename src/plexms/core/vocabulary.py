@@ -282,7 +282,8 @@ class Measure:
 
 _HANDS = ("dominant", "non_dominant")
 _EYES = ("right", "left", "both")
-# The measures (ranges: what a recorded value may be; KALINOWSKI_2022 caps the walk at 180 s).
+# The measures. The ranges are plausibility limits on what may be recorded (local policy: the
+# scales' own bounds for the scores, generous limits for the timed tests), not clinical rules.
 MEASURES: dict[str, Measure] = {
     m.code: m
     for m in (
