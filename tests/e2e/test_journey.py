@@ -157,11 +157,20 @@ def test_full_journey(page: Any) -> None:
     page.fill("#f-va_right", "20/25")
     page.fill("#f-va_left", "20/20")
     page.select_option("#f-targeted_deficit", "moderate")
+    # measures beyond the EDSS: no baseline of them yet, so each is "incomplete"
+    page.fill("#f-m_t25fw", "8.5")
+    page.fill("#f-m_nhpt_dominant", "24")
+    page.fill("#f-m_sdmt", "48")
     page.click("#outcome-form button[type=submit]")
     page.locator(".response-table").first.wait_for()
     assert "improved" in page.inner_text("[data-criterion=edss_standard]")
     check_a11y(page)
     shot(page, "journey-07-outcome")
+    page.goto(patient_url + "/outcomes")  # reopened: the measures were saved
+    walk = page.inner_text("[data-measure=t25fw]")
+    assert "8.5 s" in walk and "incomplete" in walk and "baseline" in walk
+    assert "24 s" in page.inner_text("[data-measure=nhpt-dominant]")
+    assert "48 correct" in page.inner_text("[data-measure=sdmt]")
 
     page.goto(patient_url + "/handback")
     page.select_option("#f-dmt", "ocrelizumab")

@@ -23,6 +23,7 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
     SteroidCourse,
 )
@@ -193,26 +194,57 @@ def seed_patient(db: Database, centre_id: int, mrn: str = "MRN-0001") -> int:
                 **pm,
             )
         )
+        # measures beyond the EDSS at each visit: (measure, side, value, unit, result)
+        measures = {
+            "baseline": (
+                ("t25fw", None, 9.0, "s", {"result": "baseline", "source": "KRAGT_2006"}),
+                ("lcla_2_5", "right", 20.0, "{letters}", {"result": "baseline"}),
+            ),
+            "6_months": (
+                (
+                    "t25fw",
+                    None,
+                    7.0,
+                    "s",
+                    {"result": "improved", "change": -2.0, "change_percent": -22.222222},
+                ),
+                ("lcla_2_5", "right", 24.0, "{letters}", {"result": "unchanged", "change": 4.0}),
+            ),
+        }
         for tp, day, edss, va in (
             ("baseline", dt.date(2025, 3, 1), 5.5, 0.5),
             ("6_months", dt.date(2025, 9, 1), 3.5, 0.1),
         ):
-            s.add(
-                OutcomeAssessment(
-                    course_id=course.id,
-                    timepoint=tp,
-                    assessed_on=day,
-                    assessed_by="physician",
-                    edss=edss,
-                    va_right_logmar=va,
-                    va_left_logmar=0.0,
-                    targeted_deficit="moderate" if tp != "baseline" else None,
-                    inputs={"fs": {"visual": 2, "pyramidal": 3, "ambulation": 3}},
-                    result={"edss": edss},
-                    rule_version="edss/1",
-                    **pm,
-                )
+            visit = OutcomeAssessment(
+                course_id=course.id,
+                timepoint=tp,
+                assessed_on=day,
+                assessed_by="physician",
+                edss=edss,
+                va_right_logmar=va,
+                va_left_logmar=0.0,
+                targeted_deficit="moderate" if tp != "baseline" else None,
+                inputs={"fs": {"visual": 2, "pyramidal": 3, "ambulation": 3}},
+                result={"edss": edss},
+                rule_version="edss/1",
+                **pm,
             )
+            s.add(visit)
+            s.flush()
+            for measure, side, value, unit, result in measures[tp]:
+                s.add(
+                    OutcomeMeasure(
+                        outcome_id=visit.id,
+                        measure=measure,
+                        side=side,
+                        value=value,
+                        unit=unit,
+                        taken_on=day,
+                        result=result,
+                        rule_version="measures:1",
+                        **pm,
+                    )
+                )
         s.add(
             HandBack(
                 course_id=course.id,

@@ -154,6 +154,7 @@ def test_round_trip_export_import_export(seeded, db_url: str) -> None:
         ("machine", "", "OPT-12345"),
         ("tubing_set", "TS-2025-4", ""),
     ]
+    assert summary.created["outcome_measure"] == 4  # the measures beyond the EDSS
     second = _export(other, other_centre, summary.patient_id)
     assert _normalise(second) == _normalise(first)
     # Importing the same bundle again changes nothing.
@@ -384,3 +385,52 @@ def test_lots_and_serials_in_the_procedure(seeded) -> None:
     assert focal == {d["id"] for d in devices}
     others = [r for r in entries if r["resourceType"] == "Procedure" and r is not first]
     assert all("contained" not in r for r in others)
+
+
+def test_measures_beyond_the_edss_are_observations_of_their_visit(seeded) -> None:
+    """Each measure is an Observation in the local code system (no LOINC or SNOMED code could
+    be confirmed), in its UCUM unit, on its eye, derived from its visit's EDSS observation,
+    with the verdict as the v3 interpretation B (better) / W (worse) and the result kept."""
+    from plexms.interop.codes import MEASURE_SYSTEM, measure_key
+
+    db, centre_id, patient_id = seeded
+    bundle = _export(db, centre_id, patient_id)
+    by_url = {e["fullUrl"]: e["resource"] for e in bundle["entry"]}
+    found = [
+        r
+        for r in by_url.values()
+        if r["resourceType"] == "Observation" and measure_key(r["code"]) is not None
+    ]
+    assert sorted(measure_key(r["code"]) for r in found) == [
+        "lcla_2_5",
+        "lcla_2_5",
+        "t25fw",
+        "t25fw",
+    ]
+    for r in found:
+        assert r["code"]["coding"][0]["system"] == MEASURE_SYSTEM
+        assert not any(c["system"].startswith("http://loinc") for c in r["code"]["coding"])
+        parent = by_url[r["derivedFrom"][0]["reference"]]
+        assert parent["code"]["text"].startswith("Expanded Disability Status Scale")
+        assert parent["effectiveDateTime"] == r["effectiveDateTime"]
+        assert r["valueQuantity"]["system"] == "http://unitsofmeasure.org"
+    walk = next(
+        r for r in found if measure_key(r["code"]) == "t25fw" and r["valueQuantity"]["value"] == 7
+    )
+    assert walk["valueQuantity"]["code"] == "s"
+    assert walk["interpretation"][0]["coding"][0]["code"] == "B"
+    letters = next(r for r in found if measure_key(r["code"]) == "lcla_2_5")
+    assert letters["bodySite"]["coding"][0]["code"] == "362502000"  # right eye
+    assert letters["valueQuantity"]["code"] == "{letters}"
+
+
+def test_an_imported_measure_out_of_range_is_refused(seeded) -> None:
+    db, centre_id, patient_id = seeded
+    bundle = _export(db, centre_id, patient_id)
+    for entry in bundle["entry"]:
+        code = entry["resource"].get("code") or {}
+        if any(c.get("code") == "t25fw" for c in code.get("coding") or []):
+            entry["resource"]["valueQuantity"]["value"] = 500
+    with pytest.raises(BundleRejected) as caught:
+        import_bundle(db, json.dumps(bundle), centre_id=centre_id)
+    assert "out of range" in json.dumps(caught.value.problems)

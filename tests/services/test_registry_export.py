@@ -74,7 +74,13 @@ def test_columns_types_and_one_row_per_entity(registry, tmp_path: Path) -> None:
     db, _, _ = registry
     summary = _export(db, tmp_path / "out")
     assert summary["patients"] == 3
-    assert summary["rows"] == {"courses": 3, "sessions": 15, "adverse_events": 3, "outcomes": 6}
+    assert summary["rows"] == {
+        "courses": 3,
+        "sessions": 15,
+        "adverse_events": 3,
+        "outcomes": 6,
+        "outcome_measures": 12,
+    }
     kinds = {
         "id": pa.string(),
         "str": pa.string(),
@@ -97,6 +103,18 @@ def test_columns_types_and_one_row_per_entity(registry, tmp_path: Path) -> None:
     assert session["duration_min"] == "120.0" and session["days_from_course_start"] == "0"
     course = _csv(tmp_path / "out" / "courses.csv")[0]
     assert course["age_at_start_years"] == "36" and course["days_onset_to_start"] == "11"
+    # the seed patient's measures beyond the EDSS (tests/interop/conftest.py)
+    measures = _csv(tmp_path / "out" / "outcome_measures.csv")[:4]
+    assert [(m["measure"], m["side"], m["value"], m["result"]) for m in measures] == [
+        ("t25fw", "", "9.0", "baseline"),
+        ("lcla_2_5", "right", "20.0", "baseline"),
+        ("t25fw", "", "7.0", "improved"),
+        ("lcla_2_5", "right", "24.0", "unchanged"),
+    ]
+    assert measures[2]["change"] == "-2.0" and measures[2]["change_percent"] == "-22.222222"
+    assert measures[3]["change_percent"] == ""
+    visits = _csv(tmp_path / "out" / "outcomes.csv")
+    assert {v["edss_within_30d_of_relapse"] for v in visits} == {""}  # seed: no check stored
     assert course["sessions_done"] == "5" and course["stopped_early"] == "false"
 
 

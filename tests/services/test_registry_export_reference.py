@@ -33,6 +33,7 @@ from plexms.store.models import (
     Episode,
     ExchangeSession,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
 )
 
@@ -122,6 +123,12 @@ def reference_rows(db: Database, centre_id: int | None) -> dict[str, list[dict[s
             events[e.patient_id].append(e)
         for o in _live(session, OutcomeAssessment, ids, OutcomeAssessment.assessed_on):
             visits[o.patient_id].append(o)
+        live_visits = {o.id: o for rows in visits.values() for o in rows}
+        measures = defaultdict(list)
+        for m in _live(session, OutcomeMeasure, ids, OutcomeMeasure.taken_on):
+            visit = live_visits.get(m.outcome_id)
+            if visit is not None and visit.patient_id == m.patient_id:
+                measures[m.patient_id].append((m, visit))
     for patient in patients:
         days = pseudo.shift_days(patient.id)
         ppid = pseudo.pid("patient", patient.id)
@@ -219,7 +226,35 @@ def reference_rows(db: Database, centre_id: int | None) -> dict[str, list[dict[s
                     "va_right_logmar": o.va_right_logmar,
                     "va_left_logmar": o.va_left_logmar,
                     "targeted_deficit": o.targeted_deficit,
+                    "edss_within_30d_of_relapse": None
+                    if o.edss is None or not isinstance((o.result or {}).get("edss_baseline"), dict)
+                    else o.result["edss_baseline"].get("usable") is False,
                     "rule_version": o.rule_version,
+                }
+            )
+        for m, visit in measures[patient.id]:
+            course_start = starts.get(visit.course_id) if visit.course_id else None
+            result = m.result or {}
+            out["outcome_measures"].append(
+                {
+                    "measure_pid": pseudo.pid("outcome_measure", m.id),
+                    "outcome_pid": pseudo.pid("outcome", m.outcome_id),
+                    "patient_pid": ppid,
+                    "course_pid": pseudo.pid("course", visit.course_id),
+                    "measure": m.measure,
+                    "side": m.side,
+                    "value": m.value,
+                    "unit": m.unit,
+                    "taken_on": _shift(m.taken_on, days),
+                    "days_from_course_start": (m.taken_on - course_start).days
+                    if course_start
+                    else None,
+                    "change": _number(result.get("change")),
+                    "change_percent": _number(result.get("change_percent")),
+                    "result": result.get("result")
+                    if isinstance(result.get("result"), str)
+                    else None,
+                    "rule_version": m.rule_version,
                 }
             )
     return out
@@ -291,6 +326,15 @@ def _awkward(db: Database) -> tuple[int, int]:
         course.replacement_fluid = '=HYPERLINK("http://x","a")'  # a formula: neutralised
         first_visit, second_visit = rows(OutcomeAssessment, ids[0])
         first_visit.targeted_deficit, second_visit.targeted_deficit = "mark\red", None
+        # measures: JSON of odd shapes; one visit's EDSS flagged within 30 days of a relapse
+        walk, letters, *_ = rows(OutcomeMeasure, ids[0])
+        walk.result = {"result": 3, "change": "1.5", "change_percent": None}
+        letters.result = {}
+        first_visit.result = {"edss_baseline": {"usable": False, "days_from_relapse": 3}}
+        second_visit.result = {"edss_baseline": "junk"}
+        # a measure of a deleted visit, and of a visit whose course is another patient's
+        gone = rows(OutcomeAssessment, ids[2])[1]
+        gone.deleted_at = _t(2025, 9, 2)
         # 1: JSON of every shape, a course without episode, planned-only times, microseconds
         course = rows(Course, ids[1])[0]
         course.episode_id, course.completed_on = None, None

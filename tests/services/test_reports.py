@@ -43,7 +43,7 @@ def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
     _, _, _, pdf, _ = rendered
     assert pdf.startswith(b"%PDF-")
     text, pages = _text(pdf)
-    assert pages == 3
+    assert pages == 4  # the seed patient's measures beyond the EDSS add a table
     for heading in (
         "Plasma exchange (TPE) course summary",
         "1. Indication and basis",
@@ -68,6 +68,8 @@ def test_course_summary_has_every_section_and_the_numbers(rendered) -> None:
     assert "_2007" not in text and "WEINSHENKER_1999" not in text  # citations, not keys
     assert "ocrelizumab" in text and "3 days after the last exchange on 03/11/2025" in text
     assert "Reverberi" in text  # the kinetic model's source
+    assert "Measures beyond the EDSS" in text and "Timed 25-foot walk" in text
+    assert "-2 s (-22.2%)" in text and "improved" in text
 
 
 def test_handout_has_the_patients_dates_in_clinic_time(rendered) -> None:

@@ -133,3 +133,38 @@ def test_page_letter_and_pdfs_agree_and_the_course_closes(clinic: TestClient) ->
     assert "Hypocalcaemia" in page and "Hypocalcaemia" in letter and "Hypocalcaemia" in pdf
     for text in (page, letter, pdf):
         assert "not classified" not in text and "No laboratory results" not in text
+
+
+def test_measures_beyond_the_edss_in_the_page_letter_and_pdf(clinic: TestClient) -> None:
+    """The measures' response (the latest follow-up against the baseline visit, with the
+    threshold and its source) is in the one summary, and so on the page, letter and PDF."""
+    from plexms.services.clinical import measures
+    from plexms.services.schemas.clinical import MeasuresIn
+
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "physician")
+    commit_plan(clinic, patient_id)
+    course_id = _complete_course(clinic, patient_id)
+    doc = clinic_ctx(clinic, "physician")
+    visits = sorted(outcomes.list_outcomes(doc, patient_id), key=lambda o: o.assessed_on)
+    for visit, walk, sdmt in ((visits[0], 10.0, 50), (visits[-1], 7.5, 51)):
+        body = {
+            "measures": [{"measure": "t25fw", "value": walk}, {"measure": "sdmt", "value": sdmt}]
+        }
+        measures.add_measures(doc, visit.id, MeasuresIn.model_validate(body))
+    summary = reports.course_summary(doc, patient_id)
+    assert [(m.name, m.result) for m in summary.measures] == [
+        ("Timed 25-foot walk", "improved"),
+        ("Symbol Digit Modalities Test", "unchanged"),
+    ]
+    walk = summary.measures[0]
+    assert (walk.before, walk.after, walk.change) == ("10 s", "7.5 s", "-2.5 s (-25.0%)")
+    assert walk.threshold == "20% of baseline" and walk.source is not None
+    assert walk.source.short in [c.short for c in summary.sources]
+    page = _page_text(clinic.get(f"/courses/{course_id}").text)
+    letter = _page_text(clinic.get(f"/patients/{patient_id}/letter").text)
+    pdf = _pdf_text(clinic.get(f"/patients/{patient_id}/reports/course-summary.pdf").content)
+    for name, text in (("page", page), ("letter", letter), ("pdf", pdf)):
+        assert "Timed 25-foot walk" in text and "improved" in text, name
+        assert walk.source.short in text, name
+    assert "Measures beyond the EDSS" in pdf and "-2.5 s (-25.0%)" in pdf

@@ -105,3 +105,95 @@ def test_a_visit_in_the_future_is_refused_beside_its_date(clinic: TestClient) ->
     response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
     assert response.status_code == 422 and 'id="e-assessed_on"' in response.text
     assert "in the future" in response.text and "Walked 100 m unaided" in response.text
+
+
+def test_measures_are_saved_and_shown_again_with_their_response(clinic: TestClient) -> None:
+    """Save a baseline and a follow-up with measures beyond the EDSS, reopen the page: the
+    values, the change from baseline, the verdict, the threshold and its source are there."""
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    assert 'id="f-m_t25fw"' in page and 'id="f-m_nhpt_non_dominant"' in page
+    base = {f"fs_{g}": "0" for g in GRADES} | {
+        "csrf_token": csrf_of(page),
+        "timepoint": "baseline",
+        "assessed_on": "2026-11-02",
+        "ambulation_score": "0",
+        "m_t25fw": "10",
+        "m_nhpt_dominant": "20",
+        "m_sdmt": "50",
+        "m_lcla_2_5_right": "30",
+        "m_msis29_psychological": "30",
+    }
+    saved = clinic.post(f"/patients/{patient_id}/outcomes", data=base)
+    assert saved.status_code == 200, saved.text
+    follow = base | {
+        "timepoint": "1_month",
+        "assessed_on": "2026-11-25",
+        "m_t25fw": "12",
+        "m_nhpt_dominant": "16",
+        "m_sdmt": "53",
+        "m_lcla_2_5_right": "23",
+        "m_msis29_psychological": "38",
+    }
+    saved = clinic.post(f"/patients/{patient_id}/outcomes", data=follow)
+    assert saved.status_code == 200, saved.text
+    reopened = clinic.get(f"/patients/{patient_id}/outcomes").text
+    assert "Measures beyond the EDSS" in reopened
+
+    def row(key: str) -> str:
+        start = reopened.rindex(f'data-measure="{key}"')
+        return reopened[start : reopened.index("</tr>", start)]
+
+    assert "12 s" in row("t25fw") and "+20.0%" in row("t25fw") and "worsened" in row("t25fw")
+    assert "Kragt" in row("t25fw") and "20% of baseline" in row("t25fw")
+    assert "improved" in row("nhpt-dominant")
+    assert "unchanged" in row("sdmt")  # +3 of 50: neither 4 points nor 10%
+    assert "worsened" in row("lcla_2_5-right") and "7 letters" in row("lcla_2_5-right")
+    assert "Local policy (no published figure" in row("msis29_psychological")
+
+
+def test_a_measure_out_of_range_is_flagged_beside_its_field(clinic: TestClient) -> None:
+    patient_id = new_patient(clinic)
+    sign_in(clinic, "nurse")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    data = {f"fs_{g}": "0" for g in GRADES} | {
+        "csrf_token": csrf_of(page),
+        "timepoint": "baseline",
+        "assessed_on": "2026-11-02",
+        "ambulation_score": "0",
+        "m_t25fw": "200",
+        "m_sdmt": "45",
+    }
+    response = clinic.post(f"/patients/{patient_id}/outcomes", data=data)
+    assert response.status_code == 422 and 'id="e-m_t25fw"' in response.text
+    assert 'value="45"' in response.text  # the other values are kept
+
+
+def test_an_edss_within_30_days_of_the_relapse_is_flagged(clinic: TestClient) -> None:
+    import datetime as dt
+
+    from plexms.services.clinical import outcomes, patients
+    from plexms.services.schemas import EpisodeIn
+    from plexms.services.schemas.clinical import OutcomeIn
+    from tests.web.conftest import clinic_ctx
+
+    patient_id = new_patient(clinic)
+    physician = clinic_ctx(clinic)
+    patients.add_episode(
+        physician, patient_id, EpisodeIn(onset_date=dt.date(2026, 11, 10), presentation="relapse")
+    )
+    fs = dict.fromkeys(GRADES, 0) | {"pyramidal": 3}
+    body = {"timepoint": "baseline", "assessed_on": dt.date(2026, 11, 20)}
+    outcomes.record_outcome(
+        physician,
+        patient_id,
+        OutcomeIn.model_validate(body | {"edss": {"fs": fs, "ambulation_score": 0}}),
+    )
+    sign_in(clinic, "physician")
+    page = clinic.get(f"/patients/{patient_id}/outcomes").text
+    assert 'data-k="edss-not-baseline"' in page
+    flag = page[page.index('data-k="edss-not-baseline"') :]
+    # new_patient's own episode began 2026-11-14, the latest relapse before the visit
+    assert "6 days after the relapse began" in flag, flag[:400]
+    assert "not a disability baseline" in flag

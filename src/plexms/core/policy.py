@@ -32,6 +32,7 @@ __all__ = [
     "CentrePolicy",
     "ClinicHours",
     "EligibilityPolicy",
+    "MeasurePolicy",
     "PrecheckPolicy",
     "PrescriptionPolicy",
     "ResourcePolicy",
@@ -400,6 +401,37 @@ class BenchmarkPolicy:
 
 
 @dataclass(frozen=True)
+class MeasurePolicy:
+    """The meaningful change of each outcome measure beyond the EDSS (see
+    :mod:`plexms.core.measures`): a change counts when it reaches the threshold (>=)."""
+
+    t25fw_percent: float = setting(
+        20.0, "KRAGT_2006", "20% of the baseline time (Kaufman 2000; Kalinowski 2022)"
+    )
+    nhpt_percent: float = setting(20.0, "FEYS_2017", "20% of the baseline time, per hand")
+    sdmt_points: float = setting(4.0, "BENEDICT_2017", "4 points, or sdmt_percent")
+    sdmt_percent: float = setting(10.0, "BENEDICT_2017", "10% of baseline, or sdmt_points")
+    lcla_letters: float = setting(7.0, "BALCER_2017", "7 letters at 2.5% contrast, per eye")
+    msis29_physical_points: float = setting(
+        8.0, "COSTELLOE_2007", "about 8 points (Phillips 2014: 7.5 for worsening)"
+    )
+    msis29_psychological_points: float = setting(
+        8.0,
+        LOCAL_POLICY,
+        "no published meaningful change of the psychological subscale was confirmed; the "
+        "physical subscale's 8 points is used until the centre sets its own",
+    )
+    msws12_points: float = setting(
+        8.0,
+        "MEHTA_2015",
+        "published estimates range from 4 to 13 points and are not settled; 8 proposed by "
+        "Mehta 2015 (some centres use 10)",
+    )
+    mfis_points: float = setting(4.0, "ROONEY_2019", "MFIS total: at least 4 points")
+    fss_points: float = setting(0.45, "ROONEY_2019", "FSS mean score: at least 0.45 points")
+
+
+@dataclass(frozen=True)
 class CentrePolicy:
     """All of a centre's settings that the core uses."""
 
@@ -412,6 +444,7 @@ class CentrePolicy:
     response: ResponsePolicy = field(default_factory=ResponsePolicy)
     supplies: SuppliesPolicy = field(default_factory=SuppliesPolicy)
     benchmark: BenchmarkPolicy = field(default_factory=BenchmarkPolicy)
+    measures: MeasurePolicy = field(default_factory=MeasurePolicy)
 
 
 def policy_to_dict(policy: Any) -> Any:

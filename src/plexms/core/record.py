@@ -30,6 +30,7 @@ __all__ = [
     "LabResult",
     "Measurement",
     "OutcomeAssessment",
+    "OutcomeMeasure",
     "Patient",
     "PatientRecord",
     "SteroidCourse",
@@ -283,6 +284,26 @@ class OutcomeAssessment:
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeMeasure:
+    """A measure beyond the EDSS at an outcome visit (one side), with its change from
+    baseline (``result``, see :mod:`plexms.core.measures`)."""
+
+    patient_id: int
+    outcome_id: int
+    measure: str
+    side: str | None
+    value: float
+    unit: str
+    taken_on: dt.date
+    result: dict[str, Any]
+    rule_version: str
+    id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    centre_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class HandBack:
     """The DMT hand-back plan after a course."""
 
@@ -354,3 +375,4 @@ class PatientRecord:
     outcomes: tuple[OutcomeAssessment, ...]
     hand_backs: tuple[HandBack, ...]
     documents: tuple[Document, ...]
+    measures: tuple[OutcomeMeasure, ...] = ()

@@ -21,6 +21,11 @@ criterion is ``not_assessable`` and says what is missing.
 - ``relapse_severity`` (RELAPSE_SEVERITY_2019): the EDSS rise from pre-relapse to baseline:
   mild 0.5, moderate 1.0-1.5, severe >= 2.0 (``no_edss_rise`` when it did not rise).
 
+- ``edss_baseline_check`` (KALINCIK_2015, KAPPOS_2018): an EDSS taken within 30 days after
+  the onset of a relapse (day 0 to day 30 inclusive) is not a disability baseline: the
+  confirmed-disability definitions take the reference EDSS outside that window. It still is
+  the pre-exchange state a relapse's recovery is measured from.
+
 >>> report = classify_response(Assessment(edss=6.0), Assessment(edss=5.5),
 ...                            pre_relapse_edss=3.0, tnd="moderate")
 >>> {name: c.result for name, c in report.items()}  # doctest: +NORMALIZE_WHITESPACE
@@ -30,7 +35,9 @@ criterion is ``not_assessable`` and says what is missing.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,12 +50,15 @@ from plexms.core.vocabulary import PRESENTATIONS
 __all__ = [
     "CRITERIA",
     "INDICATIONS",
+    "RELAPSE_WINDOW_DAYS",
     "TND_GRADES",
     "Assessment",
+    "BaselineCheck",
     "Criterion",
     "Indication",
     "TndGrade",
     "classify_response",
+    "edss_baseline_check",
 ]
 
 # The indication is a presentation (``cis``; ``clinically_isolated_syndrome``, the calc
@@ -312,3 +322,51 @@ def _check_assessment(name: str, assessment: Assessment) -> None:
                 f"{value!r} is out of range",
                 allowed="logMAR -0.3 (20/10) to 3.0 (NLP)",
             )
+
+
+# KALINCIK_2015, KAPPOS_2018: an EDSS within 30 days of a relapse onset is not a reference.
+RELAPSE_WINDOW_DAYS = 30
+_BASELINE_SOURCE = "KALINCIK_2015"
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineCheck:
+    """Whether an EDSS can serve as a disability baseline, and the relapse that stops it."""
+
+    usable: bool
+    rule: str
+    source: str
+    relapse_onset: dt.date | None = None
+    days_from_relapse: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON form (stored with the visit)."""
+        return {
+            "usable": self.usable,
+            "rule": self.rule,
+            "source": self.source,
+            "relapse_onset": None if self.relapse_onset is None else self.relapse_onset.isoformat(),
+            "days_from_relapse": self.days_from_relapse,
+        }
+
+
+def edss_baseline_check(taken_on: dt.date, relapse_onsets: Iterable[dt.date]) -> BaselineCheck:
+    """Is an EDSS taken on ``taken_on`` a disability baseline, given the relapses' onsets?
+
+    Not when a relapse began 0 to 30 days (inclusive) before it; later relapses do not count.
+
+    >>> edss_baseline_check(dt.date(2026, 3, 31), [dt.date(2026, 3, 1)]).usable
+    False
+    >>> edss_baseline_check(dt.date(2026, 4, 1), [dt.date(2026, 3, 1)]).usable
+    True
+    """
+    rule = (
+        f"an EDSS taken within {RELAPSE_WINDOW_DAYS} days after a relapse onset is not a "
+        "disability baseline (it remains the pre-exchange state for recovery)"
+    )
+    before = [onset for onset in relapse_onsets if onset <= taken_on]
+    if not before:
+        return BaselineCheck(True, rule, _BASELINE_SOURCE)
+    onset = max(before)
+    days = (taken_on - onset).days
+    return BaselineCheck(days > RELAPSE_WINDOW_DAYS, rule, _BASELINE_SOURCE, onset, days)

@@ -619,6 +619,113 @@ _ALL = (
         "a letter.)",
         verified=False,
     ),
+    # --- outcome measures beyond the EDSS (core.measures, core.policy.MeasurePolicy) ---------
+    Source(
+        "KAUFMAN_2000",
+        "Kaufman M et al. The significant change for the Timed 25-foot Walk in "
+        "the Multiple Sclerosis Functional Composite. Mult Scler 2000;6:286-290. (A change of "
+        "20% or more exceeds the test's variability.)",
+        doi="10.1177/135245850000600411",
+        verified=False,
+    ),
+    Source(
+        "KRAGT_2006",
+        "Kragt JJ et al. Clinical impact "
+        "of 20% worsening on Timed 25-foot Walk and 9-hole Peg Test in multiple sclerosis. "
+        "Mult Scler 2006;12:594-598.",
+        doi="10.1177/1352458506070768",
+        verified=False,
+    ),
+    Source(
+        "KALINOWSKI_2022",
+        "Kalinowski A et al. The timed 25-foot walk in a large cohort of "
+        "multiple sclerosis patients. Mult Scler 2022;28:289-299. (20% worsening as the "
+        "meaningful change.)",
+        doi="10.1177/13524585211017013",
+        verified=False,
+    ),
+    Source(
+        "FEYS_2017",
+        "Feys P et al. The Nine-Hole Peg Test as a manual dexterity "
+        "performance measure for multiple sclerosis. Mult Scler 2017;23:711-720. (20% change "
+        "per hand as clinically meaningful.)",
+        doi="10.1177/1352458517690824",
+        verified=False,
+    ),
+    Source(
+        "BENEDICT_2017",
+        "Benedict RHB et al. Validity of the Symbol Digit Modalities "
+        "Test as a cognition performance outcome measure for multiple sclerosis. Mult Scler "
+        "2017;23:721-733. (A change of 4 points or 10% is clinically meaningful.)",
+        doi="10.1177/1352458517690821",
+        verified=False,
+    ),
+    Source(
+        "BALCER_2017",
+        "Balcer LJ et al. Validity of low-contrast letter acuity as a "
+        "visual performance outcome measure for multiple sclerosis. Mult Scler 2017;23:734-747. "
+        "(A loss of 7 letters at 2.5% contrast is clinically meaningful.)",
+        doi="10.1177/1352458517690822",
+        verified=False,
+    ),
+    Source(
+        "HOBART_2001",
+        "Hobart J et al. The Multiple Sclerosis "
+        "Impact Scale (MSIS-29): a new patient-based outcome measure. Brain 2001;124:962-973.",
+        doi="10.1093/brain/124.5.962",
+        verified=False,
+    ),
+    Source(
+        "COSTELLOE_2007",
+        "Costelloe L et al. The patient knows best: significant change "
+        "in the physical component of the Multiple Sclerosis Impact Scale (MSIS-29 physical). "
+        "J Neurol Neurosurg Psychiatry 2007;78:841-844. (About 8 points; Phillips GA et al., "
+        "Mult Scler 2014;20:1753-1760, give 7.5 for physical worsening.)",
+        doi="10.1136/jnnp.2006.105759",
+        verified=False,
+    ),
+    Source(
+        "HOBART_2003",
+        "Hobart JC et al. Measuring the impact of "
+        "MS on walking ability: the 12-Item MS Walking Scale (MSWS-12). Neurology "
+        "2003;60:31-36.",
+        doi="10.1212/WNL.60.1.31",
+        verified=False,
+    ),
+    Source(
+        "MEHTA_2015",
+        "Mehta L et al. Identifying an important change estimate for the "
+        "Multiple Sclerosis Walking Scale-12 (MSWS-12v1) for interpreting clinical trial "
+        "results. Mult Scler J Exp Transl Clin 2015. (Anchor estimates 5.2-13.4 points; an "
+        "8-point reduction proposed. Motl et al. 2013 found the earlier 4- and 6-point values "
+        "did not track walking performance: the literature is not settled.)",
+        url="https://pmc.ncbi.nlm.nih.gov/articles/PMC5460630",
+    ),
+    Source(
+        "ROONEY_2019",
+        "Rooney S et al. Minimally important difference of the "
+        "fatigue severity scale and modified fatigue impact scale in people with multiple "
+        "sclerosis. Mult Scler Relat Disord 2019;35:158-163. (FSS at least 0.45 points, MFIS "
+        "at least 4 points; estimates 0.45-0.88 and 3.86-8.11.)",
+        doi="10.1016/j.msard.2019.07.028",
+    ),
+    Source(
+        "KALINCIK_2015",
+        "Kalincik T et al. Defining reliable disability outcomes in "
+        "multiple sclerosis. Brain 2015;138:3287-3298. (EDSS scores recorded within 30 days "
+        "of a relapse are not used as the reference or confirmation of disability change.)",
+        doi="10.1093/brain/awv258",
+        verified=False,
+    ),
+    Source(
+        "KAPPOS_2018",
+        "Kappos L et al. Greater sensitivity to multiple sclerosis "
+        "disability worsening and progression events using a roving versus a fixed reference "
+        "value in a prospective cohort study. Mult Scler 2018;24:963-973. (The reference EDSS "
+        "is one not taken within 30 days of a relapse.)",
+        doi="10.1177/1352458517709619",
+        verified=False,
+    ),
 )
 
 SOURCES: dict[str, Source] = {source.key: source for source in _ALL}

@@ -42,6 +42,9 @@ __all__ = [
     "LINE_TYPES",
     "LOCK_SOLUTIONS",
     "LOT_KINDS",
+    "MEASURES",
+    "MEASURE_SIDES",
+    "OUTCOME_MEASURES",
     "PLACE_KINDS",
     "PRECHECK_ACCESS",
     "PRESENTATIONS",
@@ -51,6 +54,7 @@ __all__ = [
     "TND_GRADES",
     "VASCULAR_ACCESS",
     "VOCABULARIES",
+    "Measure",
     "Term",
     "Vocabulary",
 ]
@@ -387,6 +391,158 @@ BOOKING_STATUSES = _vocabulary(
     Term("released", "Released", "the session was moved, held or cancelled: resources free"),
     used_by="bookings (API /api/calendar, store); moves: services.clinical.booking",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """An outcome measure beyond the EDSS: its unit, which way is worse, the range a recorded
+    value must lie in, the sides it is taken on (``()``: one value a visit) and the source
+    of the instrument. Only the score is stored, never a licensed questionnaire's items."""
+
+    code: str
+    label: str
+    unit: str
+    higher_is_worse: bool
+    low: float
+    high: float
+    sides: tuple[str, ...]
+    source: str
+    description: str = ""
+
+    @property
+    def direction(self) -> str:
+        """``higher_is_worse`` or ``higher_is_better``."""
+        return "higher_is_worse" if self.higher_is_worse else "higher_is_better"
+
+
+_HANDS = ("dominant", "non_dominant")
+_EYES = ("right", "left", "both")
+# The measures. The ranges are plausibility limits on what may be recorded (local policy: the
+# scales' own bounds for the scores, generous limits for the timed tests), not clinical rules.
+MEASURES: dict[str, Measure] = {
+    m.code: m
+    for m in (
+        Measure(
+            "t25fw",
+            "Timed 25-foot walk",
+            "s",
+            True,
+            1.0,
+            180.0,
+            (),
+            "KALINOWSKI_2022",
+            "mean of two trials, seconds",
+        ),
+        Measure(
+            "nhpt",
+            "9-hole peg test",
+            "s",
+            True,
+            5.0,
+            300.0,
+            _HANDS,
+            "FEYS_2017",
+            "mean of two trials per hand, seconds",
+        ),
+        Measure(
+            "sdmt",
+            "Symbol Digit Modalities Test",
+            "{correct}",
+            False,
+            0.0,
+            110.0,
+            (),
+            "BENEDICT_2017",
+            "correct answers in 90 seconds",
+        ),
+        Measure(
+            "lcla_2_5",
+            "Low-contrast letter acuity (2.5% Sloan)",
+            "{letters}",
+            False,
+            0.0,
+            60.0,
+            _EYES,
+            "BALCER_2017",
+            "letters read correctly at 2.5% contrast",
+        ),
+        Measure(
+            "msis29_physical",
+            "MSIS-29 physical",
+            "{score}",
+            True,
+            0.0,
+            100.0,
+            (),
+            "HOBART_2001",
+            "transformed score 0-100 (the score only, not the items)",
+        ),
+        Measure(
+            "msis29_psychological",
+            "MSIS-29 psychological",
+            "{score}",
+            True,
+            0.0,
+            100.0,
+            (),
+            "HOBART_2001",
+            "transformed score 0-100 (the score only, not the items)",
+        ),
+        Measure(
+            "msws12",
+            "MSWS-12",
+            "{score}",
+            True,
+            0.0,
+            100.0,
+            (),
+            "HOBART_2003",
+            "transformed score 0-100 (the score only, not the items)",
+        ),
+        Measure(
+            "mfis",
+            "Modified Fatigue Impact Scale (MFIS)",
+            "{score}",
+            True,
+            0.0,
+            84.0,
+            (),
+            "ROONEY_2019",
+            "total score 0-84 (the score only, not the items)",
+        ),
+        Measure(
+            "fss",
+            "Fatigue Severity Scale (FSS)",
+            "{score}",
+            True,
+            1.0,
+            7.0,
+            (),
+            "ROONEY_2019",
+            "mean item score 1-7 (the score only, not the items)",
+        ),
+    )
+}
+OUTCOME_MEASURES = _vocabulary(
+    "outcome_measures",
+    "Outcome measures beyond the EDSS",
+    *(
+        Term(m.code, m.label, f"{m.description}; {m.unit}; {m.direction}")
+        for m in MEASURES.values()
+    ),
+    used_by="outcome visits (API, web, store, FHIR, registry, letter, PDF); thresholds: "
+    "core.policy.MeasurePolicy",
+)
+MEASURE_SIDES = _vocabulary(
+    "measure_sides",
+    "Side of an outcome measure",
+    ("dominant", "Dominant hand"),
+    ("non_dominant", "Non-dominant hand"),
+    ("right", "Right eye"),
+    ("left", "Left eye"),
+    ("both", "Both eyes"),
+    used_by="outcome measures: hands for the 9-hole peg test, eyes for low-contrast acuity",
+)
 # CTCAE-style grade of a WAA severity (CTCAE_V5): 4 = a severe event that was life-threatening.
 CTCAE_GRADES: dict[int, str] = {
     1: "Mild",
@@ -422,4 +578,6 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     SUPPLY_ITEMS,
     PLACE_KINDS,
     BOOKING_STATUSES,
+    OUTCOME_MEASURES,
+    MEASURE_SIDES,
 )

@@ -16,18 +16,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from plexms.core.vocabulary import OUTCOME_MEASURES
+
 __all__ = [
     "CODES",
     "EXT",
     "ICD10",
     "LAB_CODES",
     "LOINC",
+    "MEASURE_SYSTEM",
     "RXNORM",
     "SNOMED",
     "UCUM",
     "Code",
     "concept",
     "concept_key",
+    "measure_concept",
+    "measure_key",
 ]
 
 SNOMED = "http://snomed.info/sct"
@@ -37,6 +42,11 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
 # Our own extensions and identifier systems (a URN namespace we control; no made-up domain).
 EXT = "urn:plexms:fhir:"
+# The outcome measures beyond the EDSS (core.vocabulary.MEASURES) in a local code system: no
+# LOINC or SNOMED CT code for the timed 25-foot walk, 9-hole peg test, SDMT, 2.5% low-contrast
+# letter acuity, MSIS-29 subscales, MSWS-12, MFIS or FSS score could be confirmed against a
+# published code table, so none is written (add a coding here once one is confirmed).
+MEASURE_SYSTEM = f"{EXT}CodeSystem:outcome-measure"
 
 
 @dataclass(frozen=True)
@@ -238,4 +248,28 @@ def concept_key(value: dict[str, Any], candidates: tuple[str, ...] | None = None
         entry = CODES.get(key)
         if entry and entry.text.lower() == text:
             return key
+    return None
+
+
+def measure_concept(code: str) -> dict[str, Any]:
+    """The CodeableConcept of outcome measure ``code`` in the local code system.
+
+    >>> measure_concept("t25fw")["coding"][0]["code"]
+    't25fw'
+    """
+    label = OUTCOME_MEASURES.label(code)
+    return {"coding": [{"system": MEASURE_SYSTEM, "code": code, "display": label}], "text": label}
+
+
+def measure_key(value: dict[str, Any]) -> str | None:
+    """The outcome measure a CodeableConcept codes in the local system (else ``None``).
+
+    >>> measure_key(measure_concept("sdmt"))
+    'sdmt'
+    >>> measure_key({"text": "Timed 25-foot walk"}) is None
+    True
+    """
+    for coding in value.get("coding") or []:
+        if isinstance(coding, dict) and coding.get("system") == MEASURE_SYSTEM:
+            return str(coding.get("code"))
     return None

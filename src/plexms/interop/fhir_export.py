@@ -31,6 +31,7 @@ from plexms.interop.fhir_out.clinical import (
     add_dmt,
     add_episode,
     add_lab,
+    add_measure,
     add_measurements,
     add_outcome,
     add_patient,
@@ -79,6 +80,8 @@ def patient_bundle(
         add_adverse_event(b, event)
     for outcome in record.outcomes:
         add_outcome(b, outcome)
+    for measure in record.measures:
+        add_measure(b, measure)
     for hand_back in record.hand_backs:
         add_hand_back(b, hand_back)
     for document in record.documents:

@@ -22,6 +22,7 @@ from plexms.core.record import (
     HandBack,
     LabResult,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
     SteroidCourse,
 )
@@ -73,6 +74,8 @@ class ReportRecord(Protocol):
     def outcomes(self) -> Sequence[OutcomeAssessment]: ...
     @property
     def hand_backs(self) -> Sequence[HandBack]: ...
+    @property
+    def measures(self) -> Sequence[OutcomeMeasure]: ...
 
 
 def pick_course(record: ReportRecord, course_id: int | None) -> Course | None:

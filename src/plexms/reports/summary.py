@@ -20,6 +20,7 @@ from plexms.core.record import Assessment as EligibilityAssessment
 from plexms.core.record import Course, Episode, OutcomeAssessment
 from plexms.core.response import Assessment, classify_response
 from plexms.core.sources import SOURCES
+from plexms.core.vocabulary import MEASURE_SIDES, MEASURES
 from plexms.reports.inputs import LabDisplay, ReportRecord, session_window
 from plexms.reports.render import local_time
 
@@ -30,6 +31,7 @@ __all__ = [
     "SummaryEvent",
     "SummaryHandBack",
     "SummaryLab",
+    "SummaryMeasure",
     "SummaryResponse",
     "build_course_summary",
     "citation",
@@ -107,6 +109,20 @@ class SummaryResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class SummaryMeasure:
+    """A measure beyond the EDSS: baseline and latest value, change, verdict, threshold."""
+
+    name: str
+    before: str
+    after: str
+    change: str
+    result: str
+    threshold: str
+    source: Citation | None
+    local_policy: bool
+
+
+@dataclass(frozen=True, slots=True)
 class EdssPoint:
     value: float | None
     text: str  # "4.5" or "—"
@@ -150,6 +166,20 @@ class CourseSummary:
     response_note: str
     hand_back: SummaryHandBack | None
     sources: tuple[Citation, ...]
+    measures: tuple[SummaryMeasure, ...] = ()
+    edss_baseline_note: str = ""
+
+    @property
+    def measures_text(self) -> str:
+        """One sentence on the measures beyond the EDSS (the letter's wording)."""
+        if not self.measures:
+            return ""
+        parts = [
+            f"{m.name} {m.before} → {m.after}: {m.result}"
+            + (f" (meaningful change {m.threshold})" if m.threshold else "")
+            for m in self.measures
+        ]
+        return "Measures beyond the EDSS: " + "; ".join(parts) + "."
 
     @property
     def adverse_events_text(self) -> str:
@@ -297,6 +327,65 @@ def _response(
     return rows, ""
 
 
+_UNIT_WORDS = {"s": "s", "{correct}": "correct", "{letters}": "letters", "{score}": "points"}
+
+
+def _number(value: Any, unit: str) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "—"
+    return f"{value:g} {_UNIT_WORDS.get(unit, unit)}"
+
+
+def _measures(record: ReportRecord, visits: list[OutcomeAssessment]) -> tuple[SummaryMeasure, ...]:
+    """The latest follow-up value of each measure (and side) of the course's visits, with
+    the change from baseline stored when it was recorded."""
+    ids = {o.id for o in visits if o.timepoint != "baseline"}
+    latest: dict[tuple[str, str | None], Any] = {}
+    for m in getattr(record, "measures", ()):
+        if m.outcome_id in ids:
+            latest[(m.measure, m.side)] = m  # taken_on order: the last one wins
+    rows = []
+    for (code, side), m in sorted(latest.items(), key=lambda kv: list(MEASURES).index(kv[0][0])):
+        spec = MEASURES.get(code)
+        if spec is None:  # pragma: no cover - the store checks the measure
+            continue
+        result = m.result or {}
+        change = result.get("change")
+        percent = result.get("change_percent")
+        shown = _number(change, m.unit)
+        if isinstance(change, int | float) and not isinstance(change, bool):
+            shown = ("+" if change > 0 else "") + shown
+            if isinstance(percent, int | float):
+                shown += f" ({percent:+.1f}%)"
+        rows.append(
+            SummaryMeasure(
+                spec.label + (f", {MEASURE_SIDES.label(side).lower()}" if side else ""),
+                _number(result.get("baseline"), m.unit),
+                _number(m.value, m.unit),
+                shown,
+                str(result.get("result", "")).replace("_", " "),
+                str(result.get("threshold", "")),
+                citation(str(result.get("source", ""))),
+                bool(result.get("local_policy")),
+            )
+        )
+    return tuple(rows)
+
+
+def _baseline_note(visits: list[OutcomeAssessment], before: EdssPoint) -> str:
+    """Words when the baseline EDSS was taken within 30 days of a relapse ("" otherwise)."""
+    base = next((o for o in visits if o.timepoint == "baseline"), None)
+    check = (base.result or {}).get("edss_baseline") if base is not None else None
+    if before.value is None or not isinstance(check, dict) or check.get("usable", True):
+        return ""
+    days = check.get("days_from_relapse")
+    return (
+        f"The baseline EDSS was taken {days} days after the relapse began: not a disability "
+        "baseline (EDSS within 30 days of a relapse), though it is the pre-exchange state "
+        "recovery is measured from."
+    )
+
+
 def _hand_back(
     record: ReportRecord, course: Course, last: dt.date | None, display: LabDisplay
 ) -> Any:
@@ -367,10 +456,12 @@ def build_course_summary(
     )
     episode = next((e for e in record.episodes if e.id == course.episode_id), None)
     response, note = _response(before, eyes, after_visit, episode, course.indication)
+    measures = _measures(record, visits)
     assessed = (assessment.result if assessment else {}).get("sources", [])
     keys = [*_keys(_sources(course)), *_keys(assessed)]
     found = [c for k in keys if (c := citation(k)) is not None]
     found += [r.source for r in response if r.source is not None]
+    found += [m.source for m in measures if m.source is not None]
     sources = tuple(dict.fromkeys(found))
     return CourseSummary(
         patient_id=patient.id,
@@ -399,6 +490,8 @@ def build_course_summary(
             record, course, local_time(last, zone).date() if last else None, display
         ),
         sources=sources,
+        measures=measures,
+        edss_baseline_note=_baseline_note(visits, before),
     )
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from plexms.core import record as rec
 from plexms.core.errors import InputError
@@ -27,6 +27,7 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
+    OutcomeMeasure,
     Patient,
     SteroidCourse,
 )
@@ -55,6 +56,7 @@ _VALUES: dict[type[Any], Callable[[Any], Any]] = {
         (LabResult, rec.LabResult),
         (Measurement, rec.Measurement),
         (OutcomeAssessment, rec.OutcomeAssessment),
+        (OutcomeMeasure, rec.OutcomeMeasure),
         (Patient, rec.Patient),
         (SteroidCourse, rec.SteroidCourse),
     )
@@ -78,6 +80,7 @@ _LISTS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
     ("outcomes", OutcomeAssessment, (OutcomeAssessment.assessed_on,)),
     ("hand_backs", HandBack, ()),
     ("documents", Document, ()),
+    ("measures", OutcomeMeasure, (OutcomeMeasure.taken_on,)),
 )
 
 
@@ -110,10 +113,16 @@ def load_records(
             select(model)
             .where(model.patient_id.in_(ids), model.deleted_at.is_(None))
             .order_by(model.patient_id, *order, model.id)
+            .options(lazyload("*"))  # the plain values need no related rows
         )
         for row in session.scalars(stmt):
             rows[row.patient_id].append(convert(row))
         grouped[name] = rows
+    # a measure belongs to its visit: none of a deleted visit
+    live = {o.id for rows in grouped["outcomes"].values() for o in rows}
+    grouped["measures"] = {
+        pid: [m for m in rows if m.outcome_id in live] for pid, rows in grouped["measures"].items()
+    }
     return [
         rec.PatientRecord(
             centre=centres[p.centre_id],

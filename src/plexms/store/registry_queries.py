@@ -145,10 +145,35 @@ _QUERIES = {
             ("va_right_logmar", "o.va_right_logmar", "float"),
             ("va_left_logmar", "o.va_left_logmar", "float"),
             ("targeted_deficit", "o.targeted_deficit", "str"),
+            ("edss_baseline", "o.result", "key:edss_baseline"),
             ("rule_version", "o.rule_version", "str"),
         ),
         "outcome_assessment o {patient} LEFT JOIN " + _LIVE_COURSE.format(a="o"),
         "o.patient_id, o.assessed_on, o.id",
+    ),
+    "outcome_measures": _Query(
+        "m",
+        (
+            ("id", "m.id", "int"),
+            ("patient_id", "m.patient_id", "int"),
+            ("outcome_id", "m.outcome_id", "int"),
+            ("course_id", "o.course_id", "int"),
+            ("measure", "m.measure", "str"),
+            ("side", "m.side", "str"),
+            ("value", "m.value", "float"),
+            ("unit", "m.unit", "str"),
+            ("taken_day", "m.taken_on", "day"),
+            ("course_start_day", "c.start_date", "day"),
+            ("change", "m.result", "key:change"),
+            ("change_percent", "m.result", "key:change_percent"),
+            ("result", "m.result", "key:result"),
+            ("rule_version", "m.rule_version", "str"),
+        ),
+        # the measure's visit (live, same patient), and the visit's course when live
+        "outcome_measure m {patient} JOIN outcome_assessment o ON o.id = m.outcome_id"
+        " AND o.patient_id = m.patient_id AND o.patient_id {batch} AND o.deleted_at IS NULL"
+        " LEFT JOIN " + _LIVE_COURSE.format(a="o"),
+        "m.patient_id, m.taken_on, m.id",
     ),
 }
 

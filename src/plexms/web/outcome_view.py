@@ -8,12 +8,24 @@ from typing import Any
 
 from plexms.core.errors import InputError
 from plexms.core.response import INDICATIONS as _INDICATIONS
+from plexms.core.sources import SOURCES
+from plexms.core.vocabulary import MEASURE_SIDES, MEASURES
 from plexms.services.calc import response as response_calc
 from plexms.services.schemas.clinical import AssessmentOut, OutcomeOut
 from plexms.web import svg
 from plexms.web.calc_views import ResponseView
 
-__all__ = ["CRITERIA", "TIMEPOINTS", "baseline_of", "charts", "classify"]
+__all__ = [
+    "CRITERIA",
+    "MEASURE_FIELDS",
+    "TIMEPOINTS",
+    "baseline_of",
+    "charts",
+    "classify",
+    "edss_flag",
+    "measure_rows",
+    "read_measures",
+]
 
 TIMEPOINTS = (
     ("baseline", "Baseline"),
@@ -151,3 +163,92 @@ def charts(
             css_id="chart-acuity",
         ),
     }
+
+
+# How each measure's unit reads on a page (the vocabulary keeps the UCUM-style unit).
+_UNIT_WORDS = {"s": "s", "{correct}": "correct", "{letters}": "letters", "{score}": "points"}
+
+
+def _unit(unit: str) -> str:
+    return _UNIT_WORDS.get(unit, unit)
+
+
+# The visit form's measure fields: (form name, measure, side, label, unit, low, high), one per
+# measure and side, from the one vocabulary.
+MEASURE_FIELDS: tuple[tuple[str, str, str | None, str, str, float, float], ...] = tuple(
+    (
+        f"m_{code}" + (f"_{side}" if side else ""),
+        code,
+        side,
+        spec.label + (f", {MEASURE_SIDES.label(side).lower()}" if side else ""),
+        _unit(spec.unit),
+        spec.low,
+        spec.high,
+    )
+    for code, spec in MEASURES.items()
+    for side in (spec.sides or (None,))
+)
+
+
+def read_measures(reader: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The measures entered on the visit form (blank fields skipped) and, in the same order,
+    the form field each came from (to put a service error beside it)."""
+    found: list[dict[str, Any]] = []
+    names: list[str] = []
+    for name, code, side, _label, _unit_word, low, high in MEASURE_FIELDS:
+        value = reader.number(name, lo=low, hi=high)
+        if value is None:
+            continue
+        found.append({"measure": code, "value": value} | ({"side": side} if side else {}))
+        names.append(name)
+    return found, names
+
+
+def _source(key: str) -> str:
+    source = SOURCES.get(key)
+    return source.short() if source is not None else key
+
+
+def measure_rows(outcome: OutcomeOut) -> list[dict[str, Any]]:
+    """The visit's measures as the page shows them: value, change, verdict, threshold, source."""
+    rows = []
+    for m in outcome.measures:
+        spec = MEASURES[m.measure]
+        result = m.result
+        change = result.get("change")
+        percent = result.get("change_percent")
+        shown = "—"
+        if isinstance(change, int | float):
+            shown = f"{change:+g} {_unit(m.unit)}"
+            if isinstance(percent, int | float):
+                shown += f" ({percent:+.1f}%)"
+        rows.append(
+            {
+                "measure": m.measure,
+                "side": m.side,
+                "label": spec.label
+                + (f", {MEASURE_SIDES.label(m.side).lower()}" if m.side else ""),
+                "value": f"{m.value:g} {_unit(m.unit)}",
+                "change": shown,
+                "result": str(result.get("result", "")),
+                "missing": ", ".join(result.get("missing") or []),
+                "threshold": result.get("threshold", ""),
+                "direction": "higher is worse" if spec.higher_is_worse else "higher is better",
+                "source": _source(str(result.get("source", ""))),
+                "local_policy": bool(result.get("local_policy"))
+                or result.get("source") == "LOCAL_POLICY",
+            }
+        )
+    return rows
+
+
+def edss_flag(check: Any) -> str:
+    """The words for an EDSS that is not a disability baseline ("" when it is one)."""
+    if not isinstance(check, dict) or check.get("usable", True):
+        return ""
+    return (
+        f"EDSS taken {check.get('days_from_relapse')} days after the relapse began "
+        f"({check.get('relapse_onset')}): not a disability baseline (an EDSS within 30 days "
+        f"of a relapse is excluded, {_source(str(check.get('source', '')))}); it remains the "
+        "pre-exchange state recovery is measured from."
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Query, Response
 from plexms.api.deps import IfMatch, Limit, Offset, PathId, etag, expected_version, requires
 from plexms.api.problems import PROBLEM_JSON, Problem
 from plexms.services.calc import plan as plan_calc
-from plexms.services.clinical import cosign, courses, documents, outcomes, sessions
+from plexms.services.clinical import cosign, courses, documents, measures, outcomes, sessions
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.clinical import (
@@ -28,6 +28,8 @@ from plexms.services.schemas.clinical import (
     HandBackOut,
     LabIn,
     LabOut,
+    MeasureOut,
+    MeasuresIn,
     OutcomeIn,
     OutcomeOut,
     PatientRecord,
@@ -246,6 +248,19 @@ def record_outcome(ctx: Outcome, patient_id: PathId, body: OutcomeIn) -> Outcome
 @router.get("/patients/{patient_id}/outcomes", response_model=list[OutcomeOut])
 def list_outcomes(ctx: Read, patient_id: PathId) -> list[OutcomeOut]:
     return outcomes.list_outcomes(ctx, patient_id)
+
+
+@router.post("/outcomes/{outcome_id}/measures", response_model=OutcomeOut, status_code=201)
+def add_measures(ctx: Outcome, outcome_id: PathId, body: MeasuresIn) -> OutcomeOut:
+    """Add measures beyond the EDSS (timed walk, peg test, SDMT, low-contrast letters,
+    questionnaire scores) to a recorded visit; each is compared with the baseline visit's."""
+    return measures.add_measures(ctx, outcome_id, body)
+
+
+@router.get("/patients/{patient_id}/measures", response_model=list[MeasureOut])
+def list_measures(ctx: Read, patient_id: PathId) -> list[MeasureOut]:
+    """Every measure beyond the EDSS with its change from baseline and verdict."""
+    return measures.list_measures(ctx, patient_id)
 
 
 @router.post("/patients/{patient_id}/handbacks", response_model=HandBackOut, status_code=201)

@@ -3,8 +3,11 @@ courses, DMTs)."""
 
 from __future__ import annotations
 
+from plexms.core.errors import InputError
+from plexms.core.measures import check_measure
 from plexms.core.record import TIMEPOINTS
-from plexms.interop.codes import LAB_CODES, concept_key
+from plexms.core.vocabulary import MEASURE_SIDES, MEASURES
+from plexms.interop.codes import LAB_CODES, concept_key, measure_key
 from plexms.interop.fhir_export import FS_KEYS
 from plexms.interop.fhir_in.base import ImporterBase, link
 from plexms.interop.fhir_in.drafts import AcuityDraft, RowDraft
@@ -24,6 +27,9 @@ class ObservationMixin(ImporterBase):
 
     def _observation(self, res: Res) -> RowDraft | AcuityDraft | None:
         body = res.body
+        measure = measure_key(body.get("code") or {})
+        if measure is not None:
+            return self._measure(res, measure)
         key = concept_key(body.get("code") or {})
         when_text = body.get("effectiveDateTime")
         if key in ("height", "weight") or (key == "hematocrit" and res.kind_of() == "measurement"):
@@ -107,6 +113,42 @@ class ObservationMixin(ImporterBase):
 
         parent_index = parent.index if parent else None
         return AcuityDraft(res.index, parent_index, assessed, column, float(quantity["value"]))
+
+    def _measure(self, res: Res, measure: str) -> RowDraft | None:
+        """A measure beyond the EDSS, on the visit its ``derivedFrom`` names (an earlier entry:
+        the visit's EDSS observation)."""
+        body = res.body
+        if measure not in MEASURES:
+            res.fail("code", f"unknown outcome measure {measure!r}")
+            return None
+        parent = self.target(
+            res, "derivedFrom[0]", (body.get("derivedFrom") or [None])[0], ("Observation",)
+        )
+        if parent is None or parent.index > res.index:
+            res.fail("derivedFrom[0]", "a measure needs its outcome visit (an earlier entry)")
+            return None
+        taken = res.date("effectiveDateTime", body.get("effectiveDateTime"), required=True)
+        site = body.get("bodySite") or {}
+        side = concept_key(site, ("right_eye", "left_eye"))
+        side = side.removesuffix("_eye") if side else None
+        if side is None and site:
+            text = str(site.get("text", ""))
+            side = next((v for v, label in MEASURE_SIDES.options if label == text), text)
+        quantity = body.get("valueQuantity") or {}
+        try:
+            value = check_measure(measure, quantity.get("value"), side)
+        except InputError as exc:
+            res.fail(f"valueQuantity ({exc.field})", f"{exc.message} (allowed: {exc.allowed})")
+            return None
+        values = {
+            "value": value,
+            "unit": MEASURES[measure].unit,
+            "result": res.json_ext("result") or {},
+            "rule_version": res.ext("rule-version", "String", "fhir-import"),
+        }
+        key = {"measure": measure, "side": side, "taken_on": taken}
+        outcome = link("outcome_id", (parent, "id"), in_key=True)
+        return RowDraft(res.index, "outcome_measure", "outcome_measure", key, values, (outcome,))
 
     # -- MedicationStatement: steroid course or DMT ------------------------------------------
 

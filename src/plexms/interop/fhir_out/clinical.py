@@ -1,13 +1,21 @@
 """The FHIR resources of a patient's clinical history: Patient, Condition (MS, episodes),
-Observation (height, weight, haematocrit, labs, EDSS with FS components, visual acuity) and
-MedicationStatement (steroid courses, DMTs)."""
+Observation (height, weight, haematocrit, labs, EDSS with FS components, visual acuity, the
+outcome measures beyond the EDSS) and MedicationStatement (steroid courses, DMTs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from plexms.core.record import DmtHistory, Episode, LabResult, OutcomeAssessment, SteroidCourse
-from plexms.interop.codes import UCUM, concept
+from plexms.core.record import (
+    DmtHistory,
+    Episode,
+    LabResult,
+    OutcomeAssessment,
+    OutcomeMeasure,
+    SteroidCourse,
+)
+from plexms.core.vocabulary import MEASURE_SIDES
+from plexms.interop.codes import UCUM, concept, measure_concept
 from plexms.interop.fhir_out.build import (
     FS_KEYS,
     ID_SYSTEM,
@@ -26,6 +34,7 @@ __all__ = [
     "add_dmt",
     "add_episode",
     "add_lab",
+    "add_measure",
     "add_measurements",
     "add_outcome",
     "add_patient",
@@ -33,6 +42,12 @@ __all__ = [
 ]
 
 _OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+# The change against the baseline as the v3 ObservationInterpretation "B" (better) and "W"
+# (worse); unchanged and incomplete are said in text only.
+_CHANGE = {"improved": ("B", "Better"), "worsened": ("W", "Worse")}
+# Patient-reported scores are surveys; the timed and letter tests are examinations.
+_SURVEYS = frozenset({"msis29_physical", "msis29_psychological", "msws12", "mfis", "fss"})
 
 
 def add_patient(b: Builder) -> None:
@@ -253,3 +268,39 @@ def add_outcome(b: Builder, o: OutcomeAssessment) -> None:
                 derivedFrom=[b.ref("outcome", o.id)],
             ),
         )
+
+
+def add_measure(b: Builder, m: OutcomeMeasure) -> None:
+    """A measure beyond the EDSS: the score (never a questionnaire's items) in its unit, the
+    eye or hand, derived from its visit's EDSS observation, with the change from baseline."""
+    verdict = str((m.result or {}).get("result", ""))
+    interpretation = None
+    if verdict:
+        body: dict[str, Any] = {"text": verdict}
+        if verdict in _CHANGE:
+            code, display = _CHANGE[verdict]
+            body["coding"] = [{"system": _INTERPRETATION, "code": code, "display": display}]
+        interpretation = [body]
+    site = None
+    if m.side in ("right", "left"):
+        site = concept(f"{m.side}_eye")
+    elif m.side is not None:
+        site = {"text": MEASURE_SIDES.label(m.side)}
+    b.add(
+        "measure",
+        m.id,
+        _observation(
+            b,
+            measure_concept(m.measure),
+            "survey" if m.measure in _SURVEYS else "exam",
+            iso(m.taken_on),
+            bodySite=site,
+            valueQuantity={"value": num(m.value), "unit": m.unit, "system": UCUM, "code": m.unit},
+            interpretation=interpretation,
+            derivedFrom=[b.ref("outcome", m.outcome_id)],
+            extension=[
+                json_ext("result", m.result),
+                ext("rule-version", "String", m.rule_version),
+            ],
+        ),
+    )

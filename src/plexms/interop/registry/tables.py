@@ -145,6 +145,23 @@ def _json_number(value: str) -> tuple[float | None]:
     return (_number(json.loads(value)),)
 
 
+def _json_values(column: pa.Array, parse: Callable[[Any], Any], kind: pa.DataType) -> pa.Array:
+    """One column of ``kind`` from a JSON text column, ``parse`` called once per distinct
+    text (on the parsed JSON); null text gives null."""
+    encoded = pc.dictionary_encode(column)
+    parsed = [parse(json.loads(value)) for value in encoded.dictionary.to_pylist()]
+    return pa.array(parsed, kind).take(encoded.indices)
+
+
+def _not_baseline(check: Any) -> bool | None:
+    """True when the visit's EDSS was within 30 days of a relapse (see core.response)."""
+    return None if not isinstance(check, dict) else check.get("usable") is False
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _empty_is_null(column: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
 
@@ -321,6 +338,34 @@ def _outcomes(raw: pa.Table, patients: _Patients, pid: _Pids) -> dict[str, Any]:
         "va_right_logmar": col["va_right_logmar"],
         "va_left_logmar": col["va_left_logmar"],
         "targeted_deficit": col["targeted_deficit"],
+        "edss_within_30d_of_relapse": pc.if_else(
+            pc.is_valid(col["edss"]),
+            _json_values(col["edss_baseline"], _not_baseline, pa.bool_()),
+            pa.scalar(None, pa.bool_()),
+        ),
+        "rule_version": col["rule_version"],
+    }
+
+
+def _outcome_measures(raw: pa.Table, patients: _Patients, pid: _Pids) -> dict[str, Any]:
+    col = {name: as_array(raw.column(name)) for name in raw.column_names}
+    ppid, shift = patients.of(col["patient_id"])
+    (change,) = _per_text(col["change"], _json_number, 1)
+    (percent,) = _per_text(col["change_percent"], _json_number, 1)
+    return {
+        "measure_pid": pid("outcome_measure", col["id"]),
+        "outcome_pid": pid("outcome", col["outcome_id"]),
+        "patient_pid": ppid,
+        "course_pid": pid("course", col["course_id"]),
+        "measure": col["measure"],
+        "side": col["side"],
+        "value": col["value"],
+        "unit": col["unit"],
+        "taken_on": _shift_days(col["taken_day"], shift),
+        "days_from_course_start": _difference(int_numpy(col["taken_day"]), col["course_start_day"]),
+        "change": change,
+        "change_percent": percent,
+        "result": _json_values(col["result"], _text, pa.string()),
         "rule_version": col["rule_version"],
     }
 
@@ -343,4 +388,7 @@ def registry_tables(raw: dict[str, pa.Table], pseudo: Pseudonymiser) -> dict[str
             "adverse_events", _adverse_events(raw["adverse_events"], patients, pids)
         ),
         "outcomes": _table("outcomes", _outcomes(raw["outcomes"], patients, pids)),
+        "outcome_measures": _table(
+            "outcome_measures", _outcome_measures(raw["outcome_measures"], patients, pids)
+        ),
     }

@@ -40,6 +40,7 @@ from plexms.services.schemas.clinical import (
     DocumentIn,
     HandBackIn,
     LabIn,
+    MeasureIn,
     OutcomeIn,
     SessionRecordIn,
 )
@@ -79,6 +80,26 @@ _FS = {
     "cerebral": 0,
 }
 _FS_BETTER = {**_FS, "pyramidal": 2, "cerebellar": 1}
+
+# Measures beyond the EDSS at the demo's baseline and follow-up visits (synthetic scores):
+# (measure, side, before, after); a selection, not every measure. The walk, SDMT, right-eye
+# letters and MSIS-29 physical improve by more than their meaningful change; the rest do not.
+_MEASURE_VALUES = (
+    ("t25fw", None, 9.8, 7.6),
+    ("nhpt", "dominant", 26.0, 22.5),
+    ("nhpt", "non_dominant", 24.0, 23.0),
+    ("sdmt", None, 42.0, 47.0),
+    ("lcla_2_5", "right", 18.0, 26.0),
+    ("lcla_2_5", "left", 24.0, 25.0),
+    ("msis29_physical", None, 52.0, 41.0),
+    ("msis29_psychological", None, 40.0, 35.0),
+)
+_MEASURES_BEFORE = tuple((m, side, before) for m, side, before, _ in _MEASURE_VALUES)
+_MEASURES_AFTER = tuple((m, side, after) for m, side, _, after in _MEASURE_VALUES)
+
+
+def _measures(values: tuple[tuple[str, str | None, float], ...]) -> list[MeasureIn]:
+    return [MeasureIn(measure=m, side=side, value=value) for m, side, value in values]
 
 
 @dataclass(frozen=True)
@@ -308,6 +329,7 @@ class _Clinic:
                 edss={"fs": _FS, "ambulation_score": 0},
                 va_right_logmar=0.2,
                 va_left_logmar=0.0,
+                measures=_measures(_MEASURES_BEFORE),
             ),
         )
         outcomes.record_outcome(
@@ -321,6 +343,7 @@ class _Clinic:
                 va_right_logmar=0.1,
                 va_left_logmar=0.0,
                 targeted_deficit="moderate",
+                measures=_measures(_MEASURES_AFTER),
             ),
         )
         if handback:

@@ -27,6 +27,7 @@ from plexms.services.calc import edss as edss_calc
 from plexms.services.calc import response as response_calc
 from plexms.services.clinical import course_state, documents
 from plexms.services.clinical.courses import advance_stage
+from plexms.services.clinical.measures import baseline_check, store_measures
 from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -67,6 +68,7 @@ from plexms.store.models import (
     Measurement,
     MriStudy,
     OutcomeAssessment,
+    OutcomeMeasure,
     Referral,
     SteroidCourse,
 )
@@ -82,6 +84,7 @@ __all__ = [
     "upsert_document",
     "upsert_handback",
     "upsert_outcome",
+    "upsert_outcome_measure",
 ]
 
 
@@ -275,13 +278,20 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
             edss = float(scored.edss)
             versions.append(rule_version("edss", scored))
         va_right, va_left = _eyes(ctx, data, policy, result, versions)
-        inputs = data.model_dump(mode="json", exclude={"notes"})
+        if edss is not None:
+            result["edss_baseline"] = baseline_check(session, patient.id, data.assessed_on)
+        inputs = data.model_dump(mode="json", exclude={"notes", "measures"})
         found = _response(session, patient.id, course, data, _state(edss, va_right, va_left))
         if found is not None:
             baseline, request = found
             response = compute(response_calc.CALCULATOR, request, policy, "response", now=ctx.now)
             result["response"] = response_calc.CALCULATOR.to_json(response)
             result["response"]["baseline"] = {k: v for k, v in baseline.items() if k != "state"}
+            if "edss" in baseline["state"]:
+                # the EDSS compared against: a disability baseline, or within 30 days of a relapse?
+                result["response"]["edss_baseline"] = baseline_check(
+                    session, patient.id, dt.date.fromisoformat(baseline["date"])
+                )
             inputs["response"] = request
             versions.append(rule_version("response", response))
         row = new(
@@ -304,6 +314,10 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
         )
         session.add(row)
         session.flush()
+        if data.measures:
+            store_measures(session, ctx, row, data.measures, policy)
+            session.flush()
+            session.refresh(row)
         audit.record(
             session,
             ctx,
@@ -311,7 +325,8 @@ def record_outcome(ctx: ServiceContext, patient_id: int, data: OutcomeIn) -> Out
             entity="outcome",
             entity_id=row.id,
             patient_id=patient.id,
-            detail={"timepoint": data.timepoint},
+            detail={"timepoint": data.timepoint}
+            | ({"measures": len(data.measures)} if data.measures else {}),
         )
         return OutcomeOut.model_validate(row)
 
@@ -552,6 +567,20 @@ def upsert_outcome(
     """The outcome visit matched by ``key`` (day and timepoint, or id), created or given the
     ``values`` it lacks, with :func:`record_outcome`'s permission."""
     return _upsert(ctx, patient_id, OutcomeAssessment, "outcome", key, values, via)
+
+
+@use_case(Permission.OUTCOME_RECORD)
+def upsert_outcome_measure(
+    ctx: ServiceContext,
+    patient_id: int,
+    key: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    via: str = "fhir_import",
+) -> Saved:
+    """A measure beyond the EDSS of an outcome visit (matched by visit, measure and side),
+    created or given the ``values`` it lacks, with the measures route's permission."""
+    return _upsert(ctx, patient_id, OutcomeMeasure, "outcome_measure", key, values, via)
 
 
 @use_case(Permission.HANDBACK_WRITE)

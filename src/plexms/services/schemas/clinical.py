@@ -20,6 +20,8 @@ from plexms.core.vocabulary import (
     LINE_DRESSING,
     LOCK_SOLUTIONS,
     LOT_KINDS,
+    MEASURE_SIDES,
+    OUTCOME_MEASURES,
     PRESENTATIONS,
     REPLACEMENT_FLUIDS,
     TND_GRADES,
@@ -57,6 +59,9 @@ __all__ = [
     "LabIn",
     "LabOut",
     "LotIn",
+    "MeasureIn",
+    "MeasureOut",
+    "MeasuresIn",
     "OutcomeIn",
     "OutcomeOut",
     "OutcomeUpdate",
@@ -91,6 +96,10 @@ def _scan_text(value: str) -> str:
 
 
 Barcode = Annotated[str, StringConstraints(max_length=200), AfterValidator(_scan_text)]
+
+
+MeasureCode = Annotated[str, OneOf(OUTCOME_MEASURES)]
+MeasureSide = Annotated[str, OneOf(MEASURE_SIDES)]
 Analyte = Literal[
     "igg",
     "fibrinogen",
@@ -370,6 +379,40 @@ class AcuityIn(In):
     left: EyeAcuityIn | None = None
 
 
+class MeasureIn(In):
+    """One outcome measure beyond the EDSS, in its unit (``plexms.core.vocabulary.MEASURES``):
+    ``t25fw`` 1-180 s, ``nhpt`` 5-300 s per hand (``side`` dominant/non_dominant), ``sdmt``
+    0-110 correct, ``lcla_2_5`` 0-60 letters per eye (``side`` right/left/both),
+    ``msis29_physical``/``msis29_psychological``/``msws12`` 0-100 transformed, ``mfis`` 0-84,
+    ``fss`` 1-7. Scores only: never a licensed questionnaire's items. A value out of range is
+    refused naming the field (``measures[0].value``)."""
+
+    measure: MeasureCode
+    value: float
+    side: MeasureSide | None = None
+
+
+class MeasuresIn(In):
+    """Measures added to an outcome visit already recorded."""
+
+    measures: list[MeasureIn] = Field(min_length=1, max_length=30)
+
+
+class MeasureOut(Stamped):
+    """A recorded measure with the change from the baseline visit's value and its verdict
+    (``result``: ``improved``/``worsened``/``unchanged``/``incomplete``, threshold, source)."""
+
+    patient_id: int
+    outcome_id: int
+    measure: str
+    side: str | None
+    value: float
+    unit: str
+    taken_on: dt.date
+    result: Json
+    rule_version: str
+
+
 class OutcomeIn(In):
     """An outcome visit. ``edss`` is a ``plexms calc edss`` request (FS scores, walking);
     visual acuity per eye either as logMAR (``va_right_logmar``/``va_left_logmar``) or in any
@@ -387,6 +430,7 @@ class OutcomeIn(In):
     va_left_logmar: float | None = Field(default=None, ge=-0.3, le=3.0)
     acuity: AcuityIn | None = None
     targeted_deficit: TndGrade | None = None
+    measures: list[MeasureIn] = Field(default_factory=list, max_length=30)
     notes: Text = ""
 
 
@@ -411,6 +455,7 @@ class OutcomeOut(Stamped):
     result: Json
     rule_version: str
     notes: str
+    measures: list[MeasureOut] = Field(default_factory=list)
 
 
 class HandBackIn(In):

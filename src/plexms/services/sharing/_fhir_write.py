@@ -41,6 +41,7 @@ from plexms.store.models import (
     LabResult,
     Measurement,
     OutcomeAssessment,
+    OutcomeMeasure,
     SteroidCourse,
 )
 
@@ -68,6 +69,7 @@ _USE_CASES: dict[str, tuple[type[Any], _Upsert]] = {
     "lab": (LabResult, sessions.upsert_lab),
     "adverse_event": (AdverseEvent, sessions.upsert_adverse_event),
     "outcome": (OutcomeAssessment, outcomes.upsert_outcome),
+    "outcome_measure": (OutcomeMeasure, outcomes.upsert_outcome_measure),
     "hand_back": (HandBack, outcomes.upsert_handback),
     "document": (Document, outcomes.upsert_document),
 }

@@ -14,6 +14,7 @@ from plexms.store.models.course import (
 )
 from plexms.store.models.feeds import CalendarFeed, CentreMail, OutboxMessage
 from plexms.store.models.indexes import REGISTRY_INDEXES  # noqa: F401 - registers them
+from plexms.store.models.measure import OutcomeMeasure
 from plexms.store.models.outcome import Document, HandBack, OutcomeAssessment
 from plexms.store.models.patient import (
     DmtHistory,
@@ -63,6 +64,7 @@ __all__ = [
     "NurseShift",
     "OutboxMessage",
     "OutcomeAssessment",
+    "OutcomeMeasure",
     "Patient",
     "Referral",
     "SessionAddendum",

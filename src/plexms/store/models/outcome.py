@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from plexms.core.record import DOCUMENT_KINDS, TIMEPOINTS
 from plexms.store.base import Base, ClinicalMixin, enum_check
+from plexms.store.models.measure import OutcomeMeasure
 
 __all__ = ["DOCUMENT_KINDS", "TIMEPOINTS", "Document", "HandBack", "OutcomeAssessment"]
 
@@ -41,6 +42,14 @@ class OutcomeAssessment(ClinicalMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     rule_version: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The measures beyond the EDSS recorded at this visit (live ones), in the order recorded.
+    measures: Mapped[list[OutcomeMeasure]] = relationship(
+        primaryjoin="and_(OutcomeAssessment.id == OutcomeMeasure.outcome_id, "
+        "OutcomeMeasure.deleted_at.is_(None))",
+        lazy="selectin",
+        order_by="OutcomeMeasure.id",
+        viewonly=True,
+    )
 
 
 class HandBack(ClinicalMixin, Base):

@@ -62,6 +62,9 @@ def _ctx(user: WebUser, **extra: Any) -> dict[str, Any]:
         "aids": scores_view.WALKING_AID_LABELS,
         "timepoints": outcome_view.TIMEPOINTS,
         "criteria": outcome_view.CRITERIA,
+        "measure_fields": outcome_view.MEASURE_FIELDS,
+        "measure_rows": outcome_view.measure_rows,
+        "edss_flag": outcome_view.edss_flag,
         "deficits": _DEFICITS,
         "acuity_notations": acuity_view.NOTATIONS,
         "acuity_default": acuity_view.default_notation(user.units.system),
@@ -110,6 +113,7 @@ async def outcome_record(request: Request, patient_id: int, user: Recorder) -> R
     timepoint = reader.choice("timepoint", [t for t, _ in outcome_view.TIMEPOINTS], required=True)
     assessed_on = reader.date("assessed_on", required=True)
     deficit = reader.choice("targeted_deficit", [d for d, _ in _DEFICITS if d])
+    measures, measure_names = outcome_view.read_measures(reader)
     ctx = service_context(request, user.actor)
     if reader.ok:
         course_list = await run_in_threadpool(
@@ -124,6 +128,7 @@ async def outcome_record(request: Request, patient_id: int, user: Recorder) -> R
                 "va_right_logmar": eyes["right"].logmar if eyes["right"] else None,
                 "va_left_logmar": eyes["left"].logmar if eyes["left"] else None,
                 "targeted_deficit": deficit,
+                "measures": measures,
                 "notes": reader.text("notes", max_length=4000) or "",
             }
         )
@@ -131,7 +136,10 @@ async def outcome_record(request: Request, patient_id: int, user: Recorder) -> R
             await run_in_threadpool(outcomes.record_outcome, ctx, patient_id, data)
         except InputError as exc:
             allowed = f" (allowed: {exc.allowed})" if exc.allowed else ""
-            if exc.field in form:  # beside its field, e.g. a visit date in the future
+            if exc.field.startswith("measures["):  # measures[i].value -> its form field
+                index = int(exc.field.split("[", 1)[1].split("]", 1)[0])
+                reader.fail(measure_names[index], f"{exc.message}{allowed}")
+            elif exc.field in form:  # beside its field, e.g. a visit date in the future
                 reader.fail(exc.field, f"{exc.message}{allowed}")
             else:
                 reader.fail("form", f"{exc.field}: {exc.message}")
