@@ -140,7 +140,7 @@ def _start_pair() -> Pair:
     pair.run(
         str(binaries / "pg_basebackup"),
         *("-h", "127.0.0.1", "-p", str(pair.primary_port), "-U", "postgres"),
-        *("-D", str(standby), "-R", "-X", "stream", "-N"),
+        *("-D", str(standby), "-R", "-X", "stream", "-N", "-c", "fast"),
     )
     with (standby / "postgresql.conf").open("a") as conf:
         conf.write(f"\nport = {pair.standby_port}\n")
