@@ -153,7 +153,9 @@ def _start_pair() -> Pair:
 def _stop_pair(pair: Pair) -> None:
     for data in ("standby", "primary"):
         with contextlib.suppress(Exception):
-            pair.run(str(pair.bin / "pg_ctl"), "-D", str(pair.root / data), "-m", "immediate", "stop")
+            pair.run(
+                str(pair.bin / "pg_ctl"), "-D", str(pair.root / data), "-m", "immediate", "stop"
+            )
     shutil.rmtree(pair.root, ignore_errors=True)
 
 

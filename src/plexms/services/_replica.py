@@ -78,4 +78,3 @@ def read_stale(
         fallback = ReadSource("primary", state or source.replica, reason)
         session.info[READ_SOURCE] = fallback
         return read(session), fallback
-

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from plexms.services._replica import fence_key
-
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.services.errors import DatabaseUnavailable
 from plexms.settings import Settings

@@ -160,7 +160,9 @@ class Replica:
             with primary.connect() as conn:
                 flushed = str(conn.execute(text("SELECT pg_current_wal_flush_lsn()")).scalar())
         except SQLAlchemyError as exc:
-            return ReplicaState("down", detail=f"primary: {type(exc).__name__}", max_lag_seconds=limit)
+            return ReplicaState(
+                "down", detail=f"primary: {type(exc).__name__}", max_lag_seconds=limit
+            )
         try:
             with self.engine.connect() as conn:
                 row = conn.execute(
@@ -202,6 +204,9 @@ def note_write(session: Session, fence: str, now: object) -> None:
     session.execute(
         statement.on_conflict_do_update(
             index_elements=[Throttle.kind, Throttle.key],
-            set_={"failures": Throttle.failures + 1, "window_start": statement.excluded.window_start},
+            set_={
+                "failures": Throttle.failures + 1,
+                "window_start": statement.excluded.window_start,
+            },
         )
     )

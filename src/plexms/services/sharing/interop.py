@@ -14,8 +14,8 @@ from plexms.core.errors import InputError
 from plexms.interop.fhir_export import patient_bundle
 from plexms.interop.fhir_import import BundleRejected, plan_import
 from plexms.services import audit
-from plexms.services._replica import read_stale
 from plexms.services._records import load
+from plexms.services._replica import read_stale
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied

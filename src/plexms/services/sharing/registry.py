@@ -167,7 +167,9 @@ def registry_view(
         )
 
     view, source = read_stale(ctx, read)
-    view = dataclasses.replace(view, dashboard=dataclasses.replace(view.dashboard, read_from=source))
+    view = dataclasses.replace(
+        view, dashboard=dataclasses.replace(view.dashboard, read_from=source)
+    )
     audit.record_alone(
         ctx,
         "search",

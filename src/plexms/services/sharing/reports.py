@@ -22,8 +22,8 @@ from plexms.reports.handout import handout_pdf as _render_handout
 from plexms.reports.inputs import LabDisplay, pick_course
 from plexms.reports.summary import CourseSummary, build_course_summary
 from plexms.services import audit
-from plexms.services._replica import read_stale
 from plexms.services._records import load, new
+from plexms.services._replica import read_stale
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.context import ServiceContext
