@@ -347,7 +347,7 @@ def test_a_replica_past_the_lag_threshold_sends_reads_to_the_primary(
     from plexms.app import create_app
 
     s = service
-    strict = create_app(_settings(s.pair, tmp_path, replica_max_lag_seconds=0.5))
+    strict = create_app(_settings(s.pair, tmp_path, replica_max_lag_seconds=2.0))
     client = SyncClient(strict)
     try:
         _wait(s.pair.caught_up, "the standby to catch up")

@@ -4,9 +4,9 @@ the primary it is, and the read-your-writes fences.
 Lag is measured, not guessed: the primary's flushed WAL position against the standby's
 replayed one. A standby that has replayed all of it is 0 s behind; otherwise it is behind by
 the age of the last transaction it replayed (``now() - pg_last_xact_replay_timestamp()`` on
-the standby, the measure PostgreSQL's own documentation uses). That overstates the lag for a
-moment after a long idle spell (the first new commit makes the standby look as old as the
-one before it), which only sends reads to the primary a little early, never late.
+the standby, the usual measure). That is an upper bound: it overstates the lag for a moment
+after a quiet spell (until the standby replays the first new commit, it looks as old as the
+commit before it), which only sends reads to the primary early, never late.
 
 Read-your-writes: after a user's request that may have written, :func:`note_write` bumps
 that user's counter in the shared ``throttle`` table on the primary (kind
