@@ -377,6 +377,31 @@ def test_a_replica_past_the_lag_threshold_sends_reads_to_the_primary(
         strict.state.db.dispose()
 
 
+def test_a_replica_lost_in_the_middle_of_a_read_is_read_again_on_the_primary(
+    service: Service,
+) -> None:
+    from plexms.services._replica import read_stale
+
+    s = service
+    _on_replica(s, "viewer")
+    seen: list[bool] = []
+
+    def read(session: Any) -> int:
+        standby = bool(session.scalar(text("SELECT pg_is_in_recovery()")))
+        seen.append(standby)
+        if standby:  # the standby's server process ends under this very read
+            session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        return int(session.scalar(text("SELECT count(*) FROM course")))
+
+    courses, source = read_stale(s.world.ctx("viewer"), read)
+    assert seen == [True, False] and courses > 0
+    assert source.database == "primary" and "could not answer" in source.reason
+    assert source.replica is not None and source.replica.state == "down"
+    # the next reads go to the primary until the standby is tried again (5 s later)
+    assert _registry(s, "viewer")[1] == "primary"
+    _on_replica(s, "viewer")
+
+
 def test_a_stopped_replica_sends_reads_to_the_primary_and_health_says_so(
     service: Service,
 ) -> None:

@@ -25,9 +25,8 @@ Definitions:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -135,7 +134,7 @@ def dashboard(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Das
     f = filters or RegistryFilter()
     centre = _centre(ctx)
     result, source = read_stale(ctx, lambda session: _dashboard(session, centre, f))
-    result = dataclasses.replace(result, read_from=source)
+    result = replace(result, read_from=source)
     audit.record_alone(ctx, "search", entity="registry", detail={"filters": f.to_dict()})
     return result
 
@@ -167,9 +166,7 @@ def registry_view(
         )
 
     view, source = read_stale(ctx, read)
-    view = dataclasses.replace(
-        view, dashboard=dataclasses.replace(view.dashboard, read_from=source)
-    )
+    view = replace(view, dashboard=replace(view.dashboard, read_from=source))
     audit.record_alone(
         ctx,
         "search",
