@@ -88,6 +88,27 @@ class Settings(BaseSettings):
     federation_k: int = Field(default=5, ge=1, le=1000)
     federation_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     federation_max_skew_seconds: int = Field(default=300, ge=1, le=3600)
+    # A PostgreSQL streaming replica (hot standby) of database_url: the registry dashboards,
+    # exports, reports and bulk FHIR export read from it (README, "Running at scale").
+    database_replica_url: str | None = None
+    # Operational settings (local policy, not clinical): a replica further behind than this,
+    # or not answering, is left out and its reads go to the primary; its state is checked at
+    # most this often (and a replica found down is tried again after 5 s at the earliest).
+    replica_max_lag_seconds: float = Field(default=30.0, ge=0, le=24 * 3600)
+    replica_check_seconds: float = Field(default=1.0, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _replica_is_postgresql(self) -> Settings:
+        if not self.database_replica_url:
+            self.database_replica_url = None
+            return self
+        for name, url in (
+            ("database_url", self.database_url),
+            ("database_replica_url", self.database_replica_url),
+        ):
+            if not url.startswith("postgresql"):
+                raise ValueError(f"{name} must be PostgreSQL when a read replica is set")
+        return self
 
     @model_validator(mode="after")
     def _argon2_memory_fits_lanes(self) -> Settings:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from plexms.api.middleware import BodyLimitMiddleware, Metrics, RequestMiddleware
+from plexms.api.middleware import (
+    BodyLimitMiddleware,
+    Metrics,
+    RequestMiddleware,
+    WriteNoteMiddleware,
+)
 from plexms.api.problems import install_problem_handlers, problem_responses
 from plexms.api.routes import admin, auth, calc, patients, system
+from plexms.services import ops
 
 __all__ = ["install"]
 
@@ -26,7 +32,14 @@ def install(app: FastAPI) -> None:
         BodyLimitMiddleware,
         limits={"/api/calc/": calc.MAX_CALC_BODY_BYTES, "/api/federation/": 16 * 1024},
     )
+    if app.state.settings.database_replica_url:
+        # read-your-writes: inside RequestMiddleware, which keeps the request's user id
+        app.add_middleware(WriteNoteMiddleware, note=lambda user_id: _note_write(app, user_id))
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
+
+
+def _note_write(app: FastAPI, user_id: int) -> None:
+    ops.note_write(app.state.db, user_id, app.state.clock())
 
 
 def _optional_routers() -> list:  # type: ignore[type-arg]

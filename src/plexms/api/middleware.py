@@ -1,17 +1,26 @@
 """Request ids, access logs without patient data, Prometheus metrics, the API's security
-headers and request-body limits (pure ASGI)."""
+headers, request-body limits and the read replica's read-your-writes notes (pure ASGI)."""
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -20,6 +29,7 @@ __all__ = [
     "BodyLimitMiddleware",
     "Metrics",
     "RequestMiddleware",
+    "WriteNoteMiddleware",
     "is_api_path",
 ]
 
@@ -83,6 +93,35 @@ class Metrics:
             "HTTP request latency",
             ("method", "route"),
             registry=self.registry,
+        )
+        self._replica: tuple[Gauge, Gauge] | None = None
+        self._replica_lock = threading.Lock()
+
+    def observe_replica(self, up: bool, lag_seconds: float | None) -> None:
+        """Set the read replica's gauges, when ``/metrics`` is read (made on the first call:
+        an installation without a replica shows none). In multiprocess mode the most recent
+        value wins (every process measures the same replica)."""
+        with self._replica_lock:
+            if self._replica is None:
+                self._replica = self._replica_gauges()
+        lag, serving = self._replica
+        serving.set(1 if up else 0)
+        lag.set(float("nan") if lag_seconds is None else lag_seconds)
+
+    def _replica_gauges(self) -> tuple[Gauge, Gauge]:
+        return (
+            Gauge(
+                "plexms_replica_lag_seconds",
+                "How far the read replica is behind the primary (NaN: down or unknown)",
+                registry=self.registry,
+                multiprocess_mode="mostrecent",
+            ),
+            Gauge(
+                "plexms_replica_up",
+                "1 when the read replica serves reads, 0 when they go to the primary",
+                registry=self.registry,
+                multiprocess_mode="mostrecent",
+            ),
         )
 
     def exposition(self) -> bytes:
@@ -158,6 +197,36 @@ class RequestMiddleware:
                 duration_ms=round(elapsed * 1000, 1),
                 user_id=state.get("user_id"),
             )
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class WriteNoteMiddleware:
+    """Read-your-writes for the read replica: after a request that may have written (any
+    method but GET, HEAD, OPTIONS, TRACE) by a signed-in user, ``note(user_id)`` runs
+    before the answer starts, so the user's next request, on any instance, reads the primary
+    until the replica has replayed it (:meth:`plexms.store.database.Database.note_write`).
+    Installed only when a replica is configured."""
+
+    def __init__(self, app: ASGIApp, note: Callable[[int], None]) -> None:
+        self.app = app
+        self.note = note
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method", "GET") in _SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                user_id = state.get("user_id")
+                if isinstance(user_id, int):
+                    await run_in_threadpool(self.note, user_id)
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
 
 
 class BodyLimitMiddleware:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import weakref
@@ -9,9 +10,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from plexms.services._replica import fence_key
 from plexms.services.context import SYSTEM, ServiceContext
 from plexms.services.errors import DatabaseUnavailable
 from plexms.settings import Settings
@@ -19,6 +22,7 @@ from plexms.store import backup as store_backup
 from plexms.store import migrate
 from plexms.store.backup import BackupError, BackupRejected, BackupResult
 from plexms.store.database import Database
+from plexms.store.replica import ReadSource
 
 __all__ = [
     "WRITE_PROBE_INTERVAL_S",
@@ -27,7 +31,9 @@ __all__ = [
     "BackupResult",
     "backup",
     "health",
+    "note_write",
     "prepare_database",
+    "replica_status",
     "restore",
     "system_context",
     "upgrade",
@@ -45,6 +51,8 @@ def _reachable() -> Iterator[None]:
             f"the database cannot be used: {type(exc.orig).__name__}: {reason}"
         ) from exc
 
+
+_log = structlog.get_logger("plexms.ops")
 
 #: A write probe's answer is reused this long: /api/health is public, and a flood of it must
 #: not become a flood of committed (fsynced) writes (local policy).
@@ -68,6 +76,9 @@ def prepare_database(settings: Settings, *, migrate_first: bool = True) -> Datab
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
         async_read_audit=settings.audit_reads_async,
+        replica_url=settings.database_replica_url,
+        replica_max_lag_seconds=settings.replica_max_lag_seconds,
+        replica_check_seconds=settings.replica_check_seconds,
     )
 
 
@@ -92,10 +103,12 @@ def system_context(
 
 
 def health(ctx: ServiceContext) -> dict[str, Any]:
-    """``{"ok", "status", "database", "migration", "writes"}``: can the database answer, at
-    which revision, and can it take a write (``status`` ``ok``, ``degraded`` when it reads
-    but cannot write, e.g. a read-only file or a full disk, ``unavailable`` when it does not
-    answer)."""
+    """``{"ok", "status", "database", "migration", "writes", "replica"}``: can the database
+    answer, at which revision, and can it take a write (``status`` ``ok``, ``degraded`` when
+    it reads but cannot write, e.g. a read-only file or a full disk, ``unavailable`` when it
+    does not answer). With a read replica, ``replica`` is its state; a replica that is down or
+    too far behind makes the answer ``degraded`` but still ``ok`` (200): its reads go to the
+    primary, and the service answers in full."""
     try:
         ctx.db.ping()
         with ctx.db.engine.connect() as conn:
@@ -109,13 +122,33 @@ def health(ctx: ServiceContext) -> dict[str, Any]:
             "database": f"unavailable ({type(exc).__name__})",
         }
     writes = _recent_write_probe(ctx.db)
+    replica = replica_status(ctx.db)
+    replica_ok = replica.replica is None or replica.replica.usable
     return {
         "ok": writes == "ok",
-        "status": "ok" if writes == "ok" else "degraded",
+        "status": "ok" if writes == "ok" and replica_ok else "degraded",
         "database": ctx.db.dialect,
         "migration": revision,
         "writes": writes,
+        "replica": None if replica.replica is None else replica.replica.describe(),
+        "replica_lag_seconds": replica.lag_seconds,
     }
+
+
+def replica_status(db: Database) -> ReadSource:
+    """The read replica's state (``replica`` None when there is none), checked at most every
+    ``replica_check_seconds``."""
+    return db.replica_state()
+
+
+def note_write(db: Database, user_id: int, now: dt.datetime) -> None:
+    """After a request of ``user_id`` that may have written: that user's stale-ok reads stay
+    on the primary until the replica has replayed it (read-your-writes; nothing to do
+    without a replica). Never fatal: a failure is logged and the answer goes out."""
+    try:
+        db.note_write(fence_key(user_id), now)
+    except SQLAlchemyError as exc:
+        _log.warning("replica_fence_failed", error=type(exc).__name__)
 
 
 def _recent_write_probe(db: Database) -> str:

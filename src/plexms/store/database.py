@@ -2,21 +2,29 @@
 
 Writes on SQLite start with ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead
 of failing with "database is locked" when a read transaction tries to upgrade to a write.
+
+With a PostgreSQL streaming replica (``replica_url``), :meth:`Database.read_replica` serves the
+heavy reads that may be a little stale (registry dashboards, exports, reports, bulk FHIR) from
+it; everything else, and every read of a user whose own writes the replica has not replayed
+yet, stays on the primary (:mod:`plexms.store.replica`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from plexms.store.private import private_sqlite
+from plexms.store.replica import READ_SOURCE, ReadSource, Replica, fence_count, note_write
 
-__all__ = ["ASYNC_READ_AUDIT", "Database", "sqlite_path"]
+__all__ = ["ASYNC_READ_AUDIT", "Database", "read_source", "sqlite_path"]
 
 _WRITE = "plexms_write"
 ASYNC_READ_AUDIT = "plexms_async_read_audit"
@@ -42,6 +50,9 @@ class Database:
         busy_timeout_ms: int = 30_000,
         pool_size: int = 10,
         async_read_audit: bool = True,
+        replica_url: str | None = None,
+        replica_max_lag_seconds: float = 30.0,
+        replica_check_seconds: float = 1.0,
     ) -> None:
         self.url = url
         parsed = make_url(url)
@@ -71,6 +82,18 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False, info=info
         )
+        self.replica: Replica | None = None
+        if replica_url:
+            if self.dialect != "postgresql" or make_url(replica_url).get_backend_name() != (
+                "postgresql"
+            ):
+                raise ValueError("a read replica needs PostgreSQL for both databases")
+            self.replica = Replica(
+                replica_url,
+                max_lag_seconds=replica_max_lag_seconds,
+                check_seconds=replica_check_seconds,
+                pool_size=pool_size,
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,6 +118,66 @@ class Database:
                 raise
 
     @contextmanager
+    def read_replica(self, *, fence: str | None = None) -> Iterator[Session]:
+        """A read transaction that may be a little stale: on the replica when there is one,
+        it answers, it is no further behind than the threshold and it has replayed every
+        write of ``fence`` (the reading user; see :func:`note_write`); else on the primary.
+        Never an error for the replica's sake: a replica that fails to connect is marked
+        down and the read goes to the primary. ``read_source(session)`` says which it was.
+        Only for reads that tolerate the lag: dashboards, exports, reports."""
+        chosen, source = self._choose(fence)
+        with chosen as session:
+            session.info[READ_SOURCE] = source
+            yield session
+
+    def _choose(self, fence: str | None) -> tuple[AbstractContextManager[Session], ReadSource]:
+        replica = self.replica
+        if replica is None:
+            return self.read(), ReadSource("primary", None, "no replica configured")
+        state = replica.state(self.engine)
+        if not state.usable:
+            return self.read(), ReadSource("primary", state, f"the replica is {state.describe()}")
+        wanted = None
+        if fence is not None:
+            with self.read() as primary:
+                wanted = fence_count(primary, fence)
+        session = replica.sessions()
+        try:
+            # connects now: a replica that is down is found here, before the caller reads
+            if wanted is not None and fence is not None:
+                seen = fence_count(session, fence)
+            else:
+                session.connection()
+                seen = None
+        except DBAPIError as exc:
+            session.close()
+            down = replica.mark_down(exc)
+            return self.read(), ReadSource("primary", down, f"the replica is {down.describe()}")
+        if wanted is not None and (seen is None or seen < wanted):
+            session.close()
+            reason = "your latest changes are not on the replica yet"
+            return self.read(), ReadSource("primary", state, reason)
+        return _ended(session), ReadSource("replica", state)
+
+    def note_write(self, fence: str, now: dt.datetime) -> None:
+        """Record that ``fence`` (a user) may just have written, so that user's
+        :meth:`read_replica` reads stay on the primary until the replica has replayed it.
+        Nothing to do without a replica."""
+        if self.replica is None:
+            return
+        with self.write() as session:
+            # losing the last few of these in a crash loses nothing: skip the WAL flush wait
+            session.execute(text("SET LOCAL synchronous_commit = off"))
+            note_write(session, fence, now)
+
+    def replica_state(self) -> ReadSource:
+        """The replica's state now (for health and metrics); ``replica`` None without one."""
+        if self.replica is None:
+            return ReadSource("primary", None, "no replica configured")
+        state = self.replica.state(self.engine)
+        return ReadSource("replica" if state.usable else "primary", state)
+
+    @contextmanager
     def transaction(self) -> Iterator[Database]:
         """One write transaction shared by every ``read()``/``write()`` of the Database it
         yields (each ``write()`` a savepoint): all of it is committed at the end, or none."""
@@ -108,6 +191,20 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
+
+
+def read_source(session: Session) -> ReadSource:
+    """Which database a :meth:`Database.read_replica` session reads (primary otherwise)."""
+    found = session.info.get(READ_SOURCE)
+    return found if isinstance(found, ReadSource) else ReadSource("primary")
+
+
+@contextmanager
+def _ended(session: Session) -> Iterator[Session]:
+    with session:
+        yield session
 
 
 class _Bound(Database):
@@ -116,6 +213,7 @@ class _Bound(Database):
     def __init__(self, db: Database, session: Session) -> None:  # no engine of its own
         self.url, self.dialect, self.engine = db.url, db.dialect, db.engine
         self._reader, self._writer = db._reader, db._writer
+        self.replica = None  # inside a write transaction every read is of the primary
         self._session = session
 
     @contextmanager

@@ -122,6 +122,7 @@ def requires(permission: Permission) -> Any:
         units = UnitConvention(opened.centre.units if opened.centre else "us")
         # on request.state for the templates, the refusal page included
         request.state.actor = opened.ctx.actor
+        request.state.user_id = opened.ctx.actor.user_id  # the access log; read-your-writes
         request.state.centre = opened.centre
         request.state.policy = opened.policy
         request.state.units = units

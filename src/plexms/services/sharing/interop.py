@@ -16,6 +16,7 @@ from plexms.interop.fhir_export import patient_bundle
 from plexms.interop.fhir_import import BundleRejected, plan_import
 from plexms.services import audit
 from plexms.services._records import load
+from plexms.services._replica import read_stale
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
@@ -50,14 +51,14 @@ def export_fhir_all(
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """``(patient id, bundle)`` for every live patient the actor may see.
 
-    Patients go in batches: one read (a dozen queries) builds the batch's bundles, one write
-    appends an export audit row per patient, then the bundles are yielded.
+    Patients go in batches: one read (a dozen queries; on the read replica when there is
+    one) builds the batch's bundles, one write appends an export audit row per patient, then
+    the bundles are yielded.
     """
     if bundle_type not in ("collection", "transaction"):
         raise InputError("bundle_type", repr(bundle_type), allowed="collection, transaction")
     centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
-    with ctx.db.read() as session:
-        ids = live_patient_ids(session, centre_id)
+    ids, _ = read_stale(ctx, lambda session: live_patient_ids(session, centre_id))
     for first in range(0, len(ids), batch_size):
         bundles = _build_batch(ctx, ids[first : first + batch_size], centre_id, bundle_type)
         with ctx.db.write() as session:
@@ -70,7 +71,8 @@ def export_fhir_all(
 def _build_batch(
     ctx: ServiceContext, ids: list[int], centre_id: int | None, bundle_type: str
 ) -> list[tuple[int, int, dict[str, Any]]]:
-    """``(patient id, centre id, bundle)`` of the live ``ids``, read in one transaction.
+    """``(patient id, centre id, bundle)`` of the live ``ids``, read in one transaction (on
+    the read replica when there is one).
 
     The cyclic garbage collector is paused meanwhile (and put back as it was): the rows and
     bundles are some 1,000 containers per patient and hold no reference cycles, yet the
@@ -80,15 +82,18 @@ def _build_batch(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        with ctx.db.read() as session:
-            return [
+        built, _ = read_stale(
+            ctx,
+            lambda session: [
                 (
                     record.patient.id,
                     record.centre.id,
                     patient_bundle(record, bundle_type=bundle_type, now=ctx.now),
                 )
                 for record in load_records(session, ids, centre_id)
-            ]
+            ],
+        )
+        return built
     finally:
         if was_enabled:
             gc.enable()

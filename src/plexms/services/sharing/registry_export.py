@@ -1,6 +1,6 @@
 """Registry export use case: de-identified CSV/Parquet of the actor's centre (every centre for
 the command line), streamed in batches of patients (one read transaction, so one consistent
-snapshot), audited once as an export.
+snapshot; on the read replica when there is one), audited once as an export.
 
 The pseudonym key is derived from ``PLEXMS_SECRET_KEY`` when set; otherwise it is the
 installation's own random key, created once in the data directory (``registry-secret.key``,
@@ -21,6 +21,7 @@ from typing import Any
 from plexms.core.errors import InputError
 from plexms.interop.registry import FORMATS, Pseudonymiser, RegistryWriter, registry_tables
 from plexms.services import audit
+from plexms.services._replica import replica_read, source_of
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -69,7 +70,7 @@ def export_registry(
     pseudo = Pseudonymiser(secret if secret is not None else registry_secret(ctx.settings))
     centre_id = None if ctx.actor is None or ctx.actor.is_system else ctx.actor.centre_id
     with (
-        ctx.db.read() as session,
+        replica_read(ctx) as session,
         RegistryWriter(Path(out_dir), formats) as writer,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-read") as reader,
     ):
@@ -93,10 +94,17 @@ def export_registry(
             if progress is not None:
                 progress(done, len(ids))
         counts, paths = dict(writer.counts), [p.name for p in writer.paths]
+        source = source_of(session)
     audit.record_alone(
         ctx,
         "export",
         entity="registry",
         detail={"format": "registry", "formats": list(formats), "patients": len(ids), **counts},
     )
-    return {"patients": len(ids), "rows": counts, "files": paths, "out": str(out_dir)}
+    return {
+        "patients": len(ids),
+        "rows": counts,
+        "files": paths,
+        "out": str(out_dir),
+        "read_from": source.database,
+    }

@@ -1,5 +1,6 @@
 """PDF reports of a patient: the course summary (for the referring neurologist) and the
-patient handout. Each is rendered from a read of the record, then kept as a ``Document`` and
+patient handout. Each is rendered from a read of the record (on the read replica when there is
+one: the author's own changes are always on what it reads), then kept as a ``Document`` and
 audited as an export of patient data in one short write transaction (rendering takes about a
 second, and no write lock is held meanwhile)."""
 
@@ -22,6 +23,7 @@ from plexms.reports.inputs import LabDisplay, pick_course
 from plexms.reports.summary import CourseSummary, build_course_summary
 from plexms.services import audit
 from plexms.services._records import load, new
+from plexms.services._replica import read_stale
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.context import ServiceContext
@@ -69,7 +71,8 @@ def _render(
     *,
     course_required: bool,
 ) -> tuple[bytes, int, int | None]:
-    with ctx.db.read() as session:
+
+    def read(session: Session) -> tuple[bytes, int, int | None]:
         patient = load(session, ctx, Patient, patient_id)
         try:
             record = load_record(session, patient.id, patient.centre_id)
@@ -80,6 +83,11 @@ def _render(
             what = f"course {course_id} of patient" if course_id else "course for patient"
             raise NotFound(f"no {what} {patient_id}", field="course_id")
         return draw(session, record, course), patient.centre_id, course.id if course else None
+
+    # on the read replica when there is one: the reader's own changes are on it, anyone
+    # else's at most replica_max_lag_seconds old
+    rendered, _ = read_stale(ctx, read, again_on=(NotFound,))
+    return rendered
 
 
 def _keep(

@@ -19,6 +19,7 @@ from plexms.interop.standard.omop import omop_rows
 from plexms.interop.standard.omop_ddl import OMOP_TABLES, arrow_schema
 from plexms.interop.standard.writer import StandardWriter
 from plexms.services import audit
+from plexms.services._replica import replica_read
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
@@ -62,7 +63,7 @@ def export_standard(
     else:
         schemas = {t: msda_schema(t) for t in MSDA_TABLES}
         build = msda_rows
-    with ctx.db.read() as session, StandardWriter(Path(out_dir), schemas, formats) as writer:
+    with replica_read(ctx) as session, StandardWriter(Path(out_dir), schemas, formats) as writer:
         centres = session.scalars(
             select(Centre.id)
             if centre_id is None
