@@ -178,7 +178,8 @@ def _proxy(port: int, backends: list[int]) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the proxy exited: {proc.stderr.read() if proc.stderr else ''}")
+            reason = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"the proxy exited: {reason}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return proc

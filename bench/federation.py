@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from bench.api import _free_port, _percentile
 from plexms.services.admin import centres
@@ -159,7 +160,7 @@ def run() -> list[dict[str, Any]]:
                 update={
                     "federation_node_name": "hub",
                     "federation_nodes": [
-                        FederationNode(name=n, url=u, key=KEY)
+                        FederationNode(name=n, url=u, key=SecretStr(KEY))
                         for n, u in zip(names, bases, strict=True)
                     ],
                     "federation_timeout_seconds": 30.0,
