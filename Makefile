@@ -69,10 +69,13 @@ clock-check: install
 	  --junitxml=var/junit-dst.xml $(CLOCK_TESTS)
 	$(BIN)/python tests/clock_check.py var/junit.xml var/junit-400d.xml var/junit-dst.xml
 
-# Registry size for make bench: the issue's 100,000 patients (the figures carry n_patients).
+# Registry size for make bench: the issue's 100,000 patients (the figures carry n_patients),
+# and 1,000,000 for the national-scale dashboard (bench/registry_1m.py, issue 19).
 BENCH_REGISTRY_N ?= 100000
+BENCH_REGISTRY_1M_N ?= 1000000
 bench: install
-	PLEXMS_BENCH_REGISTRY_N=$(BENCH_REGISTRY_N) $(BIN)/python -m bench
+	PLEXMS_BENCH_REGISTRY_N=$(BENCH_REGISTRY_N) PLEXMS_BENCH_REGISTRY_1M_N=$(BENCH_REGISTRY_1M_N) \
+	  $(BIN)/python -m bench
 
 fuzz: install  ## long forms: >= 1,000 fuzz cases per API operation, 1,000 crash kills, ...
 	PLEXMS_FUZZ=long $(BIN)/pytest -q -p no:cacheprovider -m "fuzz or slow" $(PYTEST_ARGS)

@@ -22,6 +22,16 @@ Figures (names fixed by issue 8):
   closed loop of 16 concurrent connections for ``PLEXMS_BENCH_RATIO_SECONDS`` (default 8 s);
   target >= 0.5.
 
+Then, on the same database (issue 19, item 5), the one server is stopped and three
+``plexms serve`` instances are started on it (``--workers`` ``PLEXMS_BENCH_API_INSTANCE_WORKERS``
+each, default 1, so that the three use about the CPU of the one with 2 workers; same secret
+key; the database is migrated once, before any of them starts), behind ``bench/_proxy.py`` (a
+round-robin TCP proxy on loopback: each new connection to the next instance), and the same
+locust run is repeated against the proxy:
+
+* ``api.p95_read_ms_3_instances`` - 95th percentile of every read through the proxy;
+  baseline: ``api.p95_read_ms`` of the same run (one instance, no proxy).
+
 Nothing is cached between runs: the database is dropped at the end.
 """
 
@@ -60,6 +70,8 @@ SPAWN_RATE = 10  # users starting per second: all 50 clients within the first 5 
 SECONDS = int(os.environ.get("PLEXMS_BENCH_API_SECONDS", "60"))
 RATIO_SECONDS = float(os.environ.get("PLEXMS_BENCH_RATIO_SECONDS", "8"))
 RATIO_CONCURRENCY = 16
+INSTANCES = 3
+INSTANCE_WORKERS = int(os.environ.get("PLEXMS_BENCH_API_INSTANCE_WORKERS", "1"))
 PASSWORD = "bench-password-not-secret"  # synthetic users of a throw-away database
 TARGETS = {"read": 100.0, "write": 200.0, "p99": 500.0, "ratio": 0.5}
 COMMAND = "python -m bench api"
@@ -115,7 +127,9 @@ def _seed(url: str, data_dir: Path) -> tuple[list[str], tuple[int, int]]:
     return tokens, (int(first), int(last))
 
 
-def _serve(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+def _serve(
+    url: str, port: int, data_dir: Path, log: Path, workers: int = 2
+) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "PLEXMS_DATABASE_URL": url,
         "PLEXMS_SECRET_KEY": "bench-secret",
@@ -125,9 +139,9 @@ def _serve(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[b
     command = [str(VENV_BIN / "plexms"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*command, "--workers", "2"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [*command, "--workers", str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT
         )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a cold start on 2 busy cores
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"plexms serve exited: {log.read_text()[-2000:]}")
@@ -137,7 +151,60 @@ def _serve(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[b
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("plexms serve did not start in 60 s")
+    raise RuntimeError("plexms serve did not start in 120 s")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
+def _proxy(port: int, backends: list[int]) -> subprocess.Popen[bytes]:
+    """``bench/_proxy.py`` on ``port``, round-robin over the ``backends`` ports."""
+    targets = [f"127.0.0.1:{b}" for b in backends]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench._proxy", str(port), *targets],
+        cwd=HERE.parent,
+        env=os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE.parent), *sys.path])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            reason = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"the proxy exited: {reason}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the proxy did not start in 30 s")
+
+
+def _three_instances(
+    url: str, out: Path, tokens: list[str], ids: tuple[int, int]
+) -> dict[str, Any]:
+    """The locust run again, through the proxy, against ``INSTANCES`` servers."""
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        ports = [_free_port() for _ in range(INSTANCES)]
+        for i, port in enumerate(ports):
+            procs.append(_serve(url, port, out, out / f"instance{i}.log", workers=INSTANCE_WORKERS))
+        proxy_port = _free_port()
+        procs.append(_proxy(proxy_port, ports))
+        run_dir = out / "instances"
+        run_dir.mkdir()
+        return _locust(f"http://127.0.0.1:{proxy_port}", tokens, ids, run_dir)
+    finally:
+        _stop(procs)
 
 
 def _locust(host: str, tokens: list[str], ids: tuple[int, int], out: Path) -> dict[str, Any]:
@@ -239,13 +306,13 @@ def run() -> list[dict[str, Any]]:
             load = _locust(host, tokens, ids, out)
             health = asyncio.run(_closed_loop(host, "GET", "/api/health", tokens[0], None))
             calc = asyncio.run(_closed_loop(host, "POST", "/api/calc/edss", tokens[0], EDSS))
+            _stop([server])
+            server = None
+            admin("CHECKPOINT")  # as before the first run
+            three = _three_instances(url, out, tokens, ids)
         finally:
             if server is not None:
-                server.terminate()
-                try:
-                    server.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+                _stop([server])
             admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
     total = load["rows"]["Aggregated"]
     requests = int(total["Request Count"])
@@ -263,6 +330,17 @@ def run() -> list[dict[str, Any]]:
         reverse=True,
     )[:3]
     slowest = ", ".join(f"{n} p95 {v:.0f} ms" for v, n in worst)
+    three_total = three["rows"]["Aggregated"]
+    three_read = three["times"]["read"]
+    p95_three = _percentile(three_read, 95)
+    three_mix = (
+        f"{INSTANCES} instances x {INSTANCE_WORKERS} worker(s) behind bench/_proxy.py "
+        f"(round robin per connection), same mix: {int(three_total['Request Count']):,} "
+        f"requests ({len(three_read):,} reads), {float(three_total['Requests/s']):.0f} req/s, "
+        f"{int(three_total['Failure Count'])} failed, p95 write "
+        f"{_percentile(three['times']['write'], 95):.0f} ms, p99 "
+        f"{float(three_total['99%']):.0f} ms"
+    )
     return [
         _figure(
             "api.errors",
@@ -308,6 +386,15 @@ def run() -> list[dict[str, Any]]:
             f"{calc:.0f} req/s); target >= {TARGETS['ratio']}",
             health,
             calc / health,
+        ),
+        _figure(
+            "api.p95_read_ms_3_instances",
+            p95_three,
+            "ms",
+            f"api.p95_read_ms of the same run: one instance, 2 workers, no proxy "
+            f"({three_mix}; issue 8 target {TARGETS['read']:.0f} ms)",
+            p95_read,
+            p95_three / p95_read,
         ),
     ]
 
