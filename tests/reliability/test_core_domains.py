@@ -40,8 +40,10 @@ CALCULATORS = sorted(calc.calculators())
 CORE_BEHIND = {
     "acuity": "acuity",
     "assess": "eligibility",
+    "cohort": "kinetics.population, kinetics.protocols",
     "dmt": "dmt",
     "edss": "edss",
+    "fit": "kinetics.fit, kinetics.fit_course",
     "plan": "volumes, prescription, schedule, kinetics",
     "precheck": "precheck",
     "response": "response",

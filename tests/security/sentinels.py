@@ -165,7 +165,16 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         "document_id": document.id,
         "line_id": line.id,
         "user_id": world.users[(centre, "viewer")],
+        # a calendar feed of the patient's (issue 17); its public URL's secret is never one
+        # another centre can know, so a made-up token answers 404
+        "feed_id": calendar_feeds.create_patient_feed(ctx, pid).id,
+        "token": "A" * 43,  # type: ignore[dict-item]
+        **_resources(world, centre),
     }
+
+
+from plexms.services.sharing import calendar_feeds  # noqa: E402
+from tests.api.seed import _resources  # noqa: E402
 
 
 def leaks(text: str) -> list[str]:

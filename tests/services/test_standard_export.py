@@ -104,6 +104,22 @@ def test_omop_files_columns_and_types(clinic, tmp_path: Path) -> None:
             assert [f.type for f in schema] == [f.type for f in arrow_schema(table)]
 
 
+def _session_starts(session) -> dict[int, list[dt.datetime]]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from plexms.store.models import ExchangeSession
+
+    out: dict[int, list[dt.datetime]] = {}
+    for pid, start in session.execute(
+        select(ExchangeSession.patient_id, ExchangeSession.actual_start).where(
+            ExchangeSession.status == "done"
+        )
+    ):
+        if start is not None:
+            out.setdefault(pid, []).append(start)
+    return out
+
+
 def test_nothing_identifying_leaves(clinic, tmp_path: Path) -> None:
     db, _, _, _ = clinic
     for standard in standard_export.STANDARDS:
@@ -115,8 +131,21 @@ def test_nothing_identifying_leaves(clinic, tmp_path: Path) -> None:
         elif path.suffix == ".parquet":
             blobs.append(repr(pq.read_table(path).to_pylist()))
     blob = "\n".join(blobs)
-    for secret in (*SENTINELS, "Testperson", "MRN-1", "MRN-2", "1988-05-14", "2025-03-03"):
-        assert secret not in blob, secret  # names, MRN, birth date, real session dates
+    for secret in (*SENTINELS, "Testperson", "MRN-1", "MRN-2", "1988-05-14"):
+        assert secret not in blob, secret  # names, MRN, birth date
+    # Real dates: every patient's dates move by one non-zero shift, so no patient's list of
+    # exchange dates is exported as it was (a single date string may still coincide with
+    # another record's shifted date, e.g. every-other-day sessions shifted by two days).
+    with db.read() as session:
+        real = {
+            tuple(sorted(str(d.date()) for d in starts))
+            for starts in _session_starts(session).values()
+        }
+    with (tmp_path / "omop" / "procedure_occurrence.csv").open(newline="") as handle:
+        exported: dict[str, list[str]] = {}
+        for row in csv.DictReader(handle):
+            exported.setdefault(row["person_id"], []).append(row["procedure_date"])
+    assert exported and all(tuple(sorted(v)) not in real for v in exported.values())
     with (tmp_path / "omop" / "person.csv").open(newline="") as handle:
         people = list(csv.DictReader(handle))
     assert all(len(p["person_source_value"]) == 16 for p in people)
