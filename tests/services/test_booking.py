@@ -373,3 +373,28 @@ def test_two_coordinators_moving_into_the_same_slot_at_once(world) -> None:  # t
         t.join()
     assert sorted(outcomes) == ["409", "booked"]
     no_double_booking(week(world))
+
+
+def test_a_central_line_on_record_books_a_place_that_takes_one(world) -> None:  # type: ignore[no-untyped-def]
+    from plexms.services.clinical import access_lines
+    from plexms.services.schemas.access import AccessLineIn
+
+    made = equip(world, places=2, machines=2, central=True)
+    central_place = made["places"][0].id
+    pid = world.patient(mrn="MRN-CVC").id
+    access_lines.add_line(
+        world.ctx("nurse"),
+        pid,
+        AccessLineIn(
+            line_type="tunnelled_cvc",
+            site="right_internal_jugular",
+            inserted_on=dt.date(2026, 11, 2),
+        ),
+    )
+    data = CoursePlanIn(plan={"exchanges": 5, "start_date": MON.isoformat()})
+    course = courses.plan_course(world.ctx("physician"), pid, data)
+    mine = [e for e in week(world) if e.course_id == course.id]
+    assert len(mine) == 5 and {e.place_id for e in mine} == {central_place}
+    # a peripheral patient may sit anywhere (no place is kept from them)
+    other = plan(world, "MRN-PERIPHERAL")
+    assert len([e for e in week(world) if e.course_id == other.id]) == 5

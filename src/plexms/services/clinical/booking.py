@@ -54,6 +54,7 @@ from plexms.services.schemas.resources import (
 )
 from plexms.services.sharing import reminders
 from plexms.store.models import (
+    AccessLine,
     Booking,
     Centre,
     Course,
@@ -218,7 +219,21 @@ def _hours(policy: CentrePolicy, first: dt.date, last: dt.date) -> Any:
 
 
 def _central_line(session: Session, patient_id: int) -> bool:
-    """Whether the patient's latest recorded access is a central line (catheter or port)."""
+    """Whether the patient has a central line in place (the access record, issue 17 item 3),
+    or, with no line on record, whether the latest recorded session's access was central."""
+    lines = (
+        session.execute(
+            select(AccessLine.kind).where(
+                AccessLine.patient_id == patient_id,
+                AccessLine.removed_on.is_(None),
+                AccessLine.deleted_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if lines:
+        return "central" in lines
     access = session.execute(
         select(ExchangeSession.vascular_access)
         .where(
