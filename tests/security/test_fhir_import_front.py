@@ -521,3 +521,23 @@ def test_an_imported_adverse_event_is_graded_as_the_direct_route_grades_it(clien
             "moderate",
             ctcae_grade("moderate", life_threatening=False),
         )
+
+
+def test_a_course_awaiting_its_cosignature_takes_no_session_record_through_import(  # type: ignore[no-untyped-def]
+    client, world
+) -> None:
+    """record_session refuses a session on a course whose prescription awaits its second
+    signature (409 ``cosign``); an import changing such a session is refused the same way."""
+    patient_id = _seeded(world)
+    bundle = _rewrite_session(_export(client, world, patient_id))
+    with world.db.write() as s:
+        s.execute(
+            update(Course).values(
+                cosign_required=True, cosigned_at=None, cosigned_by=None, version=Course.version + 1
+            )
+        )
+    before = _versions(world, ExchangeSession)
+    r = _import(client, world, bundle, role="physician")
+    assert r.status_code == 409, r.text
+    assert "cosign" in r.text
+    assert _versions(world, ExchangeSession) == before

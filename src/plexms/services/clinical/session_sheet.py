@@ -285,6 +285,15 @@ def upsert_session(
     cannot change (409; corrections are addenda)."""
     with ctx.db.write() as session:
         patient = load_patient(session, ctx, patient_id)
+
+        def state_rules(row: ExchangeSession) -> None:  # record_session's, in its order
+            _refuse_signed(row)
+            require_cosigned(session.get_one(Course, row.course_id))
+
+        if values.get("status") not in (None, "planned") and key.get("course_id") is not None:
+            course = session.get(Course, key["course_id"])
+            if course is not None:  # a session recorded on a course awaiting its co-signature
+                require_cosigned(course)
         saved = upsert(
             session,
             ctx,
@@ -294,7 +303,7 @@ def upsert_session(
             key=key,
             values=values,
             via=via,
-            before_change=_refuse_signed,
+            before_change=state_rules,
         )
         if saved.created or "lots" in saved.fields:  # the recall index follows (issue 17)
             row = session.get_one(ExchangeSession, saved.id)
