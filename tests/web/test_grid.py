@@ -16,7 +16,7 @@ from plexms.services.clinical import courses
 from plexms.services.schemas.clinical import CoursePlanIn
 from plexms.services.schemas.resources import MachineIn, NurseIn, PlaceIn, ShiftIn
 from plexms.store.models import User
-from tests.web.conftest import TestClient, clinic_ctx, new_patient, sign_in
+from tests.web.conftest import PASSWORD, TestClient, clinic_ctx, new_patient, sign_in
 
 LA = ZoneInfo("America/Los_Angeles")
 MON = dt.date(2026, 11, 30)
@@ -93,3 +93,110 @@ def test_today_grid_shows_the_booked_patient_in_their_place(clinic: TestClient) 
     assert column_of(table, f'href="/sessions/{second.id}"') == "Chair 2"
     assert "Synthetic, Test" in table and "MRN MRN-8101, 42 y" in table
     assert "Optia 1, nurse" in table and "Optia 2, nurse" in table
+
+
+def slot_forms(page: str) -> list[dict[str, str]]:
+    """The free-slot buttons' hidden fields."""
+    table = re.search(r'<table id="free-slots">.*?</table>', page, re.S)
+    assert table, page
+    return [
+        dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+        for form in re.findall(r"<form method=\"post\".*?</form>", table.group(0), re.S)
+    ]
+
+
+def test_calendar_day_and_week_by_place(clinic: TestClient) -> None:
+    equip(clinic)
+    first = planned(clinic, "MRN-8201")[0]
+    sign_in(clinic, "viewer")
+    day = clinic.get("/calendar", params={"day": MON.isoformat()}).text
+    table = re.search(r'<table class="day-grid" id="calendar-grid".*?</table>', day, re.S)
+    assert table, day
+    assert columns(table.group(0)) == ["Chair 1", "Chair 2"]
+    assert column_of(table.group(0), f'href="/sessions/{first.id}"') == "Chair 1"
+    assert "Synthetic, Test" in table.group(0) and "MRN MRN-8201" in table.group(0)
+    assert re.search(r"<time[^>]*>\d{1,2}:\d\d [AP]M</time>", table.group(0))  # US clock
+    assert "Rebook" not in table.group(0)  # a viewer is offered no rebook
+    week = clinic.get("/calendar", params={"day": MON.isoformat(), "view": "week"}).text
+    rows = re.findall(r'<tr><th scope="row">.*?</tr>', week, re.S)
+    assert len(rows) == 7 and "11/30/2026" in rows[0]  # the centre's date style
+    assert sum(r.count('class="booking"') for r in rows) == 3  # 5 exchanges, 3 this week
+    assert clinic.get("/calendar", params={"day": "30/11/2026"}).status_code == 422
+    assert clinic.get(f"/sessions/{first.id}/rebook").status_code == 403
+
+
+def test_coordinator_rebooks_a_session_to_a_free_slot(clinic: TestClient) -> None:
+    equip(clinic)
+    first = planned(clinic, "MRN-8301")[0]
+    sign_in(clinic, "coordinator")
+    day = clinic.get("/calendar", params={"day": MON.isoformat()}).text
+    link = f'href="/sessions/{first.id}/rebook?day={MON.isoformat()}"'
+    assert link in day
+    page = clinic.get(f"/sessions/{first.id}/rebook", params={"day": MON.isoformat()}).text
+    slots = slot_forms(page)
+    assert slots and all(s["csrf_token"] for s in slots)
+    target = slots[-1]  # the day's last free start
+    assert dt.datetime.fromisoformat(target["start_at"]) > first.planned_start
+    moved = clinic.post(f"/sessions/{first.id}/rebook", data=target, follow_redirects=False)
+    assert moved.status_code == 303, moved.text
+    after = clinic.get(moved.headers["location"]).text
+    table = re.search(r'id="calendar-grid".*?</table>', after, re.S)
+    assert (
+        table and column_of(table.group(0), f'href="/sessions/{first.id}"') == target["place_name"]
+    )
+    sheet = courses.list_course_sessions(clinic_ctx(clinic), first.course_id)[0]
+    assert sheet.planned_start == dt.datetime.fromisoformat(target["start_at"])
+    # the slot it left is free again; the one it took is not offered
+    again = slot_forms(clinic.get(f"/sessions/{first.id}/rebook?day={MON.isoformat()}").text)
+    assert target["start_at"] in {s["start_at"] for s in again}  # itself excluded
+    # a day that breaks the minimum interval to the next exchange offers nothing and says why
+    late = clinic.get(f"/sessions/{first.id}/rebook?day={(MON + dt.timedelta(days=3)).isoformat()}")
+    assert "minimum interval of 2 days" in late.text and 'id="free-slots"' not in late.text
+
+
+def test_a_taken_slot_is_a_409_with_alternatives_keeping_the_choice(clinic: TestClient) -> None:
+    equip(clinic, places=1)
+    one = planned(clinic, "MRN-8401")[0]
+    two = planned(clinic, "MRN-8402", start=MON + dt.timedelta(days=1))[0]
+    sign_in(clinic, "coordinator")
+    target = slot_forms(clinic.get(f"/sessions/{two.id}/rebook?day={MON.isoformat()}").text)[0]
+    # meanwhile the first session is booked into that very slot
+    clash = dict(target, start_at=one.planned_start.isoformat())
+    refused = clinic.post(f"/sessions/{two.id}/rebook", data=clash)
+    assert refused.status_code == 409
+    assert 'id="alternatives"' in refused.text and "Chair 1 is booked" in refused.text
+    assert "You chose 11/30/2026 9:00 AM in Chair 1" in refused.text
+
+
+def test_another_centres_session_is_not_found(clinic: TestClient) -> None:
+    from plexms.services.admin import centres, users
+    from plexms.services.schemas import CentreIn, UserIn
+
+    equip(clinic)
+    mine = planned(clinic, "MRN-8501")[0]
+    admin = clinic_ctx(clinic, "admin")
+    from plexms.services import ops
+
+    system = ops.system_context(clinic.app.state.settings, migrate_first=False)  # type: ignore[attr-defined]
+    try:
+        centres.create_centre(
+            system, CentreIn(code="other", name="Other", time_zone="UTC", units="si")
+        )
+        users.create_user(
+            system,
+            UserIn(username="coord2", password=PASSWORD, role="coordinator"),
+            centre_code="other",
+        )
+    finally:
+        system.db.dispose()
+    del admin
+    sign_in(clinic, "coord2")
+    assert clinic.get(f"/sessions/{mine.id}/rebook").status_code == 404
+    token = re.search(r'name="csrf-token" content="([0-9a-f]{64})"', clinic.get("/calendar").text)
+    assert token
+    posted = clinic.post(
+        f"/sessions/{mine.id}/rebook",
+        data={"csrf_token": token.group(1), "start_at": mine.planned_start.isoformat()},
+    )
+    assert posted.status_code == 404
+    assert "MRN-8501" not in clinic.get(f"/calendar?day={MON.isoformat()}").text
