@@ -200,3 +200,41 @@ def test_another_centres_session_is_not_found(clinic: TestClient) -> None:
     )
     assert posted.status_code == 404
     assert "MRN-8501" not in clinic.get(f"/calendar?day={MON.isoformat()}").text
+
+
+def test_utilisation_api_page_and_csv(clinic: TestClient) -> None:
+    equip(clinic)
+    first = planned(clinic, "MRN-8601")[0]
+    planned(clinic, "MRN-8602")
+    token = clinic.post("/api/auth/login", json={"username": "viewer", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    week = MON.isoformat(), (MON + dt.timedelta(days=6)).isoformat()
+    r = clinic.get("/api/utilisation", params={"start": week[0], "end": week[1]}, headers=headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    monday = body["days"][0]
+    assert monday["sessions"] == 2 and monday["open_minutes"] == 480
+    length = int((first.planned_end - first.planned_start).total_seconds() // 60)
+    assert monday["place_booked"] == 2 * (length + 30) and monday["place_available"] == 2 * 480
+    assert monday["nurse_available"] == 11 * 60 * 2  # a 07:00-18:00 shift, 2 patients per nurse
+    assert body["days"][5]["place_utilisation"] is None  # Saturday: closed
+    assert len(body["weeks"]) == 1 and body["weeks"][0]["sessions"] == 6  # 3 each this week
+    assert {r["session_id"] for r in body["runs"]} >= {first.id}
+    bad = clinic.get("/api/utilisation", params={"start": week[1], "end": week[0]}, headers=headers)
+    assert bad.status_code == 422 and "end" in bad.text
+    sign_in(clinic, "viewer")
+    page = clinic.get("/utilisation", params={"start": week[0], "end": week[1]}).text
+    assert 'id="weeks"' in page and 'id="runs"' in page and "11/30/2026" in page
+    csv_ = clinic.get("/utilisation.csv", params={"start": week[0], "end": week[1]})
+    assert csv_.headers["content-type"].startswith("text/csv")
+    lines = csv_.text.splitlines()
+    assert lines[0].startswith("row,first,last,open_minutes")
+    assert sum(line.startswith("day,") for line in lines) == 7
+    assert sum(line.startswith("session,") for line in lines) == 6
+
+
+def test_csv_cells_are_neutralised() -> None:
+    from plexms.web.routes.unit_calendar import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell(-30) == "-30"
+    assert _cell(None) == "" and _cell(0.5) == "0.5000"

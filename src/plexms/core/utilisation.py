@@ -23,6 +23,7 @@ opening hours), as is an end before its start.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -183,7 +184,7 @@ def _day(
         by_place.setdefault(u.place_id, []).append(u)
     for booked in by_place.values():
         booked.sort(key=lambda u: u.start)
-        for before, after in zip(booked, booked[1:], strict=False):
+        for before, after in itertools.pairwise(booked):
             changeovers += 1
             turnover += max(0, _minutes(before.end, after.start))
     return Period(

@@ -4,7 +4,9 @@ and a choice is ``booking.book_session``; a 409 shows its alternatives on the pa
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -14,16 +16,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from plexms.core.errors import InputError
+from plexms.interop.registry.writer import neutralise
 from plexms.services.admin import resources
-from plexms.services.clinical import booking, sessions
+from plexms.services.clinical import booking, sessions, utilisation
 from plexms.services.errors import BookingConflict, Conflict
 from plexms.services.permissions import Permission
 from plexms.services.schemas.resources import BookingIn, RebookIn
+from plexms.services.schemas.utilisation import UtilisationOut
 from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
 from plexms.web.templating import render
 
-__all__ = ["PlaceWeek", "place_week", "router"]
+__all__ = ["CSV_COLUMNS", "PlaceWeek", "place_week", "router", "utilisation_csv"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
@@ -220,3 +224,92 @@ async def rebook_course(request: Request, session_id: int, user: Booker) -> Resp
         first = out.bookings[0]
         return RedirectResponse(f"/sessions/{first.exchange_session_id}/rebook", status_code=303)
     return RedirectResponse(f"/sessions/{session_id}", status_code=303)
+
+
+# --- utilisation (issue 17 item 7) ---------------------------------------------------------
+
+CSV_COLUMNS = (
+    "row",
+    "first",
+    "last",
+    "open_minutes",
+    "sessions",
+    "place_booked",
+    "place_available",
+    "place_utilisation",
+    "machine_booked",
+    "machine_available",
+    "machine_utilisation",
+    "nurse_booked",
+    "nurse_available",
+    "nurse_utilisation",
+    "changeovers",
+    "turnover_minutes",
+    "mean_turnover",
+    "session_id",
+    "planned_minutes",
+    "actual_minutes",
+    "over_minutes",
+)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: numbers as written (a minus sign kept), text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | int | float):
+        return f"{value:.4f}" if isinstance(value, float) else str(value)
+    return neutralise(str(value))
+
+
+def utilisation_csv(found: UtilisationOut) -> str:
+    """Weeks, then days, then sessions: one row each (``row`` says which)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for kind, periods in (("week", found.weeks), ("day", found.days)):
+        for p in periods:
+            values = {"row": kind, **p.model_dump()}
+            writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
+    for r in found.runs:
+        values = {"row": "session", "first": r.day, "last": r.day, **r.model_dump()}
+        writer.writerow([_cell(values.get(c)) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _period_of(request: Request, user: WebUser) -> tuple[dt.date, dt.date]:
+    today = local_now(user).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    start = _day_of(request.query_params.get("start", ""), monday)
+    end = _day_of(request.query_params.get("end", ""), start + dt.timedelta(days=6))
+    return start, end
+
+
+@router.get("/utilisation")
+async def utilisation_page(request: Request, user: Reader) -> Response:
+    """Place, machine and nurse utilisation per week and day, run-time per session against the
+    plan and turnover, for ``start``-``end`` (default: this week)."""
+    start, end = _period_of(request, user)
+    ctx = service_context(request, user.actor)
+    found = await run_in_threadpool(utilisation.unit_utilisation, ctx, start, end)
+    page = {"nav": "calendar", "now": local_now(user), "u": found}
+    return render(request, "utilisation.html", page)
+
+
+@router.get("/utilisation.csv")
+async def utilisation_export(request: Request, user: Reader) -> Response:
+    """The same as CSV (session ids, no names); cells that a spreadsheet would run are
+    neutralised."""
+    start, end = _period_of(request, user)
+    ctx = service_context(request, user.actor)
+    found = await run_in_threadpool(utilisation.unit_utilisation, ctx, start, end)
+    return Response(
+        utilisation_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="utilisation-{start.isoformat()}-{end.isoformat()}.csv"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
