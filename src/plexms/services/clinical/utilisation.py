@@ -17,6 +17,7 @@ from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.clinical.clinic_calendar import with_holidays
 from plexms.services.context import ServiceContext
+from plexms.services.errors import NotFound
 from plexms.services.permissions import Permission
 from plexms.services.schemas.utilisation import PeriodOut, RunTimeOut, UtilisationOut
 from plexms.store.models import (
@@ -60,7 +61,9 @@ def unit_utilisation(ctx: ServiceContext, start: dt.date, end: dt.date) -> Utili
     if (end - start).days + 1 > core.MAX_DAYS:
         raise InputError("end", "the period is too long", allowed=f"<= {core.MAX_DAYS} days")
     with ctx.db.write() as session:
-        centre = session.get_one(Centre, ctx.actor.centre_id)
+        centre = session.get(Centre, ctx.centre_id) if ctx.centre_id is not None else None
+        if centre is None:
+            raise NotFound("the user belongs to no centre")
         zone = ZoneInfo(centre.time_zone)
         policy = load_policy(centre)
         lo = dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC)
