@@ -238,3 +238,38 @@ def test_csv_cells_are_neutralised() -> None:
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell(-30) == "-30"
     assert _cell(None) == "" and _cell(0.5) == "0.5000"
+
+
+def test_a_held_session_is_rebooked_with_the_rest_of_its_course(clinic: TestClient) -> None:
+    from plexms.services.clinical import sessions as clinical
+    from plexms.services.schemas.clinical import SessionRecordIn
+
+    equip(clinic)
+    rows = planned(clinic, "MRN-8701")
+    nurse = clinic_ctx(clinic, "nurse")
+    held = clinical.record_session(
+        nurse, rows[1].id, SessionRecordIn(status="held"), rows[1].version
+    )
+    sign_in(clinic, "coordinator")
+    page = clinic.get(f"/sessions/{held.id}/rebook").text
+    assert 'id="rebook-course"' in page and 'id="free-slots"' not in page
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
+    assert token
+    done = clinic.post(
+        f"/sessions/{held.id}/rebook-course",
+        data={"csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    replacement = courses.list_course_sessions(nurse, rows[1].course_id)
+    live = [r for r in replacement if r.status == "planned" and r.sequence == 2]
+    assert len(live) == 1 and done.headers["location"] == f"/sessions/{live[0].id}/rebook"
+    assert 'id="free-slots"' in clinic.get(done.headers["location"]).text
+    again = clinic.post(
+        f"/sessions/{held.id}/rebook-course",
+        data={"csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409 and "already rebooked" in again.text  # no second one
+    after = courses.list_course_sessions(nurse, rows[1].course_id)
+    assert [r.sequence for r in after if r.status == "planned"] == [1, 2, 3, 4, 5]

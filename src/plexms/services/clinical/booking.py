@@ -615,6 +615,18 @@ def rebook_session(ctx: ServiceContext, session_id: int, data: RebookIn) -> Cour
         course = load(session, ctx, Course, row.course_id)
         if course.status not in ("planned", "active"):
             raise Conflict(f"a {course.status} course is not rebooked", field="course_id")
+        already = session.execute(
+            select(ExchangeSession.id).where(
+                ExchangeSession.course_id == course.id,
+                ExchangeSession.sequence == row.sequence,
+                ExchangeSession.status.in_(("planned", "done")),
+                ExchangeSession.deleted_at.is_(None),
+            )
+        ).scalar()
+        if already is not None:  # twice would add a second replacement
+            raise Conflict(
+                f"this session is already rebooked (session {already})", field="session_id"
+            )
         centre = session.get_one(Centre, row.centre_id)
         lock_centre(session, centre.id)
         zone = ZoneInfo(centre.time_zone)
