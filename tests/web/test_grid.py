@@ -273,3 +273,34 @@ def test_a_held_session_is_rebooked_with_the_rest_of_its_course(clinic: TestClie
     assert again.status_code == 409 and "already rebooked" in again.text  # no second one
     after = courses.list_course_sessions(nurse, rows[1].course_id)
     assert [r.sequence for r in after if r.status == "planned"] == [1, 2, 3, 4, 5]
+
+
+def test_run_time_is_the_recorded_run_against_the_plan(clinic: TestClient) -> None:
+    from plexms.services.clinical import sessions as clinical
+    from plexms.services.clinical import utilisation
+    from plexms.services.schemas.clinical import SessionRecordIn
+
+    equip(clinic)
+    first = planned(clinic, "MRN-8801")[0]
+    nurse = clinic_ctx(clinic, "nurse")
+    start = first.planned_start + dt.timedelta(minutes=10)
+    clinical.record_session(
+        nurse,
+        first.id,
+        SessionRecordIn(
+            status="done",
+            actual_start=start,
+            actual_end=start + dt.timedelta(minutes=160),
+            plasma_removed_ml=2500,
+        ),
+        first.version,
+    )
+    found = utilisation.unit_utilisation(clinic_ctx(clinic, "viewer"), MON, MON)
+    (run,) = found.runs  # the completed booking still counts
+    planned_minutes = int((first.planned_end - first.planned_start).total_seconds() // 60)
+    assert (run.session_id, run.planned_minutes, run.actual_minutes) == (
+        first.id,
+        planned_minutes,
+        160,
+    )
+    assert run.over_minutes == 160 - planned_minutes
