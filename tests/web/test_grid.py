@@ -123,6 +123,7 @@ def test_calendar_day_and_week_by_place(clinic: TestClient) -> None:
     assert sum(r.count('class="booking"') for r in rows) == 3  # 5 exchanges, 3 this week
     assert clinic.get("/calendar", params={"day": "30/11/2026"}).status_code == 422
     assert clinic.get(f"/sessions/{first.id}/rebook").status_code == 403
+    assert 'id="rebook-link"' not in clinic.get(f"/sessions/{first.id}").text
 
 
 def test_coordinator_rebooks_a_session_to_a_free_slot(clinic: TestClient) -> None:
@@ -251,6 +252,8 @@ def test_a_held_session_is_rebooked_with_the_rest_of_its_course(clinic: TestClie
         nurse, rows[1].id, SessionRecordIn(status="held"), rows[1].version
     )
     sign_in(clinic, "coordinator")
+    sheet = clinic.get(f"/sessions/{held.id}").text
+    assert f'href="/sessions/{held.id}/rebook" id="rebook-link"' in sheet
     page = clinic.get(f"/sessions/{held.id}/rebook").text
     assert 'id="rebook-course"' in page and 'id="free-slots"' not in page
     token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
