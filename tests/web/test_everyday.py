@@ -10,7 +10,7 @@ from typing import Any
 from plexms.services.clinical import courses, patients, sessions
 from plexms.services.schemas import PatientIn
 from plexms.services.schemas.clinical import AdverseEventIn, CoursePlanIn, LabIn
-from plexms.web.routes.clinic import _day_grid
+from plexms.web.routes.clinic import day_grid
 from tests.web.conftest import TestClient, clinic_ctx, csrf_of, new_patient, sign_in
 
 
@@ -91,7 +91,7 @@ def test_today_board_names_the_patient_of_every_session_and_alert(clinic: TestCl
     board = clinic.get("/today").text
     grid = re.search(r'<table class="day-grid".*?</table>', board, re.S)
     assert grid, board
-    assert "Unassigned" in grid.group(0) and "no chairs or machines" in grid.group(0).lower()
+    assert "Unassigned" in grid.group(0) and "without a booking are unassigned" in grid.group(0)
     assert "Synthetic, Test" in grid.group(0) and "MRN MRN-7201" in grid.group(0)
     assert f'href="/sessions/{first.id}"' in grid.group(0)
     assert re.search(r"<time[^>]*>\d{1,2}:\d\d [AP]M</time>", grid.group(0))
@@ -110,9 +110,32 @@ def test_day_grid_groups_sessions_by_local_start_time() -> None:
     class S:
         def __init__(self, i: int, hour: int) -> None:
             self.id, self.planned_start = i, dt.datetime(2026, 12, 4, hour, tzinfo=dt.UTC)
+            self.patient_id, self.sequence, self.status = i, 1, "planned"
 
-    grid = _day_grid([S(3, 18), S(1, 17), S(2, 17)], zone)
-    assert [(at.hour, [s.id for s in items]) for at, items in grid] == [(9, [1, 2]), (10, [3])]
+    class E:
+        def __init__(self, i: int, hour: int, place: str) -> None:
+            self.exchange_session_id, self.place_name = i, place
+            self.start_at = dt.datetime(2026, 12, 4, hour, tzinfo=dt.UTC)
+            self.patient_name, self.mrn, self.machine_name, self.nurse_name = "P", "M", "O", "N"
+
+    sessions_ = [S(3, 18), S(1, 17), S(2, 17)]
+    grid = day_grid(sessions_, [], ["Chair 1"], zone)
+    assert grid.columns == ["Chair 1", "Unassigned"]
+    assert [
+        (at.hour, [[c["session_id"] for c in cell] for cell in row]) for at, row in grid.rows
+    ] == [
+        (9, [[], [1, 2]]),
+        (10, [[], [3]]),
+    ]
+    booked = day_grid(
+        sessions_,
+        [E(1, 17, "Chair 1"), E(2, 17, "Old bed"), E(3, 18, "Chair 1")],
+        ["Chair 1"],
+        zone,
+    )
+    assert booked.columns == ["Chair 1", "Old bed"]  # no session unassigned: no such column
+    assert [[len(cell) for cell in row] for _, row in booked.rows] == [[1, 1], [1, 0]]
+    assert not day_grid([], [], ["Chair 1"], zone)
 
 
 def test_labs_page_shows_history_and_trend_in_the_centres_units(clinic: TestClient) -> None:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Response
 from plexms.api.deps import IfMatch, PathId, expected_version, requires
 from plexms.core.errors import InputError
 from plexms.services.admin import resources
-from plexms.services.clinical import booking
+from plexms.services.clinical import booking, utilisation
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
 from plexms.services.schemas.resources import (
@@ -43,6 +43,7 @@ from plexms.services.schemas.resources import (
     WhatIfIn,
     WhatIfOut,
 )
+from plexms.services.schemas.utilisation import UtilisationOut
 
 __all__ = ["router"]
 
@@ -154,6 +155,17 @@ def calendar(ctx: Read, start: Start, end: End) -> list[CalendarEntryOut]:
     """Bookings overlapping ``start``-``end`` (at most 62 days) with the patient's name and
     MRN, the place, machine and nurse, and the rule that decided each."""
     return booking.calendar(ctx, _aware(start, "start"), _aware(end, "end"))
+
+
+@router.get("/utilisation", response_model=UtilisationOut)
+def unit_utilisation(
+    ctx: Read,
+    start: Annotated[dt.date, Query(description="first day (the centre's local date)")],
+    end: Annotated[dt.date, Query(description="last day, inclusive (at most a year)")],
+) -> UtilisationOut:
+    """Place, machine and nurse utilisation per day and week, run-time per session against
+    the plan, and turnover between patients."""
+    return utilisation.unit_utilisation(ctx, start, end)
 
 
 @router.post("/courses/{course_id}/bookings", response_model=CourseBookingOut)

@@ -46,6 +46,8 @@ from plexms.services.schemas.resources import (
     BookingOut,
     CalendarEntryOut,
     CourseBookingOut,
+    FreeSlotOut,
+    FreeSlotsOut,
     RebookIn,
     ReoptimiseIn,
     ReoptimiseOut,
@@ -74,6 +76,7 @@ __all__ = [
     "book_planned_course",
     "book_session",
     "calendar",
+    "free_slots_for_session",
     "lock_centre",
     "rebook_session",
     "release_bookings",
@@ -552,6 +555,69 @@ def book_session(ctx: ServiceContext, session_id: int, data: BookingIn) -> Booki
 
 
 @use_case(Permission.BOOKING_MANAGE)
+def free_slots_for_session(ctx: ServiceContext, session_id: int, day: dt.date) -> FreeSlotsOut:
+    """Every free start on ``day`` (the centre's local date) for a planned exchange, with the
+    place, machine and nurse it would get (what a coordinator chooses from when rebooking). A
+    day that breaks the course's minimum interval to the exchanges before and after has none,
+    and the note says which days may be chosen."""
+    if not 2000 <= day.year <= 2099:
+        raise InputError("day", "is outside the bookable years", allowed="2000-2099")
+    with ctx.db.write() as session:
+        row = load(session, ctx, ExchangeSession, session_id)
+        if row.status != "planned":
+            raise Conflict(f"a {row.status} session is not booked", field="session_id")
+        centre = session.get_one(Centre, row.centre_id)
+        course = session.get_one(Course, row.course_id)
+        zone = ZoneInfo(centre.time_zone)
+        policy = load_policy(centre)
+        interval, _ = _course_rules(course, policy)
+        before, after = _neighbours(session, row, zone)
+        earliest = before + dt.timedelta(days=interval) if before else None
+        latest = after - dt.timedelta(days=interval) if after else None
+        out = FreeSlotsOut(session_id=row.id, day=day, slots=[], earliest=earliest, latest=latest)
+        if (earliest is not None and day < earliest) or (latest is not None and day > latest):
+            out.note = _interval_note(interval, earliest, latest)
+            return out
+        unit = _unit(session, centre, day, day, exclude=[row.id])
+        if not unit.resourced:
+            out.note = NOT_RESOURCED
+            return out
+        exchange = core.Exchange(row.id, _minutes(row), _central_line(session, row.patient_id))
+        found = core.free_slots(day, exchange, unit, _hours(policy, day, day), policy.resources)
+        places = {p.id: p.name for p in unit.places}
+        machines = {m.id: m.name for m in unit.machines}
+        nurses = {n.id: n.name for n in unit.nurses}
+        out.slots = [
+            FreeSlotOut(
+                start_at=_aware(s.start, zone),
+                end_at=_aware(s.end, zone),
+                place_id=s.place_id,
+                place_name=places[s.place_id],
+                machine_id=s.machine_id,
+                machine_name=machines[s.machine_id],
+                nurse_user_id=s.nurse_id,
+                nurse_name=nurses[s.nurse_id],
+            )
+            for s in found
+        ]
+        if not out.slots:
+            out.note = "no free slot that day (closed, or every place, machine or nurse is taken)"
+        return out
+
+
+def _interval_note(interval: int, earliest: dt.date | None, latest: dt.date | None) -> str:
+    span = " and ".join(
+        part
+        for part in (
+            f"on or after {earliest.isoformat()}" if earliest else "",
+            f"on or before {latest.isoformat()}" if latest else "",
+        )
+        if part
+    )
+    return f"the course's minimum interval of {interval} days puts this exchange {span}"
+
+
+@use_case(Permission.BOOKING_MANAGE)
 def rebook_session(ctx: ServiceContext, session_id: int, data: RebookIn) -> CourseBookingOut:
     """A held or cancelled exchange gets a replacement (same number, planned) and the course's
     later planned exchanges move with it, each at least the minimum interval after the one
@@ -564,6 +630,18 @@ def rebook_session(ctx: ServiceContext, session_id: int, data: RebookIn) -> Cour
         course = load(session, ctx, Course, row.course_id)
         if course.status not in ("planned", "active"):
             raise Conflict(f"a {course.status} course is not rebooked", field="course_id")
+        already = session.execute(
+            select(ExchangeSession.id).where(
+                ExchangeSession.course_id == course.id,
+                ExchangeSession.sequence == row.sequence,
+                ExchangeSession.status.in_(("planned", "done")),
+                ExchangeSession.deleted_at.is_(None),
+            )
+        ).scalar()
+        if already is not None:  # twice would add a second replacement
+            raise Conflict(
+                f"this session is already rebooked (session {already})", field="session_id"
+            )
         centre = session.get_one(Centre, row.centre_id)
         lock_centre(session, centre.id)
         zone = ZoneInfo(centre.time_zone)

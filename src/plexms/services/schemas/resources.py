@@ -17,6 +17,8 @@ __all__ = [
     "BookingOut",
     "CalendarEntryOut",
     "CourseBookingOut",
+    "FreeSlotOut",
+    "FreeSlotsOut",
     "MachineIn",
     "MachineOut",
     "MachineUpdate",
@@ -165,6 +167,31 @@ class CourseBookingOut(Out):
     bookings: list[BookingOut]
     notes: list[str]
     unbooked_reason: str = ""
+
+
+class FreeSlotOut(Out):
+    """A start on the day where the exchange fits, with the resources it would get."""
+
+    start_at: dt.datetime
+    end_at: dt.datetime
+    place_id: int
+    place_name: str
+    machine_id: int
+    machine_name: str
+    nurse_user_id: int
+    nurse_name: str
+
+
+class FreeSlotsOut(Out):
+    """The free slots for one planned exchange on ``day`` (local date); ``note`` says why
+    there are none (the course's minimum interval, a closed day, no resources)."""
+
+    session_id: int
+    day: dt.date
+    slots: list[FreeSlotOut]
+    note: str = ""
+    earliest: dt.date | None = None
+    latest: dt.date | None = None
 
 
 class BookingIn(In):

@@ -21,6 +21,7 @@ from plexms.web.routes import (
     scores,
     session_sheet,
     supplies,
+    unit_calendar,
 )
 
 __all__ = ["ROUTERS"]
@@ -42,4 +43,5 @@ ROUTERS: list[APIRouter] = [
     registry.router,
     calendar.router,
     supplies.router,
+    unit_calendar.router,
 ]

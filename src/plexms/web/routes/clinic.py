@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from plexms.services.clinical import access_lines, patients, sessions
+from plexms.services.admin import resources
+from plexms.services.clinical import access_lines, booking, patients, sessions
 from plexms.services.clinical import board as clinic_board
 from plexms.services.permissions import Permission
 from plexms.web import access_view, labs_view
@@ -17,7 +19,7 @@ from plexms.web.errors import WebRoute
 from plexms.web.session import WebUser, local_now, requires, service_context
 from plexms.web.templating import display_for, is_htmx, render
 
-__all__ = ["render_patient", "router"]
+__all__ = ["DayGrid", "day_grid", "render_patient", "router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Reader = Annotated[WebUser, requires(Permission.PATIENT_READ)]
@@ -40,7 +42,12 @@ async def today(request: Request, user: Reader) -> Response:
         today_items = [s for s in week if s.planned_start < tomorrow]
         return {
             "who": board.patients,
-            "grid": _day_grid(today_items, now.tzinfo),
+            "grid": day_grid(
+                today_items,
+                booking.calendar(ctx, midnight, tomorrow),
+                [p.name for p in resources.list_resources(ctx).places if p.active],
+                now.tzinfo,
+            ),
             "sessions_today": today_items,
             "sessions_week": [s for s in week if s.planned_start >= tomorrow],
             "held": [
@@ -141,13 +148,52 @@ async def patient_labs(request: Request, patient_id: int, user: Reader) -> Respo
     return render(request, "labs.html", page)
 
 
-def _day_grid(sessions: list[Any], zone: Any) -> list[tuple[dt.datetime, list[Any]]]:
-    """Today's sessions grouped by their local start time (no chairs or machines exist yet,
-    so every session sits in one "unassigned" column)."""
-    rows: dict[dt.datetime, list[Any]] = {}
-    for item in sorted(sessions, key=lambda s: (s.planned_start, s.id)):
-        rows.setdefault(item.planned_start.astimezone(zone), []).append(item)
-    return list(rows.items())
+@dataclass(frozen=True)
+class DayGrid:
+    """The day by place: ``columns`` (the places, then "Unassigned" when a session has no
+    booking) and ``rows`` (local start time, one list of cells per column)."""
+
+    columns: list[str]
+    rows: list[tuple[dt.datetime, list[list[dict[str, Any]]]]]
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+UNASSIGNED = "Unassigned"
+
+
+def day_grid(sessions: list[Any], entries: list[Any], places: list[str], zone: Any) -> DayGrid:
+    """The day's sessions by local start time and treatment place. A session with a live
+    booking sits in its place's column with machine and nurse; one without, in "Unassigned"
+    (a column only when some session needs it). ``entries``: ``booking.calendar`` rows."""
+    by_session = {e.exchange_session_id: e for e in entries}
+    columns = list(places)
+    for e in entries:  # an inactive place still shows what it holds
+        if e.place_name not in columns:
+            columns.append(e.place_name)
+    cells: list[tuple[dt.datetime, str, int, dict[str, Any]]] = []
+    for s in sessions:
+        entry = by_session.get(s.id)
+        start = (entry.start_at if entry else s.planned_start).astimezone(zone)
+        cell = {
+            "session_id": s.id,
+            "patient_id": s.patient_id,
+            "sequence": s.sequence,
+            "status": s.status,
+            "patient_name": entry.patient_name if entry else "",
+            "mrn": entry.mrn if entry else "",
+            "machine": entry.machine_name if entry else "",
+            "nurse": entry.nurse_name if entry else "",
+        }
+        cells.append((start, entry.place_name if entry else UNASSIGNED, s.id, cell))
+    if any(place == UNASSIGNED for _, place, _, _ in cells):
+        columns.append(UNASSIGNED)
+    rows: dict[dt.datetime, list[list[dict[str, Any]]]] = {}
+    for start, place, _, cell in sorted(cells, key=lambda c: (c[0], c[2])):
+        row = rows.setdefault(start, [[] for _ in columns])
+        row[columns.index(place)].append(cell)
+    return DayGrid(columns, list(rows.items()))
 
 
 def _words(code: str) -> str:
