@@ -275,9 +275,18 @@ def release_bookings(
     ids = list(session_ids)
     if not ids:
         return 0
-    rows = session.execute(
-        select(Booking).where(Booking.exchange_session_id.in_(ids), Booking.status == "booked")
-    ).scalars()
+    # no autoflush: a caller's pending change to the session row is written once, by the
+    # caller's own flush (one version per save, so the sheet's next If-Match is right)
+    with session.no_autoflush:
+        rows = (
+            session.execute(
+                select(Booking).where(
+                    Booking.exchange_session_id.in_(ids), Booking.status == "booked"
+                )
+            )
+            .scalars()
+            .all()
+        )
     count = 0
     for row in rows:
         row.status = status
