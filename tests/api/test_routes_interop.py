@@ -70,7 +70,7 @@ def test_pdf_reports_download(client, world, record: int) -> None:
     assert r.headers["content-type"] == "application/pdf"
     assert r.headers["content-disposition"] == f'attachment; filename="course-summary-{record}.pdf"'
     reader = PdfReader(io.BytesIO(r.content))
-    assert len(reader.pages) == 3 and "3. Sessions" in reader.pages[0].extract_text()
+    assert len(reader.pages) == 4 and "3. Sessions" in reader.pages[0].extract_text()
     r = client.get(
         f"/api/patients/{record}/reports/handout.pdf",
         params={"course_id": 999},
