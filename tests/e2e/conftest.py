@@ -96,7 +96,7 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
         base_url=live_server, viewport={"width": 1024, "height": 900}, locale="en-US"
     )
     context.add_init_script(path=str(AXE))
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # a deadline for a busy machine, not a speed claim
     tab = context.new_page()
     problems: list[str] = []
     tab.on(

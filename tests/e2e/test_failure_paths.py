@@ -30,7 +30,7 @@ def _login(page: Any, username: str) -> None:
 def session_urls(browser: Any, live_server: str) -> list[str]:
     """A fresh patient with a committed 5-exchange course: its session sheets' URLs."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1024, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # a deadline for a busy machine, not a speed claim
     page = context.new_page()
     try:
         page.goto("/referral")
