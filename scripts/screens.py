@@ -58,6 +58,17 @@ PAGES: list[tuple[str, str | None, str]] = [
     ("planner", "physician", "Stand-alone TPE volume planner."),
     ("scores", "physician", "Score calculators (EDSS and others)."),
     ("registry", "admin", "Registry dashboard and export."),
+    ("calendar-day", "coordinator", "The unit's day by treatment place: patient, machine, nurse."),
+    ("calendar-week", "coordinator", "The unit's week by day and place."),
+    ("rebook", "coordinator", "Rebook a session: the free slots of a day, each a button."),
+    ("utilisation", "coordinator", "Place, machine and nurse utilisation by day and week."),
+    ("supplies", "nurse", "Supplies forecast against the stock count."),
+    ("lots", "nurse", "Recall: the patients whose sessions used a lot or serial."),
+    ("patient-calendar", "coordinator", "A patient's calendar link and reminders."),
+    ("my-calendar", "nurse", "One's own calendar link of the unit's bookings."),
+    ("documents", "physician", "Reports and letters filed with the record."),
+    ("cohort", "physician", "Protocols compared on a virtual cohort."),
+    ("registry-federated", "admin", "Federated registry: pooled rates from the nodes."),
 ]
 
 
@@ -130,6 +141,10 @@ def _paths(page: Any) -> dict[str, Callable[[], str]]:
         page.goto(patient(ASSESSED))
         return _first_href(page, r"/assessments/\d+")
 
+    def booked() -> str:
+        page.goto("/calendar?view=week")
+        return _first_href(page, r"/sessions/\d+") + "/rebook"
+
     def referral() -> str:
         page.goto("/referrals")
         return _first_href(page, r"/referrals/\d+")
@@ -154,6 +169,17 @@ def _paths(page: Any) -> dict[str, Callable[[], str]]:
         "planner": lambda: "/planner",
         "scores": lambda: "/scores",
         "registry": lambda: "/registry",
+        "calendar-day": lambda: "/calendar",
+        "calendar-week": lambda: "/calendar?view=week",
+        "rebook": booked,
+        "utilisation": lambda: "/utilisation",
+        "supplies": lambda: "/supplies",
+        "lots": lambda: "/lots",
+        "patient-calendar": lambda: patient(ACTIVE) + "/calendar",
+        "my-calendar": lambda: "/my/calendar",
+        "documents": lambda: patient(DONE) + "/documents",
+        "cohort": lambda: "/cohort",
+        "registry-federated": lambda: "/registry/federated",
     }
 
 

@@ -24,6 +24,7 @@ from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
+from plexms.services.sharing import registry_bookings
 from plexms.services.sharing.registry_generator import TABLES, build_chunk
 from plexms.settings import Settings
 from plexms.store.bulk_load import bulk_load
@@ -131,6 +132,8 @@ def run_demo(
             codes = dict(session.execute(select(Centre.code, Centre.id).order_by(Centre.id)).all())
         centre_id = codes.get(demo.DEMO_CENTRE.code) or next(iter(codes.values()))
         result = load_registry(ctx, n, centre_id=centre_id, seed=seed, progress=progress)
+        # the recent exchanges into the unit's places, machines and nurses (a busy calendar)
+        booked = registry_bookings.book_recent(ctx, centre_id)
     finally:
         ctx.db.dispose()
-    return {"centre_id": centre_id, "seed": seed, **result.to_dict()}
+    return {"centre_id": centre_id, "seed": seed, **result.to_dict(), "bookings": booked}
