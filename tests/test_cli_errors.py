@@ -218,3 +218,15 @@ def test_reminders_run(cli: Run, url: str) -> None:
     assert json.loads(result.stdout) == {"sent": 0, "failed": 0, "superseded": 0, "waiting": 0}
     bad = cli(["reminders", "run", "--limit", "0"], url)
     assert bad.exit_code != EXIT_OK
+
+
+def test_demo_with_a_registry_books_the_recent_exchanges(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    monkeypatch.setenv("PLEXMS_DEMO_PASSWORD", "demo password for the cli test")
+    result = cli(["demo", "--registry", "400", "--seed", "5"], url)
+    assert result.exit_code == EXIT_OK, result.output
+    body = json.loads(result.stdout)
+    assert body["rows"]["patient"] == 400
+    assert body["bookings"] > 0  # the demo unit (places, machines, nurses) is busy
