@@ -266,3 +266,21 @@ def test_no_reminders_without_an_address_or_settings(client, world, smtp) -> Non
     _mail_on(client, world, port)
     assert client.post("/api/reminders/run", headers=world.headers("admin")).json()["sent"] == 0
     assert inbox.messages == []
+
+
+def test_a_booked_nurses_feed_lists_her_own_bookings_only(client, world) -> None:  # type: ignore[no-untyped-def]
+    from tests.services.test_booking import equip, plan
+
+    equip(world, places=2, machines=2)  # the world's nurse is the unit's only nurse
+    plan(world, "MRN-BOOKED")
+    nurse = client.post("/api/calendar-feeds/nurse", headers=world.headers("nurse"), json={})
+    events = icalendar.Calendar.from_ical(client.get(nurse.json()["url_path"]).content)
+    assert len(list(events.walk("VEVENT"))) == 5
+    # a colleague with no bookings (made by the admin for the physician) sees none
+    other = client.post(
+        "/api/calendar-feeds/nurse",
+        headers=world.headers("admin"),
+        json={"user_id": world.users[("a", "physician")]},
+    )
+    empty = icalendar.Calendar.from_ical(client.get(other.json()["url_path"]).content)
+    assert list(empty.walk("VEVENT")) == []

@@ -28,7 +28,15 @@ from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
 from plexms.services.permissions import Permission, allowed
 from plexms.services.sharing.reminders import health_words_in
-from plexms.store.models import CalendarFeed, Centre, CentreMail, ExchangeSession, User
+from plexms.store.models import (
+    Booking,
+    CalendarFeed,
+    Centre,
+    CentreMail,
+    ExchangeSession,
+    NurseProfile,
+    User,
+)
 
 __all__ = [
     "FEED_PATH",
@@ -197,6 +205,18 @@ def _events(
     )
     if feed.subject == "patient":
         query = query.where(ExchangeSession.patient_id == feed.patient_id)
+    elif session.execute(
+        select(NurseProfile.id).where(NurseProfile.centre_id == feed.centre_id).limit(1)
+    ).first():
+        # a unit that books its nurses: this nurse's own bookings (live or done)
+        query = query.where(
+            ExchangeSession.id.in_(
+                select(Booking.exchange_session_id).where(
+                    Booking.nurse_user_id == feed.user_id,
+                    Booking.status.in_(("booked", "completed")),
+                )
+            )
+        )
     events = []
     for s in session.execute(query).scalars():
         uid = hmac.new(
