@@ -112,3 +112,15 @@ def test_oversized_form_is_rejected() -> None:
     token = csrf_of(client.get("/planner").text)
     response = client.post("/echo", data={"csrf_token": token, "note": "x" * 1_100_000})
     assert response.status_code == 403
+
+
+def test_an_asset_fetched_without_the_cookie_issues_no_browser_id(bare_client) -> None:  # type: ignore[no-untyped-def]
+    """A stylesheet or icon racing the page's own response must not replace the page's
+    browser id (its form would then be refused as expired)."""
+    page = bare_client.get("/referral")
+    assert "plexms_csrf" in page.headers.get("set-cookie", "")
+    bare_client.cookies.clear()
+    for path in ("/static/plexms.css", "/favicon.ico"):
+        asset = bare_client.get(path)
+        assert asset.status_code == 200, path
+        assert "plexms_csrf" not in asset.headers.get("set-cookie", ""), path

@@ -66,6 +66,10 @@ def csrf_token_for(secret: bytes, browser_id: str, session_token: str | None) ->
     return auth.csrf_token_for(secret, browser_id, session_token)
 
 
+def _is_asset(path: str) -> bool:
+    return path.startswith("/static/") or path == "/favicon.ico"
+
+
 def _cookies(scope: Scope) -> dict[str, str]:
     jar: dict[str, str] = {}
     for name, value in scope.get("headers", []):
@@ -150,6 +154,11 @@ class CsrfMiddleware:
         cookies = _cookies(scope)
         browser_id = cookies.get(CSRF_COOKIE, "")
         new_cookie = not re.fullmatch(r"[A-Za-z0-9_-]{32,64}", browser_id)
+        if new_cookie and scope["method"] in _SAFE_METHODS and _is_asset(scope["path"]):
+            # a stylesheet, script or icon fetched before the page's cookie was stored must
+            # not issue a second browser id (it would replace the page's and void its form)
+            await self.app(scope, receive, send)
+            return
         if new_cookie:
             browser_id = secrets.token_urlsafe(32)
         expected = csrf_token_for(self.secret, browser_id, cookies.get(SESSION_COOKIE))
