@@ -130,6 +130,8 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
     )
     from plexms.services.clinical import access_lines
     from plexms.services.schemas.access import AccessLineIn, LineEventIn
+    from plexms.services.sharing import calendar_feeds
+    from tests.api.seed import _resources
 
     line = access_lines.add_line(
         ctx,
@@ -171,10 +173,6 @@ def seed_sentinel_record(world: Any, centre: str = "a") -> dict[str, int]:
         "token": "A" * 43,  # type: ignore[dict-item]
         **_resources(world, centre),
     }
-
-
-from plexms.services.sharing import calendar_feeds  # noqa: E402
-from tests.api.seed import _resources  # noqa: E402
 
 
 def leaks(text: str) -> list[str]:

@@ -27,7 +27,7 @@ from plexms.services.clinical.patients import load_patient
 from plexms.services.context import ServiceContext
 from plexms.services.errors import NotFound, PermissionDenied
 from plexms.services.permissions import Permission, allowed
-from plexms.services.sharing.reminders import health_words_in
+from plexms.services.sharing.reminders import neutral_address
 from plexms.store.models import (
     Booking,
     CalendarFeed,
@@ -234,12 +234,6 @@ def _events(
     return events
 
 
-def _location(centre: Centre) -> str:
-    parts = [centre.address_line, centre.city, centre.region, centre.postal_code]
-    text = ", ".join(p.strip() for p in parts if p and p.strip())
-    return "" if health_words_in(text) else text
-
-
 @use_case(Permission.PUBLIC)
 def feed_ics(ctx: ServiceContext, token: str) -> bytes:
     """The feed's iCalendar bytes; NotFound for an unknown, malformed or revoked token."""
@@ -254,7 +248,7 @@ def feed_ics(ctx: ServiceContext, token: str) -> bytes:
         centre = session.get_one(Centre, row.centre_id)
         mail = session.get(CentreMail, row.centre_id)
         name = mail.display_name if mail is not None else ""
-        location = _location(centre)
+        location = neutral_address(centre)
         events = [
             CalendarEvent(e.uid, e.start, e.end, e.summary, location, e.description, e.cancelled)
             for e in _events(session, ctx, row, name)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from plexms.services import audit
+from plexms.services._records import new
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import load_policy
 from plexms.services.context import ServiceContext
@@ -38,16 +39,6 @@ from plexms.store.models import (
 __all__ = ["book_recent"]
 
 _SHIFT = (dt.time(7, 30), dt.time(17, 30))
-
-
-def _stamp(ctx: ServiceContext, centre_id: int) -> dict[str, object]:
-    return {
-        "centre_id": centre_id,
-        "created_at": ctx.now,
-        "updated_at": ctx.now,
-        "created_by": ctx.username,
-        "version": 1,
-    }
 
 
 @use_case(Permission.CENTRE_MANAGE)
@@ -106,8 +97,10 @@ def book_recent(ctx: ServiceContext, centre_id: int, weeks: int = 8) -> int:
                     if not any(s < end and start < e for s, e in shifts[on_shift]):
                         shifts[on_shift].append((start, end))
                         new_shifts.append(
-                            NurseShift(
-                                **_stamp(ctx, centre_id),
+                            new(
+                                ctx,
+                                NurseShift,
+                                centre_id=centre_id,
                                 nurse_user_id=on_shift,
                                 start_at=start,
                                 end_at=end,
@@ -177,8 +170,10 @@ def book_recent(ctx: ServiceContext, centre_id: int, weeks: int = 8) -> int:
             busy_machine[machine].append((a, b))
             runs[nurse].append((a, b))
             session.add(
-                Booking(
-                    **_stamp(ctx, centre_id),
+                new(
+                    ctx,
+                    Booking,
+                    centre_id=centre_id,
                     exchange_session_id=row.id,
                     place_id=place,
                     machine_id=machine,

@@ -48,6 +48,7 @@ __all__ = [
     "get_mail_settings",
     "health_words_in",
     "list_outbox",
+    "neutral_address",
     "queue_for_sessions",
     "update_mail_settings",
 ]
@@ -326,7 +327,8 @@ class _Composed:
     body: str
 
 
-def _address(centre: Centre) -> str:
+def neutral_address(centre: Centre) -> str:
+    """The centre's address for a patient-facing message, or "" if it carries a health word."""
     parts = [centre.address_line, centre.city, centre.region, centre.postal_code]
     text = ", ".join(p.strip() for p in parts if p and p.strip())
     return "" if health_words_in(text) else text
@@ -348,7 +350,7 @@ def _compose(
     zone = centre.time_zone
     name = mail.display_name
     greeting = f"Hello {patient.given_name.strip()}," if patient.given_name.strip() else "Hello,"
-    where = _address(centre)
+    where = neutral_address(centre)
     phone = centre.phone.strip()
     lines = [greeting, ""]
     if msg.kind == "booking":
