@@ -141,3 +141,26 @@ def test_cli_registry_export(cli_database: None, tmp_path: Path) -> None:
         assert len(list(csv.DictReader(handle))) == 1
     bad = CliRunner().invoke(app, ["registry", "export", "--out", str(out), "--format", "xls"])
     assert bad.exit_code == 2 and json.loads(bad.stdout)["error"]["field"] == "format"
+
+
+def test_cli_registry_check_facts(cli_database: None) -> None:
+    """True facts: exit 0; cells lost behind the session's back: named and exit 1; --rebuild
+    counts them again (and the command is audited)."""
+    from sqlalchemy import text
+
+    from plexms.settings import get_settings
+
+    ok = CliRunner().invoke(app, ["registry", "check-facts"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout) == {"courses": 0, "cells": 0}
+    db = Database(get_settings().database_url)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM registry_cell"))
+    finally:
+        db.dispose()
+    broken = CliRunner().invoke(app, ["registry", "check-facts"])
+    assert broken.exit_code == 1 and json.loads(broken.stdout)["cells"] == 1
+    fixed = CliRunner().invoke(app, ["registry", "check-facts", "--rebuild"])
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads(fixed.stdout) == {"courses": 0, "cells": 0, "rebuilt_courses": 1}

@@ -11,7 +11,7 @@ from plexms.cli._app import system_context
 from plexms.cli_io import emit_json
 from plexms.cli_io import fail_input as _fail_input
 
-__all__ = ["registry_app", "registry_export", "registry_federate"]
+__all__ = ["registry_app", "registry_check_facts", "registry_export", "registry_federate"]
 
 registry_app = typer.Typer(help="De-identified registry tables.", no_args_is_help=True)
 
@@ -67,6 +67,26 @@ def registry_export(
     finally:
         ctx.db.dispose()
     emit_json(summary)
+
+
+@registry_app.command("check-facts")
+def registry_check_facts(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Count the facts again from scratch first.")
+    ] = False,
+) -> None:
+    """Compare the dashboard's precomputed facts with a recount from the clinical tables and
+    print JSON (``courses`` and ``cells`` that differ: 0 and 0 when true); exit 1 if any."""
+    from plexms.services.sharing import registry
+
+    ctx = system_context()
+    try:
+        found = registry.check_facts(ctx, rebuild=rebuild)
+    finally:
+        ctx.db.dispose()
+    emit_json(found)
+    if found["courses"] or found["cells"]:
+        raise typer.Exit(1)
 
 
 @registry_app.command("federate")

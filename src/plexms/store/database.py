@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from plexms.store import registry_facts
 from plexms.store.private import private_sqlite
 from plexms.store.replica import READ_SOURCE, ReadSource, Replica, fence_count, note_write
 
@@ -28,6 +29,9 @@ __all__ = ["ASYNC_READ_AUDIT", "Database", "read_source", "sqlite_path"]
 
 _WRITE = "plexms_write"
 ASYNC_READ_AUDIT = "plexms_async_read_audit"
+
+
+registry_facts.install()  # the registry's facts kept with every write, on every session
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
+from plexms.store import registry_facts
 from plexms.store.database import sqlite_path
 from plexms.store.private import private_sqlite
 
@@ -39,6 +40,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     if path is not None:
         private_sqlite(path)
     command.upgrade(alembic_config(url), revision)
+    if revision == "head":  # the registry's facts, counted once where they are missing
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                registry_facts.ensure_built(conn)
+        finally:
+            engine.dispose()
 
 
 def downgrade(url: str, revision: str = "base") -> None:

@@ -182,6 +182,7 @@ def courses_query(
     days/band from onset (a join with the episodes), with ``with_response`` the response."""
     columns: list[Any] = [
         Course.id.label("id"),
+        Course.centre_id.label("centre_id"),
         Course.patient_id.label("patient_id"),
         Course.indication.label("indication"),
         Course.start_date.label("start_date"),

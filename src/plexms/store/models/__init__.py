@@ -25,6 +25,12 @@ from plexms.store.models.patient import (
     Referral,
     SteroidCourse,
 )
+from plexms.store.models.registry_facts import (
+    RegistryCell,
+    RegistryCellEvent,
+    RegistryCourse,
+    RegistryCourseEvent,
+)
 from plexms.store.models.resources import (
     Booking,
     Machine,
@@ -67,6 +73,10 @@ __all__ = [
     "OutcomeMeasure",
     "Patient",
     "Referral",
+    "RegistryCell",
+    "RegistryCellEvent",
+    "RegistryCourse",
+    "RegistryCourseEvent",
     "SessionAddendum",
     "SessionLot",
     "SteroidCourse",
