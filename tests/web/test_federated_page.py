@@ -13,6 +13,7 @@ import pytest
 from plexms.settings import FederationNode
 from tests.live import LiveServer
 from tests.services.test_federation import KEY, _seed, _settings
+from tests.services.test_federation_priors import DEMO_COURSES, _seed_demo
 from tests.web.conftest import TestClient, clinic_app, sign_in
 
 pytestmark = pytest.mark.xdist_group("federation")
@@ -24,6 +25,19 @@ def node(tmp_path: Path) -> Iterator[str]:
 
     settings = _settings(tmp_path, "west")
     _seed(settings, "west", 30)
+    app = create_app(settings)
+    with LiveServer(app, log_level="warning") as server:
+        yield server.url
+    app.state.db.dispose()
+
+
+@pytest.fixture
+def fitted_node(tmp_path: Path) -> Iterator[str]:
+    """A node with the demo clinic's six fitted courses."""
+    from plexms.app import create_app
+
+    settings = _settings(tmp_path, "fitted")
+    _seed_demo(settings)
     app = create_app(settings)
     with LiveServer(app, log_level="warning") as server:
         yield server.url
@@ -63,3 +77,27 @@ def test_registry_page_shows_the_nodes_answer(settings: Any, node: str) -> None:
 def test_no_nodes_configured(clinic: TestClient) -> None:
     sign_in(clinic, "viewer")
     assert 'id="no-nodes"' in clinic.get("/registry/federated?fragment=1").text
+
+
+def test_registry_page_shows_the_pooled_kinetic_priors(settings: Any, fitted_node: str) -> None:
+    hub = settings.model_copy(
+        update={
+            "federation_node_name": "hub",
+            "federation_nodes": [
+                FederationNode(name="fitted", url=fitted_node, key=KEY),
+                FederationNode(name="east", url=f"http://127.0.0.1:{_free_port()}", key=KEY),
+            ],
+            "federation_timeout_seconds": 30.0,
+        }
+    )
+    app = clinic_app(hub)
+    with TestClient(app) as clinic:
+        sign_in(clinic, "viewer")
+        answer = clinic.get("/registry/federated?fragment=1")
+    app.state.db.dispose()
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    assert 'id="federated-priors"' in page and "Kinetic priors" in page
+    assert "<td>IgG</td><td>Elimination half-life (h)</td>" in page
+    assert f'<td class="num">1</td><td class="num">{DEMO_COURSES}</td>' in page
+    assert "east (not reachable)" in page

@@ -94,16 +94,32 @@ def registry_federate(
     indication: Annotated[
         str | None, typer.Option("--indication", help="Only this indication.")
     ] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="summary (rates and adverse events) or priors (the kinetic priors pooled "
+            "from every node's fitted courses).",
+        ),
+    ] = "summary",
 ) -> None:
     """Ask every configured registry node (PLEXMS_FEDERATION_NODES) and print the pooled
-    answer as JSON: rates with Wilson intervals, a funnel point per node, the nodes missing."""
+    answer as JSON: rates with Wilson intervals, a funnel point per node, the nodes missing
+    (``--kind priors``: per kinetic parameter the pooled log-normal and the nodes withholding)."""
     from plexms.services.sharing import federation
 
+    if kind not in federation.QUERY_KINDS:
+        _fail_input("kind", "one of " + ", ".join(federation.QUERY_KINDS))
+    if kind == "priors" and indication:
+        _fail_input("indication", "the priors query takes no filters")
     ctx = system_context()
     try:
-        answer = federation.federated_dashboard(
-            ctx, {"indication": indication} if indication else {}
-        )
+        if kind == "priors":
+            body = federation.federated_priors(ctx).to_dict()
+        else:
+            body = federation.federated_dashboard(
+                ctx, {"indication": indication} if indication else {}
+            ).to_dict()
     finally:
         ctx.db.dispose()
-    emit_json(answer.to_dict())
+    emit_json(body)

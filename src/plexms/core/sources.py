@@ -429,6 +429,13 @@ _ALL = (
         verified=False,
     ),
     Source(
+        "CHAN_1983",
+        "Chan TF, Golub GH, LeVeque RJ. Algorithms for computing the sample variance: analysis "
+        "and recommendations. Am Stat 1983;37:242-247.",
+        doi="10.1080/00031305.1983.10483115",
+        verified=False,
+    ),
+    Source(
         "WILSON_1927",
         "Wilson EB. Probable inference, the law of succession, and statistical inference. "
         "J Am Stat Assoc 1927;22:209-212.",

@@ -88,3 +88,41 @@ def federated(
         if v
     }
     return federated_out(federation.federated_dashboard(ctx, filters))
+
+
+class PooledPriorOut(BaseModel):
+    substance: str
+    parameter: str
+    nodes: int
+    n: int
+    mean: float | None
+    sd: float | None
+    median: float | None
+    low: float | None
+    high: float | None
+    learned_median: float | None
+    learned_sd_log: float | None
+    withheld_by: list[str]
+
+
+class PriorNodeOut(BaseModel):
+    name: str
+    answered: bool
+    reason: str
+
+
+class FederatedPriorsOut(BaseModel):
+    asked: int
+    k: int
+    nodes: list[PriorNodeOut]
+    missing: list[str]
+    priors: list[PooledPriorOut]
+
+
+@router.get("/api/registry/federated/priors", response_model=FederatedPriorsOut)
+def federated_priors(ctx: Read) -> FederatedPriorsOut:
+    """Ask every configured registry node for its kinetic-prior moments and pool them
+    exactly: per substance and parameter the pooled log-normal (median, 90% range; ``mean`` and
+    ``sd`` on the log scale, logit for the intravascular fraction), the empirical-Bayes prior
+    learned from it, the nodes withholding (fewer than k patients) and the nodes missing."""
+    return FederatedPriorsOut(**federation.federated_priors(ctx).to_dict())

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from plexms.core.errors import InputError
@@ -38,9 +38,11 @@ __all__ = [
     "FITTED",
     "MIN_SAMPLES",
     "CourseFitOut",
+    "Estimates",
     "LearnedPriors",
     "fit_stored_course",
     "learn_priors",
+    "registry_estimates",
 ]
 
 FITTED = ("igg", "fibrinogen")  # the stored labs a course is fitted to
@@ -49,6 +51,8 @@ _WINDOW_BEFORE = dt.timedelta(days=3)  # a pre-course sample up to this long bef
 _WINDOW_AFTER = dt.timedelta(days=14)
 _MAX_COURSES = 500  # newest courses pooled (5-20 ms a fit: a few seconds at most)
 Scope = Literal["population", "centre", "registry"]
+#: Per substance: (patient id, parameter -> (estimate, posterior SD) on the prior's scale).
+Estimates = dict[str, list[tuple[int, dict[str, tuple[float, float]]]]]
 
 
 @dataclass(frozen=True)
@@ -238,13 +242,8 @@ def learn_priors(ctx: ServiceContext, scope: Scope = "registry") -> LearnedPrior
     if scope != "population":
         with ctx.db.write() as session:
             query = select(Course) if scope == "registry" else scoped(ctx, Course)
-            courses = session.execute(
-                query.where(Course.deleted_at.is_(None))
-                .order_by(Course.start_date.desc(), Course.id.desc())
-                .limit(_MAX_COURSES)
-            ).scalars()
-            for course in courses:
-                _add_estimates(session, course, estimates)
+            for key, rows in _estimates(session, query).items():
+                estimates[key] = [e for _, e in rows]
             audit.record(
                 session,
                 ctx,
@@ -259,9 +258,26 @@ def learn_priors(ctx: ServiceContext, scope: Scope = "registry") -> LearnedPrior
     return LearnedPriors(scope, old, new, {k: len(v) for k, v in estimates.items()})
 
 
-def _add_estimates(
-    session: Session, course: Course, estimates: dict[str, list[dict[str, tuple[float, float]]]]
-) -> None:
+def registry_estimates(session: Session) -> Estimates:
+    """Per fitted substance, (patient id, the course's estimates) for the newest
+    :data:`_MAX_COURSES` courses of every centre of this instance, for callers that audit the
+    use themselves (the federated registry's node); the rows never leave the node."""
+    return _estimates(session, select(Course))
+
+
+def _estimates(session: Session, query: Select[Any]) -> Estimates:
+    estimates: Estimates = {key: [] for key in FITTED}
+    courses = session.execute(
+        query.where(Course.deleted_at.is_(None))
+        .order_by(Course.start_date.desc(), Course.id.desc())
+        .limit(_MAX_COURSES)
+    ).scalars()
+    for course in courses:
+        _add_estimates(session, course, estimates)
+    return estimates
+
+
+def _add_estimates(session: Session, course: Course, estimates: Estimates) -> None:
     sessions, labs = _course_data(session, course)
     counts = {key: sum(lab.analyte == key for lab in labs) for key in FITTED}
     if not any(n >= MIN_SAMPLES for n in counts.values()):
@@ -275,5 +291,8 @@ def _add_estimates(
         if counts.get(key, 0) >= MIN_SAMPLES:
             sd = fit.posterior_sd()
             estimates[key].append(
-                {name: (fit.theta[j], sd[name]) for j, name in enumerate(PARAMETERS)}
+                (
+                    course.patient_id,
+                    {name: (fit.theta[j], sd[name]) for j, name in enumerate(PARAMETERS)},
+                )
             )

@@ -7,13 +7,20 @@ never used (the ``throttle`` table, so it holds across app instances), computes 
 registry's aggregates over every centre of this instance (courses, procedures, response by
 indication and by onset band, adverse events by type), withholds every cell below
 ``federation_k`` (:func:`plexms.core.disclosure.suppress`, with complementary suppression)
-and writes one audit row per query.
+and writes one audit row per query. A ``priors`` query (no filters) answers instead, per
+fitted substance and kinetic parameter, the moments of the courses' estimates
+(:mod:`plexms.core.kinetics.prior_moments`: n, mean and sum of squared deviations on the
+prior's scale, mean posterior variance), withheld where they come from fewer than
+``federation_k`` patients.
 
 **Hub.** :func:`federated_dashboard` sends one signed query to every configured node at once
 (threads; ``federation_timeout_seconds`` each), and answers with what it has: pooled
 response rates and adverse events per 100 procedures with Wilson intervals over the nodes
 that published both numbers, a funnel point per node, and the nodes that are missing with
-the reason (down, slow, refused).
+the reason (down, slow, refused). :func:`federated_priors` sends the ``priors`` query the same
+way and pools the nodes' moments exactly (as if it had every estimate): per parameter the
+pooled log-normal (median and 90% range), the empirical-Bayes prior learned from it, the nodes
+that contributed and those that withheld.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,28 +41,35 @@ import httpx
 from plexms.core.adverse_events import wilson_interval
 from plexms.core.disclosure import suppress
 from plexms.core.errors import InputError
+from plexms.core.kinetics.prior_moments import Moments
 from plexms.services import audit
 from plexms.services._usecase import use_case
 from plexms.services.admin import throttle
 from plexms.services.context import ServiceContext
 from plexms.services.errors import Conflict, Unauthenticated
 from plexms.services.permissions import Permission
+from plexms.services.sharing import federation_priors
+from plexms.services.sharing.federation_priors import PooledPrior
 from plexms.services.sharing.registry import dashboard_of
 from plexms.settings import FederationNode
 from plexms.store.registry_dashboard import RegistryFilter
 
 __all__ = [
     "FEDERATION_VERSION",
+    "QUERY_KINDS",
     "FederatedAnswer",
+    "FederatedPriors",
     "NodeStatus",
+    "PooledPrior",
     "PooledRate",
     "answer_query",
     "federated_dashboard",
+    "federated_priors",
     "sign",
 ]
 
 FEDERATION_VERSION = "1"
-QUERY_KINDS = ("summary",)
+QUERY_KINDS = ("summary", "priors")
 _NONCE = "fed_nonce"
 
 
@@ -147,7 +162,11 @@ def answer_query(ctx: ServiceContext, envelope: dict[str, Any]) -> dict[str, Any
     hub = _check_envelope(ctx, envelope)
     query = envelope["query"]
     if not isinstance(query, dict) or query.get("kind") not in QUERY_KINDS:
-        raise InputError("query.kind", "is not a query this node answers", allowed="summary")
+        raise InputError(
+            "query.kind", "is not a query this node answers", allowed=", ".join(QUERY_KINDS)
+        )
+    if query["kind"] == "priors":
+        return _answer_priors(ctx, hub, query)
     f = _filters(query)
     k = ctx.settings.federation_k
     board = dashboard_of(ctx, None, f)
@@ -188,6 +207,33 @@ def answer_query(ctx: ServiceContext, envelope: dict[str, Any]) -> dict[str, Any
             "filters": f.to_dict(),
             "suppressed": answer["suppressed_cells"],
         },
+    )
+    return answer
+
+
+def _answer_priors(ctx: ServiceContext, hub: str, query: dict[str, Any]) -> dict[str, Any]:
+    """The ``priors`` query's answer (:func:`federation_priors.node_cells`), audited."""
+    if query.get("filters"):
+        raise InputError("query.filters", "the priors query takes no filters", allowed="{}")
+    k = ctx.settings.federation_k
+    with ctx.db.read() as session:
+        cells, withheld = federation_priors.node_cells(session, k)
+    answer = {
+        "node": ctx.settings.federation_node_name or "node",
+        "version": FEDERATION_VERSION,
+        "kind": "priors",
+        "k": k,
+        "generated_at": ctx.now.isoformat(),
+        "scale": federation_priors.SCALE,
+        "priors": cells,
+        "suppressed_cells": withheld,
+    }
+    audit.record_alone(
+        ctx,
+        "federated_query",
+        entity="registry",
+        actor=f"hub:{hub}",
+        detail={"kind": "priors", "filters": {}, "suppressed": withheld},
     )
     return answer
 
@@ -258,7 +304,12 @@ def _pooled(key: str, num: int, den: int, nodes: int, scale: float = 100.0) -> P
     )
 
 
-def _ask(node: FederationNode, envelope: dict[str, Any], timeout: float) -> dict[str, Any]:
+def _ask(
+    node: FederationNode,
+    envelope: dict[str, Any],
+    timeout: float,
+    check: Callable[[dict[str, Any]], Any] | None = None,
+) -> dict[str, Any]:
     signed = {**envelope, "signature": sign(envelope, node.key.get_secret_value())}
     with httpx.Client(timeout=timeout) as client:
         answer = client.post(node.url.rstrip("/") + "/api/federation/query", json=signed)
@@ -267,7 +318,46 @@ def _ask(node: FederationNode, envelope: dict[str, Any], timeout: float) -> dict
     body = answer.json()
     if not isinstance(body, dict) or body.get("version") != FEDERATION_VERSION:
         raise RuntimeError("answered in another version")
+    if check is not None:
+        check(body)
     return body
+
+
+def _ask_all(
+    ctx: ServiceContext,
+    query: dict[str, Any],
+    check: Callable[[dict[str, Any]], Any] | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Every configured node's answer to ``query`` (asked at once), and why the others gave
+    none."""
+    nodes = ctx.settings.federation_nodes
+    envelope = {
+        "hub": ctx.settings.federation_node_name or "hub",
+        "issued_at": ctx.now.isoformat(),
+        "query": query,
+        "version": FEDERATION_VERSION,
+    }
+    timeout = ctx.settings.federation_timeout_seconds
+    answers: dict[str, dict[str, Any]] = {}
+    reasons: dict[str, str] = {}
+    if nodes:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(nodes))) as pool:
+            futures = {
+                pool.submit(
+                    _ask, node, {**envelope, "nonce": secrets.token_hex(16)}, timeout, check
+                ): node.name
+                for node in nodes
+            }
+            for future, name in futures.items():
+                try:
+                    answers[name] = future.result()
+                except httpx.TimeoutException:
+                    reasons[name] = f"no answer within {timeout:g} s"
+                except httpx.TransportError:
+                    reasons[name] = "not reachable"
+                except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+                    reasons[name] = str(exc) or type(exc).__name__
+    return answers, reasons
 
 
 def _status(name: str, body: dict[str, Any]) -> NodeStatus:
@@ -302,32 +392,7 @@ def federated_dashboard(
     nodes = ctx.settings.federation_nodes
     query = {"kind": "summary", "filters": filters or {}}
     _filters(query)  # refuse a bad filter here, not at every node
-    envelope = {
-        "hub": ctx.settings.federation_node_name or "hub",
-        "issued_at": ctx.now.isoformat(),
-        "query": query,
-        "version": FEDERATION_VERSION,
-    }
-    timeout = ctx.settings.federation_timeout_seconds
-    answers: dict[str, dict[str, Any]] = {}
-    reasons: dict[str, str] = {}
-    if nodes:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(16, len(nodes))) as pool:
-            futures = {
-                pool.submit(
-                    _ask, node, {**envelope, "nonce": secrets.token_hex(16)}, timeout
-                ): node.name
-                for node in nodes
-            }
-            for future, name in futures.items():
-                try:
-                    answers[name] = future.result()
-                except httpx.TimeoutException:
-                    reasons[name] = f"no answer within {timeout:g} s"
-                except httpx.TransportError:
-                    reasons[name] = "not reachable"
-                except (RuntimeError, ValueError, KeyError, TypeError) as exc:
-                    reasons[name] = str(exc) or type(exc).__name__
+    answers, reasons = _ask_all(ctx, query)
     statuses = tuple(
         _status(n.name, answers[n.name])
         if n.name in answers
@@ -379,5 +444,68 @@ def federated_dashboard(
         ),
         events_per_100=tuple(_pooled(key, *pooled_events[key]) for key in sorted(pooled_events)),
         overall_ae=overall,
+        k=ctx.settings.federation_k,
+    )
+
+
+# --- the hub: kinetic priors ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FederatedPriors:
+    """The hub's pooled kinetic priors and who is missing."""
+
+    asked: int
+    nodes: tuple[NodeStatus, ...]
+    priors: tuple[PooledPrior, ...]
+    k: int
+
+    @property
+    def missing(self) -> tuple[NodeStatus, ...]:
+        return tuple(n for n in self.nodes if not n.answered)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (the API's and the command line's)."""
+        return {
+            "asked": self.asked,
+            "k": self.k,
+            "nodes": [
+                {"name": n.name, "answered": n.answered, "reason": n.reason} for n in self.nodes
+            ],
+            "missing": [n.name for n in self.missing],
+            "priors": [dataclasses.asdict(p) for p in self.priors],
+        }
+
+
+@use_case(Permission.PATIENT_READ)
+def federated_priors(ctx: ServiceContext) -> FederatedPriors:
+    """Send the ``priors`` query to every configured node at once and pool their moments
+    exactly; names the nodes missing (down, slow, refused, answering badly). Audited once."""
+    nodes = ctx.settings.federation_nodes
+    check = federation_priors.read_cells
+    answers, reasons = _ask_all(ctx, {"kind": "priors", "filters": {}}, check=check)
+    by_key: dict[tuple[str, str], dict[str, Moments | None]] = {}
+    for node in nodes:  # in the configured order, so withheld_by reads the same every time
+        if node.name in answers:
+            for key, m in check(answers[node.name]).items():
+                by_key.setdefault(key, {})[node.name] = m
+    audit.record_alone(
+        ctx,
+        "search",
+        entity="federated_registry",
+        detail={"kind": "priors", "nodes": len(nodes), "answered": len(answers)},
+    )
+    return FederatedPriors(
+        asked=len(nodes),
+        nodes=tuple(
+            NodeStatus(n.name, True)
+            if n.name in answers
+            else NodeStatus(n.name, False, reasons.get(n.name, "not asked"))
+            for n in nodes
+        ),
+        priors=tuple(
+            federation_priors.pooled_prior(*key, by_key[key])
+            for key in sorted(by_key, key=federation_priors.order)
+        ),
         k=ctx.settings.federation_k,
     )

@@ -8,6 +8,7 @@ gets only the ``registry`` block (filters and results) of the page.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -298,10 +299,20 @@ async def registry_priors(request: Request, user: Reader) -> Response:
 
 @router.get("/registry/federated")
 async def registry_federated(request: Request, user: Reader) -> Response:
-    """The registry nodes' pooled answer (the hub's view) and which nodes are missing."""
+    """The registry nodes' pooled answer and kinetic priors (the hub's view) and which nodes
+    are missing."""
     ctx = service_context(request, user.actor)
-    answer = await run_in_threadpool(federation.federated_dashboard, ctx, None)
-    context = {"nav": "registry", "answer": answer}
+    # the two queries go out together: a slow node costs one timeout, not two
+    answer, priors = await asyncio.gather(
+        run_in_threadpool(federation.federated_dashboard, ctx, None),
+        run_in_threadpool(federation.federated_priors, ctx),
+    )
+    context = {
+        "nav": "registry",
+        "answer": answer,
+        "priors": priors,
+        "prior_labels": {**_PRIOR_LABELS, "intravascular_fraction": "Intravascular fraction"},
+    }
     if request.query_params.get("fragment") or is_htmx(request):
         return render(request, "registry_federated.html", context, block="federated")
     return render(request, "registry_federated.html", context)
