@@ -40,7 +40,8 @@ def upgrade(url: str, revision: str = "head") -> None:
     if path is not None:
         private_sqlite(path)
     command.upgrade(alembic_config(url), revision)
-    if revision == "head":  # the registry's facts, counted once where they are missing
+    in_memory = path is None and url.startswith("sqlite")  # gone with alembic's connection
+    if revision == "head" and not in_memory:  # the registry's facts, once where missing
         engine = create_engine(url)
         try:
             with engine.begin() as conn:
