@@ -38,6 +38,7 @@ __all__ = [
     "RateGroup",
     "RegistryFilter",
     "course_page",
+    "course_row",
     "courses_query",
     "dialect_of",
     "events_by_type",
@@ -370,6 +371,21 @@ def worst_severity_counts(
     return counts
 
 
+def course_row(course_id: int, r: Any) -> CourseRow:
+    """A list row from a row with the course's columns (these queries' or the facts')."""
+    return CourseRow(
+        course_id=course_id,
+        patient_id=r.patient_id,
+        indication=r.indication,
+        start_date=r.start_date,
+        status=r.status,
+        days_from_onset=r.days,
+        onset_band=r.band,
+        response_grade=r.grade,
+        response=r.response,
+    )
+
+
 def course_page(
     session: Session,
     centre_id: int | None,
@@ -396,18 +412,7 @@ def course_page(
         .offset(offset if f.response is not None else 0)
     )
     items = [
-        CourseRow(
-            course_id=r.id,
-            patient_id=r.patient_id,
-            indication=r.indication,
-            start_date=r.start_date,
-            status=r.status,
-            days_from_onset=r.days,
-            onset_band=r.band,
-            response_grade=r.grade,
-            response=r.response,
-        )
-        for r in run(session, query, SERIAL if f.response is not None else None)
+        course_row(r.id, r) for r in run(session, query, SERIAL if f.response is not None else None)
     ]
     return CoursePage(items, total, limit, offset)
 

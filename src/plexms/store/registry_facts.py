@@ -145,6 +145,20 @@ def _severity_rank() -> Any:
     return case(*((a.severity == name, i) for i, name in enumerate(SEVERITIES)), else_=0)
 
 
+def _worst_per_session(courses: Any) -> Any:
+    """Per procedure done (session) of ``courses`` (ids or a subquery of them) with events:
+    its course and the rank of its worst event's WAA severity."""
+    a = AdverseEvent
+    done = select(ExchangeSession.id).where(PROCEDURE_DONE).subquery("done")
+    return (
+        select(a.course_id.label("course_id"), func.max(_severity_rank()).label("worst"))
+        .join(done, done.c.id == a.session_id)
+        .where(a.deleted_at.is_(None), a.course_id.in_(courses))
+        .group_by(a.course_id, a.session_id)
+        .subquery("per_session")
+    )
+
+
 def facts_of(conn: Connection, ids: Sequence[int]) -> dict[int, Fact]:
     """The facts of these courses (the ones deleted or gone are absent), counted by the
     dashboard's own definitions."""
@@ -165,14 +179,7 @@ def facts_of(conn: Connection, ids: Sequence[int]) -> dict[int, Fact]:
         .group_by(a.course_id, a.event_type)
     ):
         events[cast(int, course_id)].append(("type", str(event_type), int(n)))
-    done = select(s.id).where(PROCEDURE_DONE).subquery("done")
-    per_session = (
-        select(a.course_id.label("course_id"), func.max(_severity_rank()).label("worst"))
-        .join(done, done.c.id == a.session_id)
-        .where(a.deleted_at.is_(None), a.course_id.in_(ids))
-        .group_by(a.course_id, a.session_id)
-        .subquery("per_session")
-    )
+    per_session = _worst_per_session(ids)
     for course_id, worst, n in conn.execute(
         select(per_session.c.course_id, per_session.c.worst, func.count()).group_by(
             per_session.c.course_id, per_session.c.worst
@@ -514,14 +521,7 @@ def rebuild(conn: Connection, centre_id: int | None = None) -> int:
             .group_by(a.course_id, a.event_type),
         )
     )
-    done = select(s.id).where(PROCEDURE_DONE).subquery("done_ids")
-    per_session = (
-        select(a.course_id.label("course_id"), func.max(_severity_rank()).label("worst"))
-        .join(done, done.c.id == a.session_id)
-        .where(a.deleted_at.is_(None), a.course_id.in_(scope))
-        .group_by(a.course_id, a.session_id)
-        .subquery("per_session")
-    )
+    per_session = _worst_per_session(scope)
     word = case(*((per_session.c.worst == i, w) for i, w in enumerate(SEVERITIES)))
     conn.execute(
         insert(re_).from_select(

@@ -19,10 +19,10 @@ from plexms.store.registry_dashboard import (
     BANDS,
     INDICATIONS,
     CoursePage,
-    CourseRow,
     Query,
     RateGroup,
     RegistryFilter,
+    course_row,
 )
 
 __all__ = [
@@ -144,20 +144,7 @@ def course_page(
         .limit(limit)
         .offset(offset)
     )
-    items = [
-        CourseRow(
-            course_id=row.course_id,
-            patient_id=row.patient_id,
-            indication=row.indication,
-            start_date=row.start_date,
-            status=row.status,
-            days_from_onset=row.days,
-            onset_band=row.band,
-            response_grade=row.grade,
-            response=row.response,
-        )
-        for row in session.scalars(query)
-    ]
+    items = [course_row(row.course_id, row) for row in session.scalars(query)]
     return CoursePage(items, int(total), limit, offset)
 
 
