@@ -17,8 +17,10 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from plexms.core.adverse_events import WaaRates, waa_rates
 from plexms.core.benchmark import (
@@ -32,6 +34,7 @@ from plexms.core.benchmark import (
 from plexms.core.policy import BenchmarkPolicy
 from plexms.interop.registry.writer import neutralise
 from plexms.services import audit
+from plexms.services._replica import read_stale
 from plexms.services._usecase import use_case
 from plexms.services.admin.centres import centre_policy
 from plexms.services.context import ServiceContext
@@ -42,7 +45,8 @@ from plexms.store.registry_benchmark import (
     procedures_by_centre,
     type_severity,
 )
-from plexms.store.registry_dashboard import RegistryFilter, worst_severity_counts
+from plexms.store.registry_dashboard import RegistryFilter
+from plexms.store.registry_rollup import worst_severity_counts
 
 __all__ = ["CUSUM_LIMIT", "SOURCES", "Benchmark", "benchmark", "benchmark_csv"]
 
@@ -87,12 +91,18 @@ def benchmark(ctx: ServiceContext, filters: RegistryFilter | None = None) -> Ben
     f = filters or RegistryFilter()
     own = _own(ctx)
     settings = centre_policy(ctx).benchmark if own is not None else BenchmarkPolicy()
-    with ctx.db.read() as session:
-        names = centre_names(session)
-        per_centre = procedures_by_centre(session, f)
-        types, severities = type_severity(session, own, f)
-        worst = worst_severity_counts(session, own, f)
-        outcomes = outcomes_in_time_order(session, own, f, CUSUM_LIMIT)
+
+    def read(session: Session) -> tuple[Any, ...]:
+        return (
+            centre_names(session),
+            procedures_by_centre(session, f),
+            type_severity(session, own, f),
+            worst_severity_counts(session, own, f),
+            outcomes_in_time_order(session, own, f, CUSUM_LIMIT),
+        )
+
+    # the registry's counting: on the read replica when there is one, like the dashboard
+    (names, per_centre, (types, severities), worst, outcomes), _ = read_stale(ctx, read)
     procedures = sum(n for c, n, _ in per_centre if own is None or c == own)
     others = 0
     points = []

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from plexms.core.errors import InputError
 from plexms.services import audit
@@ -110,6 +110,9 @@ def load_registry(
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     with ctx.db.write() as session:  # COPY bypasses the session: count the centre's facts
+        if not analyze and not ctx.db.is_sqlite:  # statistics for the counting's plan
+            for table in TABLES:
+                session.execute(text(f"ANALYZE {table}"))
         registry_facts.rebuild(session.connection(), centre_id)
     if analyze:
         raw = ctx.db.engine.raw_connection()
