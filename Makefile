@@ -18,7 +18,10 @@ $(BIN)/python:
 
 $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync -q --python $(BIN)/python $(LOCK)
+	@# bytecode compiled once here: the suite starts dozens of Python processes (pytest and its
+	@# workers three times, servers, CLI runs), and with PYTHONDONTWRITEBYTECODE set each one
+	@# would compile every imported module again
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python $(LOCK)
 	@# python -m venv seeds an old setuptools that no lock pins: nothing outside the lock
 	$(BIN)/uv pip uninstall -q --python $(BIN)/python setuptools
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
@@ -51,6 +54,11 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# The project's own modules and the tests pytest rewrites are cached in their __pycache__
+# (ignored by git) even where the environment sets PYTHONDONTWRITEBYTECODE: a run starts
+# dozens of Python processes, each of which would compile them again.
+test unit fuzz clock-check: export PYTHONDONTWRITEBYTECODE :=
+
 test: install browser lint typecheck
 	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup --junitxml=var/junit.xml \
 	  --cov --cov-report=term:skip-covered --cov-report=json:var/coverage.json $(PYTEST_ARGS)
@@ -60,7 +68,9 @@ test: install browser lint typecheck
 # The suite holds on any date: the time-sensitive tests again with the wall clock moved
 # (400 days on; across the US spring-forward at 10:00 UTC), each outcome compared with the
 # normal run's var/junit.xml (tests/clock_check.py). Needs faketime (Debian's package).
-CLOCK_TESTS ?= tests/core tests/services tests/api
+# tests/core is not among them: the domain and its tests read no clock (dates are arguments),
+# which tests/test_architecture.py::test_core_and_its_tests_read_no_clock checks.
+CLOCK_TESTS ?= tests/services tests/api
 clock-check: install
 	@command -v faketime >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; }
 	faketime -f +400d $(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup \

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
 import os
 from typing import Any
 
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, Select, inspect, select, text
 from sqlalchemy.engine import Connection
 
 import plexms.store.models  # noqa: F401  (every table registered on the metadata)
@@ -59,13 +60,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def table_rows(conn: Connection, table: str, skip: frozenset[str] = frozenset()) -> list[Any]:
-    """Every row of ``table`` as plain values, ordered by the primary key."""
+@functools.cache
+def _rows_query(table: str, skip: frozenset[str]) -> tuple[list[str], Select[Any]]:
+    # built once per table: the fuzzer hashes the database after every request
     meta = Base.metadata.tables[table]
     cols = [c for c in meta.columns if c.name not in skip]
     order = list(meta.primary_key.columns) or cols
-    rows = conn.execute(select(*cols).order_by(*order)).all()
-    return [[c.name for c in cols], *([_plain(v) for v in row] for row in rows)]
+    return [c.name for c in cols], select(*cols).order_by(*order)
+
+
+def table_rows(conn: Connection, table: str, skip: frozenset[str] = frozenset()) -> list[Any]:
+    """Every row of ``table`` as plain values, ordered by the primary key."""
+    names, query = _rows_query(table, skip)
+    rows = conn.execute(query).all()
+    return [names, *([_plain(v) for v in row] for row in rows)]
 
 
 def content_hash(engine: Engine, *, include_audit: bool = False, volatile: bool = False) -> str:
