@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
@@ -30,6 +31,12 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     assert current_revision(db_url) == head_revision()
 
 
+# SQLite's reflection cannot read an index on an expression (the benchmarking's newest-first
+# procedures, ix_exchange_session_done_time); PostgreSQL's can, and is compared in full.
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
+)
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
 def test_migrated_schema_matches_models(migrated_url: str) -> None:
     engine = create_engine(migrated_url)
     try:

@@ -60,6 +60,7 @@ from plexms.store.models.indexes import PROCEDURE_DONE
 from plexms.store.registry_dashboard import RegistryFilter, courses_query
 
 __all__ = [
+    "SEPARATOR",
     "TABLES",
     "TRACKED",
     "Fact",
@@ -71,6 +72,7 @@ __all__ = [
     "refresh",
 ]
 
+SEPARATOR = "|"  # between an event type and its severity in a ``type_sev`` key
 TABLES = ("registry_course", "registry_course_event", "registry_cell", "registry_cell_event")
 
 # the columns whose change can move what the dashboard counts, per table
@@ -145,6 +147,31 @@ def _severity_rank() -> Any:
     return case(*((a.severity == name, i) for i, name in enumerate(SEVERITIES)), else_=0)
 
 
+def _at_procedures(where: Any) -> Any:
+    """Per course: the events at its procedures done by type and WAA severity (kind
+    ``type_sev``, key ``type|severity``, each event counted) and its procedures with at least
+    one event of a type (kind ``type_proc``), for the centre benchmarking."""
+    a = AdverseEvent
+    done = select(ExchangeSession.id).where(PROCEDURE_DONE).subquery("done_at")
+    at_done = (
+        select(a.course_id, a.event_type, a.severity, a.session_id)
+        .join(done, done.c.id == a.session_id)
+        .where(a.deleted_at.is_(None), where)
+        .subquery("at_done")
+    )
+    pair = at_done.c.event_type + literal(SEPARATOR) + at_done.c.severity
+    by_severity = select(
+        at_done.c.course_id, literal("type_sev").label("kind"), pair.label("key"), func.count()
+    ).group_by(at_done.c.course_id, pair)
+    by_procedure = select(
+        at_done.c.course_id,
+        literal("type_proc").label("kind"),
+        at_done.c.event_type.label("key"),
+        func.count(func.distinct(at_done.c.session_id)),
+    ).group_by(at_done.c.course_id, at_done.c.event_type)
+    return by_severity.union_all(by_procedure)
+
+
 def _worst_per_session(courses: Any) -> Any:
     """Per procedure done (session) of ``courses`` (ids or a subquery of them) with events:
     its course and the rank of its worst event's WAA severity."""
@@ -179,6 +206,8 @@ def facts_of(conn: Connection, ids: Sequence[int]) -> dict[int, Fact]:
         .group_by(a.course_id, a.event_type)
     ):
         events[cast(int, course_id)].append(("type", str(event_type), int(n)))
+    for course_id, kind, key, n in conn.execute(_at_procedures(a.course_id.in_(ids))):
+        events[cast(int, course_id)].append((str(kind), str(key), int(n)))
     per_session = _worst_per_session(ids)
     for course_id, worst, n in conn.execute(
         select(per_session.c.course_id, per_session.c.worst, func.count()).group_by(
@@ -519,6 +548,11 @@ def rebuild(conn: Connection, centre_id: int | None = None) -> int:
             select(a.course_id, literal("type"), a.event_type, func.count())
             .where(a.deleted_at.is_(None), a.course_id.in_(scope))
             .group_by(a.course_id, a.event_type),
+        )
+    )
+    conn.execute(
+        insert(re_).from_select(
+            ["course_id", "kind", "key", "n"], _at_procedures(a.course_id.in_(scope))
         )
     )
     per_session = _worst_per_session(scope)

@@ -8,13 +8,21 @@ dashboard at 1,000,000 patients).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from plexms.core.adverse_events import SEVERITIES
-from plexms.store.models import RegistryCell, RegistryCellEvent, RegistryCourse
+from plexms.store.models import (
+    AdverseEvent,
+    ExchangeSession,
+    RegistryCell,
+    RegistryCellEvent,
+    RegistryCourse,
+)
+from plexms.store.models.indexes import PROCEDURE_DONE
 from plexms.store.registry_dashboard import (
     BANDS,
     INDICATIONS,
@@ -24,14 +32,18 @@ from plexms.store.registry_dashboard import (
     RegistryFilter,
     course_row,
 )
+from plexms.store.registry_facts import SEPARATOR
 
 __all__ = [
     "QUERIES",
     "course_page",
     "events_by_type",
+    "outcomes_in_time_order",
+    "procedures_by_centre",
     "procedures_done",
     "response_by_indication",
     "response_by_onset_band",
+    "type_severity",
     "worst_severity_counts",
 ]
 
@@ -146,6 +158,63 @@ def course_page(
     )
     items = [course_row(row.course_id, row) for row in session.scalars(query)]
     return CoursePage(items, int(total), limit, offset)
+
+
+# --- the centre benchmarking (the same answers as plexms.store.registry_benchmark) -------------
+
+
+def procedures_by_centre(session: Session, f: RegistryFilter) -> list[tuple[int, int, int]]:
+    """``(centre_id, procedures, procedures with an adverse event)`` for every centre."""
+    c, e = RegistryCell, RegistryCellEvent
+    procedures = session.execute(
+        select(c.centre_id, func.sum(c.procedures)).where(*_where(c, None, f)).group_by(c.centre_id)
+    ).all()
+    with_event = dict(
+        session.execute(  # each procedure with events once, at its worst
+            select(e.centre_id, func.sum(e.n))
+            .where(e.kind == "worst", *_where(e, None, f))
+            .group_by(e.centre_id)
+        ).all()
+    )
+    return [
+        (int(centre), int(n), int(with_event.get(centre) or 0))
+        for centre, n in sorted(procedures)
+        if n
+    ]
+
+
+def type_severity(
+    session: Session, centre_id: int | None, f: RegistryFilter
+) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Per type: procedures with at least one event of that type; and per type and WAA
+    severity: events (each counted)."""
+    sessions = dict(_events(session, centre_id, f, "type_proc"))
+    by_type: dict[str, dict[str, int]] = {}
+    for key, n in _events(session, centre_id, f, "type_sev"):
+        event_type, severity = key.rsplit(SEPARATOR, 1)
+        by_type.setdefault(event_type, dict.fromkeys(SEVERITIES, 0))[severity] = n
+    order = sorted(sessions, key=lambda t: (-sessions[t], t))
+    return {t: sessions[t] for t in order}, {t: by_type[t] for t in order}
+
+
+def outcomes_in_time_order(
+    session: Session, centre_id: int | None, f: RegistryFilter, limit: int
+) -> list[tuple[dt.datetime, int]]:
+    """The most recent ``limit`` procedures, oldest first: ``(start, 1 if an adverse event)``.
+    Read newest first from ``ix_exchange_session_done_time``, each checked against its
+    course's facts (the filter) by primary key."""
+    s, r, a = ExchangeSession, RegistryCourse, AdverseEvent
+    start = func.coalesce(s.actual_start, s.planned_start)
+    any_event = exists().where(a.session_id == s.id, a.deleted_at.is_(None))
+    query = (
+        select(start.label("at"), case((any_event, 1), else_=0), s.id)
+        .join(r, r.course_id == s.course_id)
+        .where(PROCEDURE_DONE, *_where(r, centre_id, f))
+        .order_by(start.desc(), s.id.desc())
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    return [(at, int(y)) for at, y, _ in reversed(rows)]
 
 
 QUERIES: dict[str, Query] = {

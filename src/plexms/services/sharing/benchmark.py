@@ -39,14 +39,14 @@ from plexms.services._usecase import use_case
 from plexms.services.admin.centres import centre_policy
 from plexms.services.context import ServiceContext
 from plexms.services.permissions import Permission
-from plexms.store.registry_benchmark import (
-    centre_names,
+from plexms.store.registry_benchmark import centre_names
+from plexms.store.registry_dashboard import RegistryFilter
+from plexms.store.registry_rollup import (  # read from the registry's precomputed facts
     outcomes_in_time_order,
     procedures_by_centre,
     type_severity,
+    worst_severity_counts,
 )
-from plexms.store.registry_dashboard import RegistryFilter
-from plexms.store.registry_rollup import worst_severity_counts
 
 __all__ = ["CUSUM_LIMIT", "SOURCES", "Benchmark", "benchmark", "benchmark_csv"]
 

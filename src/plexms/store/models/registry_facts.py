@@ -20,7 +20,8 @@ from plexms.store.base import Base
 
 __all__ = ["RegistryCell", "RegistryCellEvent", "RegistryCourse", "RegistryCourseEvent"]
 
-_WORD = 32  # an indication, band, response, event type or severity word
+_WORD = 32  # an indication, band, response or grade word
+_KEY = 64  # an event type, a severity, or both ("type|severity")
 
 
 class RegistryCourse(Base):
@@ -47,14 +48,16 @@ class RegistryCourse(Base):
 
 
 class RegistryCourseEvent(Base):
-    """A course's adverse events of one type (``kind`` ``type``: every event), or its
-    procedures whose worst event has one WAA severity (``kind`` ``worst``)."""
+    """A course's adverse events of one type (``kind`` ``type``: every event); its procedures
+    whose worst event has one WAA severity (``worst``); its events at procedures done of one
+    type and severity (``type_sev``, key ``type|severity``); its procedures with an event of
+    one type (``type_proc``)."""
 
     __tablename__ = "registry_course_event"
 
     course_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    key: Mapped[str] = mapped_column(String(_WORD), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(String(_KEY), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
 
 
@@ -83,6 +86,6 @@ class RegistryCellEvent(Base):
     start_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     indication: Mapped[str] = mapped_column(String(_WORD), primary_key=True)
     response: Mapped[str] = mapped_column(String(16), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    key: Mapped[str] = mapped_column(String(_WORD), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[str] = mapped_column(String(_KEY), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,7 @@
 """The registry dashboard's precomputed facts: one row per course (response, onset band,
 procedures), its adverse events by type and worst WAA severity, and both summed per day of
-course start (issue 19: the dashboard at 1,000,000 patients).
+course start (issue 19: the dashboard at 1,000,000 patients); and the procedures done newest
+first, for the centre benchmarking's CUSUM.
 
 The tables are created empty; ``plexms.store.migrate.upgrade`` counts them once after the
 upgrade (``registry_facts.ensure_built``) with the code of the running version, and from then
@@ -48,8 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "registry_course_event",
         sa.Column("course_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("key", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("course_id", "kind", "key", name=op.f("pk_registry_course_event")),
     )
@@ -77,8 +78,8 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("indication", sa.String(length=32), nullable=False),
         sa.Column("response", sa.String(length=16), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("key", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "centre_id",
@@ -91,8 +92,18 @@ def upgrade() -> None:
         ),
     )
 
+    done = "status = 'done' AND deleted_at IS NULL"
+    op.create_index(
+        "ix_exchange_session_done_time",
+        "exchange_session",
+        [sa.text("coalesce(actual_start, planned_start)"), "id"],
+        postgresql_where=sa.text(done),
+        sqlite_where=sa.text(done),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_exchange_session_done_time", table_name="exchange_session")
     op.drop_table("registry_cell_event")
     op.drop_table("registry_cell")
     op.drop_table("registry_course_event")
