@@ -356,6 +356,8 @@ def _add(
         conn.execute(statement)
     first = counts[0]
     for row in rows:
+        if row[first] >= 0:  # only a cell counted down can have reached zero
+            continue
         conn.execute(
             delete(table).where(and_(*(table.c[k] == row[k] for k in keys)), table.c[first] == 0)
         )
@@ -366,6 +368,47 @@ def _add(
 
 def _changed(obj: Any, names: frozenset[str]) -> bool:
     return any(get_history(obj, name).has_changes() for name in names)
+
+
+def _before(obj: Any, name: str) -> Any:
+    """An attribute's value before this flush (a row that existed before)."""
+    history = get_history(obj, name)
+    if history.deleted:
+        return history.deleted[0]
+    return history.unchanged[0] if history.unchanged else getattr(obj, name)
+
+
+def _done(status: Any, deleted_at: Any) -> bool:
+    return status == "done" and deleted_at is None  # PROCEDURE_DONE
+
+
+def _graded(deleted_at: Any, timepoint: Any, deficit: Any, course_id: Any) -> bool:
+    """GRADED_VISIT, of a course."""
+    return (
+        deleted_at is None
+        and timepoint != "baseline"
+        and deficit is not None
+        and course_id is not None
+    )
+
+
+_VISIT = ("deleted_at", "timepoint", "targeted_deficit", "course_id")
+
+
+def _counted(obj: Any, *, new: bool, gone: bool) -> bool:
+    """Whether this row counts (or counted) for the dashboard: a session done before or after
+    the flush (or moved while done), a graded visit before or after; every other tracked row.
+    A session planned, held or saved without being done, or an ungraded visit, moves nothing
+    (saving a sheet's vitals or booking a session costs no recount)."""
+    if isinstance(obj, ExchangeSession):
+        after = not gone and _done(obj.status, obj.deleted_at)
+        before = not new and _done(_before(obj, "status"), _before(obj, "deleted_at"))
+        return before or after  # a move of a session done is counted on both sides
+    if isinstance(obj, OutcomeAssessment):
+        after = not gone and _graded(*(getattr(obj, n) for n in _VISIT))
+        before = not new and _graded(*(_before(obj, n) for n in _VISIT))
+        return before or after
+    return True
 
 
 def _touched(session: Session) -> tuple[set[int], set[int], set[int], set[int]]:
@@ -379,6 +422,8 @@ def _touched(session: Session) -> tuple[set[int], set[int], set[int], set[int]]:
         for obj in objs:
             names = TRACKED.get(type(obj))
             if names is None or not (is_new or _changed(obj, names)):
+                continue
+            if not _counted(obj, new=obj in session.new, gone=obj in session.deleted):
                 continue
             if isinstance(obj, Course):
                 courses.add(obj.id)
